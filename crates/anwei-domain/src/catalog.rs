@@ -1,0 +1,39 @@
+//! The catalog files are compiled into the binary (so a deployment cannot run with rules that differ
+//! from the ones it was tested with) and parsed once at start-up: a file that does not parse stops
+//! the server with the file's name and the reason.
+
+use crate::DomainError;
+use crate::password::AccountPolicy;
+use crate::rbac::RoleCatalog;
+
+pub const ACCOUNT_POLICY_FILE: &str = "catalog/account-policy.toml";
+pub const ROLES_FILE: &str = "catalog/roles.toml";
+
+const ACCOUNT_POLICY_TOML: &str = include_str!("../../../catalog/account-policy.toml");
+const ROLES_TOML: &str = include_str!("../../../catalog/roles.toml");
+
+/// Everything parsed from `catalog/`.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub account_policy: AccountPolicy,
+    pub roles: RoleCatalog,
+}
+
+impl Catalog {
+    pub fn load() -> Result<Self, DomainError> {
+        Ok(Self {
+            account_policy: AccountPolicy::from_toml(ACCOUNT_POLICY_TOML)?,
+            roles: RoleCatalog::from_toml(ROLES_TOML)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shipped_catalog_parses() {
+        let c = super::Catalog::load().expect("catalog");
+        assert_eq!(c.account_policy.password.min_length, 8);
+        assert_eq!(c.account_policy.lockout.max_failures, 5);
+    }
+}

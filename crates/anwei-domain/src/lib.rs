@@ -1,0 +1,18 @@
+//! Anwei's rules, kept free of I/O so that every rule the law or the plan imposes can be tested
+//! against its text with an injected clock and nothing else. The store and the web crates call in
+//! here; nothing here calls out.
+#![forbid(unsafe_code)]
+
+pub mod agency;
+pub mod audit;
+pub mod catalog;
+pub mod clock;
+pub mod error;
+pub mod password;
+pub mod rbac;
+pub mod roc;
+pub mod secret;
+pub mod totp;
+pub mod user;
+
+pub use error::{DomainError, FieldError};

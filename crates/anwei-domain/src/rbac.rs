@@ -1,0 +1,208 @@
+//! Who may do what, decided in one place. Roles map to permissions through
+//! `catalog/roles.toml`; a grant reaches the holder's agency and every agency below it (a
+//! supervisor's rights flow down the tree, never sideways or up); `admin` reaches every agency.
+//!
+//! The decision distinguishes "not yours to see" from "yours to see but not to change": the first
+//! is answered 404, so that one school cannot even learn which ids another school's records have.
+
+use crate::agency::AgencyPath;
+use crate::catalog::ROLES_FILE;
+use crate::user::Role;
+use crate::DomainError;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    DashboardView,
+    AgencyRead,
+    AgencyEdit,
+    AgencyCreate,
+    UserRead,
+    UserManage,
+    AuditRead,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Permission::DashboardView,
+        Permission::AgencyRead,
+        Permission::AgencyEdit,
+        Permission::AgencyCreate,
+        Permission::UserRead,
+        Permission::UserManage,
+        Permission::AuditRead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::DashboardView => "dashboard.view",
+            Permission::AgencyRead => "agency.read",
+            Permission::AgencyEdit => "agency.edit",
+            Permission::AgencyCreate => "agency.create",
+            Permission::UserRead => "user.read",
+            Permission::UserManage => "user.manage",
+            Permission::AuditRead => "audit.read",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RoleEntry {
+    name_zh: String,
+    name_en: String,
+    citation: String,
+    permissions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RolesFile {
+    roles: BTreeMap<String, RoleEntry>,
+}
+
+/// A role's display names and citation, for pages that list roles.
+#[derive(Debug, Clone)]
+pub struct RoleInfo {
+    pub role: Role,
+    pub name_zh: String,
+    pub name_en: String,
+    pub citation: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoleCatalog {
+    grants: HashMap<Role, HashSet<Permission>>,
+    info: Vec<RoleInfo>,
+}
+
+impl RoleCatalog {
+    pub fn from_toml(text: &str) -> Result<Self, DomainError> {
+        let bad = |reason: String| DomainError::Catalog {
+            file: ROLES_FILE,
+            reason,
+        };
+        let file: RolesFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let mut grants = HashMap::new();
+        let mut info = Vec::new();
+        for (name, entry) in file.roles {
+            let role = Role::from_stored(&name).ok_or_else(|| bad(format!("unknown role `{name}`")))?;
+            let mut set = HashSet::new();
+            for p in &entry.permissions {
+                set.insert(
+                    Permission::parse(p)
+                        .ok_or_else(|| bad(format!("role `{name}`: unknown permission `{p}`")))?,
+                );
+            }
+            grants.insert(role, set);
+            info.push(RoleInfo {
+                role,
+                name_zh: entry.name_zh,
+                name_en: entry.name_en,
+                citation: entry.citation,
+            });
+        }
+        for role in Role::ASSIGNABLE.into_iter().chain([Role::Admin]) {
+            if !grants.contains_key(&role) {
+                return Err(bad(format!("role `{}` is missing", role.as_str())));
+            }
+        }
+        Ok(Self { grants, info })
+    }
+
+    pub fn has(&self, role: Role, permission: Permission) -> bool {
+        self.grants.get(&role).is_some_and(|s| s.contains(&permission))
+    }
+
+    pub fn info(&self, role: Role) -> Option<&RoleInfo> {
+        self.info.iter().find(|i| i.role == role)
+    }
+}
+
+/// The signed-in person as far as authorisation is concerned.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub role: Role,
+    /// None only for administrators, who belong to no agency.
+    pub agency_path: Option<AgencyPath>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The target is within reach but the role lacks the permission: 403.
+    Forbidden,
+    /// The target is outside the actor's subtree: 404, as if it did not exist.
+    Hidden,
+}
+
+impl Principal {
+    /// Whether the target agency is within this person's reach at all.
+    pub fn reaches(&self, target: &AgencyPath) -> bool {
+        match (&self.agency_path, self.role) {
+            (_, Role::Admin) => true,
+            (Some(own), _) => target.is_within(own),
+            (None, _) => false,
+        }
+    }
+}
+
+/// The one authorisation check: may `who` do `what` to something that belongs to `target`?
+pub fn authorize(
+    roles: &RoleCatalog,
+    who: &Principal,
+    what: Permission,
+    target: &AgencyPath,
+) -> Decision {
+    if !who.reaches(target) {
+        Decision::Hidden
+    } else if roles.has(who.role, what) {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use uuid::Uuid;
+
+    #[test]
+    fn rights_flow_down_never_sideways_or_up() {
+        let roles = Catalog::load().unwrap().roles;
+        let bureau = AgencyPath::root(Uuid::now_v7());
+        let school = bureau.child(Uuid::now_v7());
+        let sibling = bureau.child(Uuid::now_v7());
+        let officer = Principal {
+            role: Role::Officer,
+            agency_path: Some(school.clone()),
+        };
+        let auditor = Principal {
+            role: Role::Auditor,
+            agency_path: Some(bureau.clone()),
+        };
+        let admin = Principal {
+            role: Role::Admin,
+            agency_path: None,
+        };
+        assert_eq!(authorize(&roles, &officer, Permission::UserManage, &school), Decision::Allow);
+        assert_eq!(authorize(&roles, &officer, Permission::UserManage, &sibling), Decision::Hidden);
+        assert_eq!(authorize(&roles, &officer, Permission::AgencyRead, &bureau), Decision::Hidden);
+        assert_eq!(authorize(&roles, &auditor, Permission::UserRead, &school), Decision::Allow);
+        assert_eq!(authorize(&roles, &auditor, Permission::AuditRead, &sibling), Decision::Allow);
+        assert_eq!(authorize(&roles, &auditor, Permission::UserManage, &school), Decision::Forbidden);
+        assert_eq!(authorize(&roles, &auditor, Permission::AgencyEdit, &bureau), Decision::Forbidden);
+        assert_eq!(authorize(&roles, &admin, Permission::AgencyCreate, &school), Decision::Allow);
+    }
+
+    #[test]
+    fn bad_catalogs_are_refused() {
+        assert!(RoleCatalog::from_toml("[roles.ciso]\nname_zh='x'\nname_en='x'\ncitation='x'\npermissions=['nope']").is_err());
+        assert!(RoleCatalog::from_toml("[roles.ciso]\nname_zh='x'\nname_en='x'\ncitation='x'\npermissions=[]").is_err());
+    }
+}
