@@ -1,1 +1,26 @@
+//! Anwei's storage. One code path over SQLite (a school on one machine) and PostgreSQL (a city or
+//! the country): every query is written once and run on whichever pool is configured, through
+//! the [`Db`] enum rather than sqlx's `Any` driver, which cannot carry UUIDs, instants or booleans.
+//!
+//! Every write takes the [`Actor`] and writes its audit event in the same transaction as the
+//! change; every read takes the actor's [`Reach`] and never returns rows outside it, so tenant
+//! isolation holds here even if a caller forgets to authorise.
 #![forbid(unsafe_code)]
+
+mod actor;
+pub mod agencies;
+pub mod audit;
+mod db;
+mod error;
+pub mod migrate;
+pub mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod tokens;
+pub mod users;
+
+pub use actor::{Actor, Reach};
+pub use db::{Backend, Store};
+pub use error::StoreError;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

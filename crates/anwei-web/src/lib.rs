@@ -1,1 +1,41 @@
+//! Anwei's web edge: server-rendered pages (askama + htmx, no JavaScript build), a JSON API under
+//! `/api/v1` for scripts, and the middleware that makes Anwei obey the plan it manages (idle
+//! logout, CSRF, strict cookies, security headers). One module per feature, each with its own
+//! `router()`; handlers extract, authorise, call the store and render.
 #![forbid(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+mod routes;
+pub mod security;
+pub mod state;
+
+pub use state::{AppState, WebConfig};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::health::router())
+        .merge(routes::assets::router())
+        .merge(routes::lang::router())
+        .merge(routes::sign_in::router())
+        .merge(routes::dashboard::router())
+        .merge(routes::agencies::router())
+        .merge(routes::users::router())
+        .merge(routes::tokens::router())
+        .merge(routes::audit_log::router())
+        .nest("/api/v1", api::router())
+        .fallback(|| async { error::AppError::NotFound })
+        .layer(from_fn_with_state(state.clone(), auth::session_layer))
+        .layer(from_fn(error::render_errors))
+        .layer(from_fn(security::security_headers))
+        .layer(DefaultBodyLimit::max(auth::MAX_FORM_BYTES))
+        .with_state(state)
+}

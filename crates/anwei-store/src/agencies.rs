@@ -1,0 +1,268 @@
+//! Agencies and the systems their supervisors run for them (向上集中).
+
+use crate::audit::{Change, append};
+use crate::db::{on_db, on_tx};
+use crate::{Actor, Result, Store, StoreError};
+use anwei_domain::agency::{AgencyCode, AgencyKind, AgencyPath, ResponsibilityLevel};
+use serde::Serialize;
+use serde_json::json;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct AgencyRow {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub path: String,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub level: Option<String>,
+    pub level_approved_on: Option<Date>,
+    pub level_basis: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl AgencyRow {
+    pub fn agency_path(&self) -> AgencyPath {
+        AgencyPath::from_stored(self.path.clone())
+    }
+
+    pub fn depth(&self) -> usize {
+        self.agency_path().depth()
+    }
+}
+
+/// The editable profile of an agency.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgencyProfile {
+    pub name: String,
+    pub kind: AgencyKind,
+    pub level: Option<ResponsibilityLevel>,
+    pub level_approved_on: Option<Date>,
+    /// e.g. the letter number of the approval (教育部臺教資(四)字第1070202157號函)
+    pub level_basis: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct HostedSystemRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub name: String,
+    pub hosted_by_agency_id: Uuid,
+    pub hosted_by_name: String,
+}
+
+const AGENCY_COLUMNS: &str = "id, parent_id, path, code, name, kind, level, level_approved_on, level_basis, created_at, updated_at";
+
+fn profile_json(p: &AgencyProfile) -> serde_json::Value {
+    json!({
+        "name": p.name,
+        "kind": p.kind.as_str(),
+        "level": p.level.map(|l| l.as_str()),
+        "level_approved_on": p.level_approved_on.map(|d| d.to_string()),
+        "level_basis": p.level_basis,
+    })
+}
+
+fn row_profile_json(r: &AgencyRow) -> serde_json::Value {
+    json!({
+        "name": r.name,
+        "kind": r.kind,
+        "level": r.level,
+        "level_approved_on": r.level_approved_on.map(|d| d.to_string()),
+        "level_basis": r.level_basis,
+    })
+}
+
+impl Store {
+    /// Creates an agency, under `parent` or as a root.
+    pub async fn create_agency(
+        &self,
+        actor: &Actor,
+        parent: Option<&AgencyRow>,
+        code: &AgencyCode,
+        profile: &AgencyProfile,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let path = match parent {
+            Some(p) => p.agency_path().child(id),
+            None => AgencyPath::root(id),
+        };
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO agency (id, parent_id, path, code, name, kind, level, level_approved_on, level_basis, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)")
+            .bind(id).bind(parent.map(|p| p.id)).bind(path.as_str()).bind(code.as_str()).bind(&profile.name)
+            .bind(profile.kind.as_str()).bind(profile.level.map(|l| l.as_str())).bind(profile.level_approved_on)
+            .bind(&profile.level_basis).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))
+            .map_err(|e| StoreError::unique(e, "code"))?;
+        let mut after = profile_json(profile);
+        after["code"] = json!(code.as_str());
+        after["parent"] = json!(parent.map(|p| p.code.clone()));
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(id),
+                action: "agency.create",
+                target: format!("agency:{id}"),
+                before: None,
+                after: Some(after),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// An agency by code, if within the actor's reach.
+    pub async fn agency_by_code(&self, actor: &Actor, code: &str) -> Result<Option<AgencyRow>> {
+        let reach = actor.reach.path_pattern();
+        let sql = format!("SELECT {AGENCY_COLUMNS} FROM agency WHERE code = $1 AND ($2 IS NULL OR path LIKE $2)");
+        let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(code).bind(&reach).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// An agency by id, if within the actor's reach.
+    pub async fn agency_by_id(&self, actor: &Actor, id: Uuid) -> Result<Option<AgencyRow>> {
+        let reach = actor.reach.path_pattern();
+        let sql = format!("SELECT {AGENCY_COLUMNS} FROM agency WHERE id = $1 AND ($2 IS NULL OR path LIKE $2)");
+        let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id).bind(&reach).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// Every agency within the actor's reach, in tree order.
+    pub async fn agencies(&self, actor: &Actor) -> Result<Vec<AgencyRow>> {
+        let reach = actor.reach.path_pattern();
+        let sql = format!("SELECT {AGENCY_COLUMNS} FROM agency WHERE ($1 IS NULL OR path LIKE $1) ORDER BY path");
+        let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&reach).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// The agencies directly below `parent`.
+    pub async fn subordinates(&self, actor: &Actor, parent: Uuid) -> Result<Vec<AgencyRow>> {
+        let reach = actor.reach.path_pattern();
+        let sql = format!(
+            "SELECT {AGENCY_COLUMNS} FROM agency WHERE parent_id = $1 AND ($2 IS NULL OR path LIKE $2) ORDER BY name"
+        );
+        let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(parent).bind(&reach).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Updates the profile, with the previous values in the audit event.
+    pub async fn update_agency(
+        &self,
+        actor: &Actor,
+        current: &AgencyRow,
+        profile: &AgencyProfile,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE agency SET name = $2, kind = $3, level = $4, level_approved_on = $5, level_basis = $6, updated_at = $7
+             WHERE id = $1")
+            .bind(current.id).bind(&profile.name).bind(profile.kind.as_str()).bind(profile.level.map(|l| l.as_str()))
+            .bind(profile.level_approved_on).bind(&profile.level_basis).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(current.id),
+                action: "agency.update",
+                target: format!("agency:{}", current.id),
+                before: Some(row_profile_json(current)),
+                after: Some(profile_json(profile)),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn hosted_systems(&self, agency_id: Uuid) -> Result<Vec<HostedSystemRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT h.id, h.agency_id, h.name, h.hosted_by_agency_id, a.name AS hosted_by_name
+             FROM hosted_system h JOIN agency a ON a.id = h.hosted_by_agency_id
+             WHERE h.agency_id = $1 ORDER BY h.created_at, h.name")
+            .bind(agency_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Records that `hosted_by` (the agency's supervisor) runs a system for the agency.
+    pub async fn add_hosted_system(
+        &self,
+        actor: &Actor,
+        agency: &AgencyRow,
+        hosted_by: Uuid,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO hosted_system (id, agency_id, hosted_by_agency_id, name, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id).bind(agency.id).bind(hosted_by).bind(name).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))
+            .map_err(|e| StoreError::unique(e, "system_name"))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency.id),
+                action: "agency.hosted_system_add",
+                target: format!("hosted_system:{id}"),
+                before: None,
+                after: Some(json!({ "name": name, "hosted_by": hosted_by })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn remove_hosted_system(
+        &self,
+        actor: &Actor,
+        agency: &AgencyRow,
+        system_id: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let existing: Option<(String,)> = on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT name FROM hosted_system WHERE id = $1 AND agency_id = $2")
+            .bind(system_id).bind(agency.id).fetch_optional(&mut **c).await)?;
+        let Some((name,)) = existing else {
+            return Err(StoreError::NotFound);
+        };
+        on_tx!(&mut tx, c => sqlx::query("DELETE FROM hosted_system WHERE id = $1")
+            .bind(system_id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency.id),
+                action: "agency.hosted_system_remove",
+                target: format!("hosted_system:{system_id}"),
+                before: Some(json!({ "name": name })),
+                after: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+}

@@ -1,0 +1,253 @@
+//! Appending to and verifying the per-agency audit chains (see `anwei_domain::audit`).
+//!
+//! Appending locks the chain's head row inside the writing transaction (`UPDATE … RETURNING`
+//! takes the row lock on PostgreSQL; SQLite's write transaction is already exclusive), so two
+//! writers of one agency queue while writers of different agencies do not wait on each other.
+
+use crate::db::{Tx, on_db, on_tx};
+use crate::{Actor, Reach, Result, Store};
+use anwei_domain::audit::{ChainBreak, ChainHead, ChainVerifier, ChainedEvent, GENESIS, chain_of};
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// What a change did, to be written with it.
+pub struct Change<'a> {
+    /// The agency the change belongs to (its chain); None for system-wide events.
+    pub agency_id: Option<Uuid>,
+    /// `noun.verb`, e.g. `user.create`, `auth.login_failed`.
+    pub action: &'a str,
+    /// `kind:id` of what was changed, e.g. `user:0190…`.
+    pub target: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+#[derive(sqlx::FromRow)]
+struct HeadRow {
+    seq: i64,
+    last_hash: String,
+}
+
+/// Appends one event to its agency's chain inside `tx`.
+pub(crate) async fn append(
+    tx: &mut Tx,
+    actor: &Actor,
+    change: Change<'_>,
+    now: OffsetDateTime,
+) -> Result<Uuid> {
+    let chain = chain_of(change.agency_id);
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO audit_chain_head (chain, seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING")
+        .bind(&chain).bind(GENESIS).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    let head: HeadRow = on_tx!(tx, c => sqlx::query_as(
+        "UPDATE audit_chain_head SET seq = seq + 1 WHERE chain = $1 RETURNING seq, last_hash")
+        .bind(&chain).fetch_one(&mut **c).await)?;
+    let mut event = ChainedEvent {
+        id: Uuid::now_v7(),
+        chain,
+        seq: head.seq,
+        occurred_at: anwei_domain::clock::truncate(now),
+        actor_user_id: actor.user_id,
+        actor_label: actor.label.clone(),
+        agency_id: change.agency_id,
+        action: change.action.to_string(),
+        target: change.target,
+        before: change.before.map(|v| v.to_string()),
+        after: change.after.map(|v| v.to_string()),
+        client_addr: actor.client_addr.clone(),
+        prev_hash: head.last_hash,
+        hash: String::new(),
+    };
+    event.hash = event.compute_hash();
+    let e = &event;
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO audit_event (id, chain, seq, occurred_at, actor_user_id, actor_label, agency_id, action, target,
+                                  before_json, after_json, client_addr, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+        .bind(e.id).bind(&e.chain).bind(e.seq).bind(e.occurred_at).bind(e.actor_user_id).bind(&e.actor_label)
+        .bind(e.agency_id).bind(&e.action).bind(&e.target).bind(&e.before).bind(&e.after).bind(&e.client_addr)
+        .bind(&e.prev_hash).bind(&e.hash)
+        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("UPDATE audit_chain_head SET last_hash = $2 WHERE chain = $1")
+        .bind(&event.chain).bind(&event.hash).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    Ok(event.id)
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: Uuid,
+    chain: String,
+    seq: i64,
+    occurred_at: OffsetDateTime,
+    actor_user_id: Option<Uuid>,
+    actor_label: String,
+    agency_id: Option<Uuid>,
+    action: String,
+    target: String,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    client_addr: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<EventRow> for ChainedEvent {
+    fn from(r: EventRow) -> Self {
+        ChainedEvent {
+            id: r.id,
+            chain: r.chain,
+            seq: r.seq,
+            occurred_at: r.occurred_at,
+            actor_user_id: r.actor_user_id,
+            actor_label: r.actor_label,
+            agency_id: r.agency_id,
+            action: r.action,
+            target: r.target,
+            before: r.before_json,
+            after: r.after_json,
+            client_addr: r.client_addr,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ChainHeadRow {
+    chain: String,
+    seq: i64,
+    last_hash: String,
+}
+
+/// The outcome of verifying every chain.
+#[derive(Debug)]
+pub struct VerifyReport {
+    pub chains: usize,
+    pub events: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{0}")]
+    Broken(ChainBreak),
+    #[error("chain {chain}: it has events but its head row is missing (deleted?)")]
+    HeadMissing { chain: String },
+    #[error(transparent)]
+    Store(#[from] crate::StoreError),
+}
+
+impl From<sqlx::Error> for VerifyError {
+    fn from(e: sqlx::Error) -> Self {
+        VerifyError::Store(e.into())
+    }
+}
+
+const VERIFY_BATCH: i64 = 1000;
+
+/// Re-computes every chain from its first event; stops at the first break.
+pub async fn verify(store: &Store) -> std::result::Result<VerifyReport, VerifyError> {
+    let heads: Vec<ChainHeadRow> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT chain, seq, last_hash FROM audit_chain_head ORDER BY chain").fetch_all(p).await)?;
+    let chains_with_events: Vec<(String,)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT DISTINCT chain FROM audit_event ORDER BY chain").fetch_all(p).await)?;
+    if let Some((orphan,)) = chains_with_events
+        .iter()
+        .find(|(c,)| !heads.iter().any(|h| &h.chain == c))
+    {
+        return Err(VerifyError::HeadMissing {
+            chain: orphan.clone(),
+        });
+    }
+    let mut total = 0;
+    for head in &heads {
+        let mut verifier = ChainVerifier::new(&head.chain);
+        let mut after_seq = 0i64;
+        loop {
+            let batch: Vec<EventRow> = on_db!(&store.db, p => sqlx::query_as(
+                "SELECT id, chain, seq, occurred_at, actor_user_id, actor_label, agency_id, action, target,
+                        before_json, after_json, client_addr, prev_hash, hash
+                 FROM audit_event WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+                .bind(&head.chain).bind(after_seq).bind(VERIFY_BATCH).fetch_all(p).await)?;
+            let n = batch.len();
+            for row in batch {
+                after_seq = row.seq;
+                verifier.push(&row.into()).map_err(VerifyError::Broken)?;
+            }
+            if (n as i64) < VERIFY_BATCH {
+                break;
+            }
+        }
+        let head = ChainHead {
+            chain: head.chain.clone(),
+            seq: head.seq,
+            last_hash: head.last_hash.clone(),
+        };
+        total += verifier.finish(&head).map_err(VerifyError::Broken)?;
+    }
+    Ok(VerifyReport {
+        chains: heads.len(),
+        events: total,
+    })
+}
+
+/// One line of the audit-log page.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub seq: i64,
+    pub occurred_at: OffsetDateTime,
+    pub actor_label: String,
+    pub agency_code: Option<String>,
+    pub agency_name: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this agency (and nothing outside the actor's reach in any case).
+    pub agency_id: Option<Uuid>,
+    pub actor_label: Option<String>,
+    /// Actions starting with this, e.g. `auth.` or `user.create`.
+    pub action_prefix: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+impl Store {
+    /// Events of agencies within the actor's reach, newest first. Events of no agency (the system
+    /// chain) are shown only to actors who reach everything.
+    pub async fn audit_events(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        page: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let reach = actor.reach.path_pattern();
+        let all = matches!(actor.reach, Reach::All);
+        let action = filter.action_prefix.as_ref().map(|a| format!("{a}%"));
+        let offset = page.max(0) * PAGE_SIZE;
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT e.id, e.seq, e.occurred_at, e.actor_label, a.code AS agency_code, a.name AS agency_name,
+                    e.action, e.target, e.before_json, e.after_json, e.client_addr
+             FROM audit_event e LEFT JOIN agency a ON a.id = e.agency_id
+             WHERE (($1 AND e.agency_id IS NULL) OR (e.agency_id IS NOT NULL AND ($2 IS NULL OR a.path LIKE $2)))
+               AND ($3 IS NULL OR e.agency_id = $3)
+               AND ($4 IS NULL OR e.actor_label = $4)
+               AND ($5 IS NULL OR e.action LIKE $5)
+               AND ($6 IS NULL OR e.occurred_at >= $6)
+               AND ($7 IS NULL OR e.occurred_at < $7)
+             ORDER BY e.occurred_at DESC, e.id DESC
+             LIMIT $8 OFFSET $9")
+            .bind(all).bind(&reach).bind(filter.agency_id).bind(&filter.actor_label).bind(&action)
+            .bind(filter.from).bind(filter.until).bind(PAGE_SIZE + 1).bind(offset)
+            .fetch_all(p).await)?;
+        Ok(rows)
+    }
+}

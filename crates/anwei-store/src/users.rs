@@ -1,0 +1,410 @@
+//! Accounts. Disabling and re-roling take effect on the next request, because every request
+//! reads the account's current state with its session (seed 玖.二.(二).3: 立即停用).
+
+use crate::audit::{Change, append};
+use crate::db::{Tx, on_db, on_tx};
+use crate::{Actor, Reach, Result, Store, StoreError};
+use anwei_domain::password::LoginThrottle;
+use anwei_domain::user::{Role, Username};
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub agency_id: Option<Uuid>,
+    pub agency_code: Option<String>,
+    pub agency_name: Option<String>,
+    pub agency_path: Option<String>,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub password_changed_at: OffsetDateTime,
+    pub must_change_password: bool,
+    pub failed_count: i32,
+    pub locked_until: Option<OffsetDateTime>,
+    pub disabled_at: Option<OffsetDateTime>,
+    pub totp_enabled: bool,
+    pub created_at: OffsetDateTime,
+}
+
+impl UserRow {
+    pub fn role(&self) -> Option<Role> {
+        Role::from_stored(&self.role)
+    }
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.agency_id, a.code AS agency_code, a.name AS agency_name, a.path AS agency_path,
+        u.username, u.display_name, u.email, u.role, u.password_changed_at, u.must_change_password, u.failed_count,
+        u.locked_until, u.disabled_at, (u.totp_secret IS NOT NULL) AS totp_enabled, u.created_at
+     FROM app_user u LEFT JOIN agency a ON a.id = u.agency_id";
+
+/// What sign-in needs to know about an account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginRow {
+    pub id: Uuid,
+    pub agency_id: Option<Uuid>,
+    pub username: String,
+    pub role: String,
+    pub password_hash: String,
+    pub password_changed_at: OffsetDateTime,
+    pub must_change_password: bool,
+    pub failed_count: i32,
+    pub locked_until: Option<OffsetDateTime>,
+    pub disabled_at: Option<OffsetDateTime>,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+}
+
+impl LoginRow {
+    pub fn throttle(&self) -> LoginThrottle {
+        LoginThrottle {
+            failed_count: self.failed_count,
+            locked_until: self.locked_until,
+        }
+    }
+}
+
+pub struct NewUser<'a> {
+    /// None only for administrators.
+    pub agency_id: Option<Uuid>,
+    pub username: &'a Username,
+    pub display_name: &'a str,
+    pub email: Option<&'a str>,
+    pub role: Role,
+    pub password_hash: &'a str,
+    /// True when someone other than the account's owner chose the password.
+    pub must_change_password: bool,
+}
+
+fn reach_clause(reach: &Reach) -> (bool, Option<String>) {
+    (matches!(reach, Reach::All), reach.path_pattern())
+}
+
+async fn push_history(tx: &mut Tx, user_id: Uuid, hash: &str, now: OffsetDateTime) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO password_history (id, user_id, password_hash, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(Uuid::now_v7()).bind(user_id).bind(hash).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub(crate) async fn delete_sessions_of(tx: &mut Tx, user_id: Uuid, except_digest: Option<&str>) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM session WHERE user_id = $1 AND ($2 IS NULL OR id_digest <> $2)")
+        .bind(user_id).bind(except_digest).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+impl Store {
+    pub async fn create_user(&self, actor: &Actor, new: NewUser<'_>, now: OffsetDateTime) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO app_user (id, agency_id, username, display_name, email, role, password_hash, password_changed_at,
+                                   must_change_password, failed_count, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $8, $8)")
+            .bind(id).bind(new.agency_id).bind(new.username.as_str()).bind(new.display_name).bind(new.email)
+            .bind(new.role.as_str()).bind(new.password_hash).bind(now).bind(new.must_change_password)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))
+            .map_err(|e| StoreError::unique(e, "username"))?;
+        push_history(&mut tx, id, new.password_hash, now).await?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: new.agency_id,
+                action: if new.role.is_admin() { "admin.create" } else { "user.create" },
+                target: format!("user:{id}"),
+                before: None,
+                after: Some(json!({
+                    "username": new.username.as_str(),
+                    "display_name": new.display_name,
+                    "email": new.email,
+                    "role": new.role.as_str(),
+                })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Accounts of one agency, if the agency is within the actor's reach.
+    pub async fn users_of_agency(&self, actor: &Actor, agency_id: Uuid) -> Result<Vec<UserRow>> {
+        let (_, pattern) = reach_clause(&actor.reach);
+        let sql = format!("{USER_SELECT} WHERE u.agency_id = $1 AND ($2 IS NULL OR a.path LIKE $2) ORDER BY u.role, u.username");
+        let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(agency_id).bind(&pattern).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Administrator accounts; only for actors who reach everything.
+    pub async fn admins(&self, actor: &Actor) -> Result<Vec<UserRow>> {
+        if !matches!(actor.reach, Reach::All) {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{USER_SELECT} WHERE u.agency_id IS NULL ORDER BY u.username");
+        let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// One account, if within the actor's reach (administrators' accounts only for those who
+    /// reach everything).
+    pub async fn user_by_id(&self, actor: &Actor, id: Uuid) -> Result<Option<UserRow>> {
+        let (all, pattern) = reach_clause(&actor.reach);
+        let sql = format!(
+            "{USER_SELECT} WHERE u.id = $1 AND (($2 AND u.agency_id IS NULL) OR (u.agency_id IS NOT NULL AND ($3 IS NULL OR a.path LIKE $3)))"
+        );
+        let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id).bind(all).bind(&pattern).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    pub async fn user_by_username(&self, actor: &Actor, username: &Username) -> Result<Option<UserRow>> {
+        let (all, pattern) = reach_clause(&actor.reach);
+        let sql = format!(
+            "{USER_SELECT} WHERE u.username = $1 AND (($2 AND u.agency_id IS NULL) OR (u.agency_id IS NOT NULL AND ($3 IS NULL OR a.path LIKE $3)))"
+        );
+        let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(username.as_str()).bind(all).bind(&pattern).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// Number of enabled accounts per agency within the actor's reach.
+    pub async fn user_counts(&self, actor: &Actor) -> Result<Vec<(Uuid, i64)>> {
+        let (_, pattern) = reach_clause(&actor.reach);
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT u.agency_id, COUNT(*) FROM app_user u JOIN agency a ON a.id = u.agency_id
+             WHERE u.disabled_at IS NULL AND ($1 IS NULL OR a.path LIKE $1) GROUP BY u.agency_id")
+            .bind(&pattern).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn set_user_role(&self, actor: &Actor, user: &UserRow, role: Role, now: OffsetDateTime) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET role = $2, updated_at = $3 WHERE id = $1")
+            .bind(user.id).bind(role.as_str()).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: user.agency_id,
+                action: "user.role_change",
+                target: format!("user:{}", user.id),
+                before: Some(json!({ "role": user.role })),
+                after: Some(json!({ "role": role.as_str() })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Disabling ends every session of the account at once.
+    pub async fn set_user_disabled(&self, actor: &Actor, user: &UserRow, disabled: bool, now: OffsetDateTime) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let at = disabled.then_some(now);
+        on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET disabled_at = $2, updated_at = $3 WHERE id = $1")
+            .bind(user.id).bind(at).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if disabled {
+            delete_sessions_of(&mut tx, user.id, None).await?;
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: user.agency_id,
+                action: if disabled { "user.disable" } else { "user.enable" },
+                target: format!("user:{}", user.id),
+                before: Some(json!({ "disabled": user.disabled_at.is_some() })),
+                after: Some(json!({ "disabled": disabled })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Lifts a sign-in lock before it runs out.
+    pub async fn unlock_user(&self, actor: &Actor, user: &UserRow, now: OffsetDateTime) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET failed_count = 0, locked_until = NULL, updated_at = $2 WHERE id = $1")
+            .bind(user.id).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: user.agency_id,
+                action: "user.unlock",
+                target: format!("user:{}", user.id),
+                before: Some(json!({ "locked_until": user.locked_until.map(|t| t.unix_timestamp()) })),
+                after: Some(json!({ "locked_until": null })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Sets a password chosen by someone else; the owner must change it at the next sign-in, and
+    /// any signed-in session of the account ends.
+    pub async fn reset_password(&self, actor: &Actor, user: &UserRow, hash: &str, now: OffsetDateTime) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE app_user SET password_hash = $2, password_changed_at = $3, must_change_password = TRUE,
+                                 failed_count = 0, locked_until = NULL, updated_at = $3 WHERE id = $1")
+            .bind(user.id).bind(hash).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        push_history(&mut tx, user.id, hash, now).await?;
+        delete_sessions_of(&mut tx, user.id, None).await?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: user.agency_id,
+                action: "user.password_reset",
+                target: format!("user:{}", user.id),
+                before: None,
+                after: Some(json!({ "must_change_password": true })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The newest `n` password hashes of an account, the current one first.
+    pub async fn recent_password_hashes(&self, user_id: Uuid, n: usize) -> Result<Vec<String>> {
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let rows: Vec<(String,)> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+            .bind(user_id).bind(limit).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|(h,)| h).collect())
+    }
+
+    /// The account owner's own change; other sessions of the account end, the current one stays.
+    pub async fn change_own_password(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        agency_id: Option<Uuid>,
+        hash: &str,
+        keep_session: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE app_user SET password_hash = $2, password_changed_at = $3, must_change_password = FALSE, updated_at = $3
+             WHERE id = $1")
+            .bind(user_id).bind(hash).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        push_history(&mut tx, user_id, hash, now).await?;
+        delete_sessions_of(&mut tx, user_id, Some(keep_session)).await?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id,
+                action: "auth.password_change",
+                target: format!("user:{user_id}"),
+                before: None,
+                after: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Sign-in: the account for a username, whatever its state.
+    pub async fn login_candidate(&self, username: &str) -> Result<Option<LoginRow>> {
+        let row = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id, agency_id, username, role, password_hash, password_changed_at, must_change_password,
+                    failed_count, locked_until, disabled_at, totp_secret, totp_last_step
+             FROM app_user WHERE username = $1")
+            .bind(username).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// Sign-in: the account by id (the second-factor step).
+    pub async fn login_row(&self, user_id: Uuid) -> Result<Option<LoginRow>> {
+        let row = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id, agency_id, username, role, password_hash, password_changed_at, must_change_password,
+                    failed_count, locked_until, disabled_at, totp_secret, totp_last_step
+             FROM app_user WHERE id = $1")
+            .bind(user_id).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// A failed password or second factor: the new throttle state and its audit events.
+    pub async fn record_login_failure(
+        &self,
+        actor: &Actor,
+        user: &LoginRow,
+        next: LoginThrottle,
+        locked_now: bool,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET failed_count = $2, locked_until = $3 WHERE id = $1")
+            .bind(user.id).bind(next.failed_count).bind(next.locked_until).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: user.agency_id,
+                action: "auth.login_failed",
+                target: format!("user:{}", user.id),
+                before: None,
+                after: Some(json!({ "reason": reason, "failed_count": next.failed_count })),
+            },
+            now,
+        )
+        .await?;
+        if locked_now {
+            append(
+                &mut tx,
+                actor,
+                Change {
+                    agency_id: user.agency_id,
+                    action: "auth.account_locked",
+                    target: format!("user:{}", user.id),
+                    before: None,
+                    after: Some(json!({ "locked_until": next.locked_until.map(|t| t.unix_timestamp()) })),
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// A refused attempt that changes nothing but must be on record (unknown user, disabled or
+    /// locked account).
+    pub async fn record_login_refused(
+        &self,
+        actor: &Actor,
+        agency_id: Option<Uuid>,
+        target: String,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id,
+                action: "auth.login_refused",
+                target,
+                before: None,
+                after: Some(json!({ "reason": reason })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+}

@@ -1,0 +1,87 @@
+//! What every page shares: the header with the agency, the person and their role, the navigation
+//! their permissions allow, the language switch, and the CSRF token forms carry.
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::state::AppState;
+use anwei_domain::rbac::Permission;
+use askama::Template;
+use axum::response::Html;
+
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    pub agencies: bool,
+    /// The signed-in person's agency's account list, when they may see it.
+    pub users_href: String,
+    pub audit: bool,
+    pub signed_in: bool,
+}
+
+/// The page frame (`templates/base.html`).
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub csrf: String,
+    pub user_name: String,
+    pub username: String,
+    pub agency_name: String,
+    pub role_name: String,
+    pub nav: Nav,
+    pub other_lang: &'static str,
+    pub other_lang_label: String,
+    pub lang: &'static str,
+    /// The current path, for the language switch to come back to.
+    pub here: String,
+}
+
+impl Chrome {
+    pub fn for_user(app: &AppState, t: &Locale, user: &CurrentUser, here: &str) -> Self {
+        let users_href = match (&user.session.agency_code, user.can(app, Permission::UserRead)) {
+            (Some(code), true) => format!("/agencies/{code}/users"),
+            _ => String::new(),
+        };
+        Self {
+            csrf: user.session.csrf_token.clone(),
+            user_name: user.session.display_name.clone(),
+            username: user.session.username.clone(),
+            agency_name: user
+                .session
+                .agency_name
+                .clone()
+                .unwrap_or_else(|| t.t("admin-no-agency")),
+            role_name: t.role(user.role.as_str()),
+            nav: Nav {
+                agencies: user.can(app, Permission::AgencyRead),
+                users_href,
+                audit: user.can(app, Permission::AuditRead),
+                signed_in: true,
+            },
+            other_lang: t.other().code(),
+            other_lang_label: t.t("lang-switch"),
+            lang: t.lang.code(),
+            here: here.to_string(),
+        }
+    }
+
+    /// Pages before full sign-in (sign-in, second factor, forced password change).
+    pub fn anonymous(t: &Locale, csrf: &str, here: &str) -> Self {
+        Self {
+            csrf: csrf.to_string(),
+            user_name: String::new(),
+            username: String::new(),
+            agency_name: String::new(),
+            role_name: String::new(),
+            nav: Nav::default(),
+            other_lang: t.other().code(),
+            other_lang_label: t.t("lang-switch"),
+            lang: t.lang.code(),
+            here: here.to_string(),
+        }
+    }
+}
+
+pub fn render<T: Template>(page: &T) -> Result<Html<String>, AppError> {
+    page.render()
+        .map(Html)
+        .map_err(|e| AppError::Internal(format!("template: {e}")))
+}

@@ -1,0 +1,29 @@
+pub mod agencies;
+pub mod assets;
+pub mod audit_log;
+pub mod dashboard;
+pub mod health;
+pub mod lang;
+pub mod sign_in;
+pub mod tokens;
+pub mod users;
+
+/// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
+/// link cannot make Anwei display arbitrary text.
+pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
+    const KNOWN: [&str; 11] = [
+        "notice-password-changed",
+        "notice-signed-out",
+        "notice-user-created",
+        "notice-user-updated",
+        "notice-agency-created",
+        "notice-agency-updated",
+        "notice-token-revoked",
+        "notice-system-added",
+        "notice-system-removed",
+        "notice-password-reset",
+        "notice-totp-enrolled",
+    ];
+    let n = notice?;
+    KNOWN.into_iter().find(|k| k.strip_prefix("notice-") == Some(n))
+}
