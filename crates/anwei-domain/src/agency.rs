@@ -176,7 +176,10 @@ mod tests {
 
     #[test]
     fn codes() {
-        assert_eq!(AgencyCode::parse(" Xiaying-ES ").unwrap().as_str(), "xiaying-es");
+        assert_eq!(
+            AgencyCode::parse(" Xiaying-ES ").unwrap().as_str(),
+            "xiaying-es"
+        );
         for bad in ["x", "1abc", "a--b", "ab-", "a b", "學校", &"a".repeat(41)] {
             assert!(AgencyCode::parse(bad).is_err(), "{bad}");
         }
@@ -199,9 +202,21 @@ mod tests {
 
     #[test]
     fn lines() {
-        assert_eq!(parse_line("name", "  下營國小 ", 1, 10).unwrap(), "下營國小");
-        assert_eq!(parse_line("name", "  ", 1, 10).unwrap_err().key, "err-required");
-        assert_eq!(parse_line("name", "abc", 1, 2).unwrap_err().key, "err-too-long");
-        assert_eq!(parse_line("name", "a\u{0}b", 1, 10).unwrap_err().key, "err-control-chars");
+        assert_eq!(
+            parse_line("name", "  下營國小 ", 1, 10).unwrap(),
+            "下營國小"
+        );
+        assert_eq!(
+            parse_line("name", "  ", 1, 10).unwrap_err().key,
+            "err-required"
+        );
+        assert_eq!(
+            parse_line("name", "abc", 1, 2).unwrap_err().key,
+            "err-too-long"
+        );
+        assert_eq!(
+            parse_line("name", "a\u{0}b", 1, 10).unwrap_err().key,
+            "err-control-chars"
+        );
     }
 }

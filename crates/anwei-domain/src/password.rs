@@ -82,14 +82,19 @@ impl AccountPolicy {
                 .with("min", self.password.min_length));
         }
         if len > MAX_PASSWORD_CHARS {
-            return Err(FieldError::new("new_password", "err-too-long").with("max", MAX_PASSWORD_CHARS));
+            return Err(
+                FieldError::new("new_password", "err-too-long").with("max", MAX_PASSWORD_CHARS)
+            );
         }
         if character_classes(password) < self.password.min_classes {
             return Err(FieldError::new("new_password", "err-password-classes")
                 .with("min", self.password.min_classes));
         }
         if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
-            return Err(FieldError::new("new_password", "err-password-contains-username"));
+            return Err(FieldError::new(
+                "new_password",
+                "err-password-contains-username",
+            ));
         }
         Ok(())
     }
@@ -223,20 +228,32 @@ mod tests {
     fn complexity_classes() {
         let p = policy();
         // 7 characters: too short whatever the classes.
-        assert_eq!(p.check_strength("Ab1!xyz", "u").unwrap_err().key, "err-password-too-short");
+        assert_eq!(
+            p.check_strength("Ab1!xyz", "u").unwrap_err().key,
+            "err-password-too-short"
+        );
         // 8 characters, two classes each: rejected.
         for two in ["abcdefgh1", "ABCDEFGH1", "abcdEFGH", "abcd!@#$", "1234!@#$"] {
-            assert_eq!(p.check_strength(two, "u").unwrap_err().key, "err-password-classes", "{two}");
+            assert_eq!(
+                p.check_strength(two, "u").unwrap_err().key,
+                "err-password-classes",
+                "{two}"
+            );
         }
         // Three of four classes, in each combination: accepted.
         for three in ["abcdEFG1", "abcdEF!!", "abcd12!!", "ABCD12!!", "Abcd1234!"] {
             assert!(p.check_strength(three, "u").is_ok(), "{three}");
         }
         assert_eq!(
-            p.check_strength("Shih.yundou1", "shih.yundou").unwrap_err().key,
+            p.check_strength("Shih.yundou1", "shih.yundou")
+                .unwrap_err()
+                .key,
             "err-password-contains-username"
         );
-        assert_eq!(p.check_strength(&"Aa1!".repeat(40), "u").unwrap_err().key, "err-too-long");
+        assert_eq!(
+            p.check_strength(&"Aa1!".repeat(40), "u").unwrap_err().key,
+            "err-too-long"
+        );
     }
 
     #[test]
@@ -251,7 +268,9 @@ mod tests {
     fn idle_after_15_minutes() {
         let p = policy();
         let seen = datetime!(2026-01-01 00:00 UTC);
-        assert!(!p.session_idle_expired(seen, seen + Duration::minutes(14) + Duration::seconds(59)));
+        assert!(
+            !p.session_idle_expired(seen, seen + Duration::minutes(14) + Duration::seconds(59))
+        );
         assert!(p.session_idle_expired(seen, seen + Duration::minutes(15)));
     }
 

@@ -5,10 +5,10 @@
 //! The decision distinguishes "not yours to see" from "yours to see but not to change": the first
 //! is answered 404, so that one school cannot even learn which ids another school's records have.
 
+use crate::DomainError;
 use crate::agency::AgencyPath;
 use crate::catalog::ROLES_FILE;
 use crate::user::Role;
-use crate::DomainError;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -89,7 +89,8 @@ impl RoleCatalog {
         let mut grants = HashMap::new();
         let mut info = Vec::new();
         for (name, entry) in file.roles {
-            let role = Role::from_stored(&name).ok_or_else(|| bad(format!("unknown role `{name}`")))?;
+            let role =
+                Role::from_stored(&name).ok_or_else(|| bad(format!("unknown role `{name}`")))?;
             let mut set = HashSet::new();
             for p in &entry.permissions {
                 set.insert(
@@ -114,7 +115,9 @@ impl RoleCatalog {
     }
 
     pub fn has(&self, role: Role, permission: Permission) -> bool {
-        self.grants.get(&role).is_some_and(|s| s.contains(&permission))
+        self.grants
+            .get(&role)
+            .is_some_and(|s| s.contains(&permission))
     }
 
     pub fn info(&self, role: Role) -> Option<&RoleInfo> {
@@ -190,19 +193,53 @@ mod tests {
             role: Role::Admin,
             agency_path: None,
         };
-        assert_eq!(authorize(&roles, &officer, Permission::UserManage, &school), Decision::Allow);
-        assert_eq!(authorize(&roles, &officer, Permission::UserManage, &sibling), Decision::Hidden);
-        assert_eq!(authorize(&roles, &officer, Permission::AgencyRead, &bureau), Decision::Hidden);
-        assert_eq!(authorize(&roles, &auditor, Permission::UserRead, &school), Decision::Allow);
-        assert_eq!(authorize(&roles, &auditor, Permission::AuditRead, &sibling), Decision::Allow);
-        assert_eq!(authorize(&roles, &auditor, Permission::UserManage, &school), Decision::Forbidden);
-        assert_eq!(authorize(&roles, &auditor, Permission::AgencyEdit, &bureau), Decision::Forbidden);
-        assert_eq!(authorize(&roles, &admin, Permission::AgencyCreate, &school), Decision::Allow);
+        assert_eq!(
+            authorize(&roles, &officer, Permission::UserManage, &school),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&roles, &officer, Permission::UserManage, &sibling),
+            Decision::Hidden
+        );
+        assert_eq!(
+            authorize(&roles, &officer, Permission::AgencyRead, &bureau),
+            Decision::Hidden
+        );
+        assert_eq!(
+            authorize(&roles, &auditor, Permission::UserRead, &school),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&roles, &auditor, Permission::AuditRead, &sibling),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&roles, &auditor, Permission::UserManage, &school),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            authorize(&roles, &auditor, Permission::AgencyEdit, &bureau),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            authorize(&roles, &admin, Permission::AgencyCreate, &school),
+            Decision::Allow
+        );
     }
 
     #[test]
     fn bad_catalogs_are_refused() {
-        assert!(RoleCatalog::from_toml("[roles.ciso]\nname_zh='x'\nname_en='x'\ncitation='x'\npermissions=['nope']").is_err());
-        assert!(RoleCatalog::from_toml("[roles.ciso]\nname_zh='x'\nname_en='x'\ncitation='x'\npermissions=[]").is_err());
+        assert!(
+            RoleCatalog::from_toml(
+                "[roles.ciso]\nname_zh='x'\nname_en='x'\ncitation='x'\npermissions=['nope']"
+            )
+            .is_err()
+        );
+        assert!(
+            RoleCatalog::from_toml(
+                "[roles.ciso]\nname_zh='x'\nname_en='x'\ncitation='x'\npermissions=[]"
+            )
+            .is_err()
+        );
     }
 }

@@ -78,6 +78,22 @@ impl RocDate {
     }
 }
 
+/// A date typed into a form: ISO (`2026-01-07`, what `<input type="date">` sends) or 民國
+/// (`115/01/07`, `民國115年1月7日`). Empty means none.
+pub fn parse_date_input(field: &'static str, raw: &str) -> Result<Option<Date>, crate::FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let iso = time::macros::format_description!("[year]-[month]-[day]");
+    if let Ok(d) = Date::parse(s, &iso) {
+        return Ok(Some(d));
+    }
+    RocDate::parse(s)
+        .map(|d| Some(d.date()))
+        .ok_or_else(|| crate::FieldError::new(field, "err-date"))
+}
+
 /// A date-time in Taipei, 民國 year, to the minute: 「民國115年11月24日 10:23」.
 pub fn roc_datetime(t: OffsetDateTime) -> String {
     let local = t.to_offset(TAIPEI);
@@ -128,19 +144,60 @@ mod tests {
 
     #[test]
     fn parses_the_forms_agencies_write() {
-        for s in ["115/11/24", "115-11-24", "115.11.24", "民國115年11月24日", "115年11月24日"] {
+        for s in [
+            "115/11/24",
+            "115-11-24",
+            "115.11.24",
+            "民國115年11月24日",
+            "115年11月24日",
+        ] {
             assert_eq!(
                 RocDate::parse(s).map(|d| d.date()),
                 Some(date!(2026 - 11 - 24)),
                 "{s}"
             );
         }
-        for s in ["", "115/13/01", "115/02/30", "abc", "1/2", "0/01/01", "115/11/24/1"] {
+        for s in [
+            "",
+            "115/13/01",
+            "115/02/30",
+            "abc",
+            "1/2",
+            "0/01/01",
+            "115/11/24/1",
+        ] {
             assert_eq!(RocDate::parse(s), None, "{s}");
         }
     }
 
+    #[test]
+    fn date_inputs() {
+        assert_eq!(parse_date_input("d", "").unwrap(), None);
+        assert_eq!(
+            parse_date_input("d", "2026-01-07").unwrap(),
+            Some(date!(2026 - 01 - 07))
+        );
+        assert_eq!(
+            parse_date_input("d", "115/01/07").unwrap(),
+            Some(date!(2026 - 01 - 07))
+        );
+        assert_eq!(
+            parse_date_input("d", "2026-13-07").unwrap_err().key,
+            "err-date"
+        );
+        assert_eq!(
+            parse_date_input("d", "tomorrow").unwrap_err().key,
+            "err-date"
+        );
+    }
+
     proptest! {
+        #[test]
+        fn date_input_never_panics(s in "\\PC{0,30}") {
+            let _ = parse_date_input("d", &s);
+        }
+
+
         #[test]
         fn parse_never_panics(s in "\\PC{0,40}") {
             let _ = RocDate::parse(&s);

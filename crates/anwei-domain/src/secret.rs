@@ -14,6 +14,17 @@ pub fn random_token(prefix: &str) -> String {
     format!("{prefix}{}", BASE64URL_NOPAD.encode(&bytes))
 }
 
+/// Every API token starts with this, so secret scanners and people can recognise one.
+pub const API_TOKEN_PREFIX: &str = "anwei_";
+
+/// A new API token and what is stored of it: (token, digest, display prefix).
+pub fn new_api_token() -> (String, String, String) {
+    let token = random_token(API_TOKEN_PREFIX);
+    let digest = digest(&token);
+    let prefix: String = token.chars().take(API_TOKEN_PREFIX.len() + 6).collect();
+    (token, digest, prefix)
+}
+
 /// Fills `buf` from the operating system's generator. Failure of the OS generator leaves the
 /// process unable to issue secrets safely, so it stops rather than continue with weak ones.
 pub fn fill_random(buf: &mut [u8]) {

@@ -90,7 +90,12 @@ impl TotpSecret {
 
     /// Accepts the code of the current step or of one step either side (clock drift), but never a
     /// step at or before `last_used_step` (replay). Returns the step the code matched.
-    pub fn verify(&self, code: &str, now: OffsetDateTime, last_used_step: Option<i64>) -> Option<i64> {
+    pub fn verify(
+        &self,
+        code: &str,
+        now: OffsetDateTime,
+        last_used_step: Option<i64>,
+    ) -> Option<i64> {
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         if code.len() != DIGITS as usize || !code.chars().all(|c| c.is_ascii_digit()) {
             return None;
@@ -145,7 +150,10 @@ mod tests {
     fn base32_round_trip_and_uri() {
         let s = TotpSecret::generate();
         let b32 = s.to_base32();
-        assert_eq!(TotpSecret::from_base32(&b32.to_lowercase()), Some(s.clone()));
+        assert_eq!(
+            TotpSecret::from_base32(&b32.to_lowercase()),
+            Some(s.clone())
+        );
         let uri = s.otpauth_uri("Anwei 安維", "admin");
         assert!(uri.starts_with("otpauth://totp/Anwei%20%E5%AE%89%E7%B6%AD:admin?secret="));
     }

@@ -135,7 +135,10 @@ mod tests {
 
     #[test]
     fn usernames() {
-        assert_eq!(Username::parse(" Shih.YunDou ").unwrap().as_str(), "shih.yundou");
+        assert_eq!(
+            Username::parse(" Shih.YunDou ").unwrap().as_str(),
+            "shih.yundou"
+        );
         for bad in ["ab", "1abc", "a b", "施昀豆", &"a".repeat(33), "a@b"] {
             assert!(Username::parse(bad).is_err(), "{bad}");
         }
@@ -152,7 +155,10 @@ mod tests {
 
     #[test]
     fn admin_is_never_assignable() {
-        assert_eq!(Role::parse_assignable("admin").unwrap_err().key, "err-role-admin");
+        assert_eq!(
+            Role::parse_assignable("admin").unwrap_err().key,
+            "err-role-admin"
+        );
         assert_eq!(Role::parse_assignable("ciso").unwrap(), Role::Ciso);
         assert!(Role::parse_assignable("root").is_err());
     }

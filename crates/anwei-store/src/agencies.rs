@@ -123,7 +123,9 @@ impl Store {
     /// An agency by code, if within the actor's reach.
     pub async fn agency_by_code(&self, actor: &Actor, code: &str) -> Result<Option<AgencyRow>> {
         let reach = actor.reach.path_pattern();
-        let sql = format!("SELECT {AGENCY_COLUMNS} FROM agency WHERE code = $1 AND ($2 IS NULL OR path LIKE $2)");
+        let sql = format!(
+            "SELECT {AGENCY_COLUMNS} FROM agency WHERE code = $1 AND ($2 IS NULL OR path LIKE $2)"
+        );
         let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(code).bind(&reach).fetch_optional(p).await)?;
         Ok(row)
@@ -132,7 +134,9 @@ impl Store {
     /// An agency by id, if within the actor's reach.
     pub async fn agency_by_id(&self, actor: &Actor, id: Uuid) -> Result<Option<AgencyRow>> {
         let reach = actor.reach.path_pattern();
-        let sql = format!("SELECT {AGENCY_COLUMNS} FROM agency WHERE id = $1 AND ($2 IS NULL OR path LIKE $2)");
+        let sql = format!(
+            "SELECT {AGENCY_COLUMNS} FROM agency WHERE id = $1 AND ($2 IS NULL OR path LIKE $2)"
+        );
         let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id).bind(&reach).fetch_optional(p).await)?;
         Ok(row)
@@ -141,7 +145,9 @@ impl Store {
     /// Every agency within the actor's reach, in tree order.
     pub async fn agencies(&self, actor: &Actor) -> Result<Vec<AgencyRow>> {
         let reach = actor.reach.path_pattern();
-        let sql = format!("SELECT {AGENCY_COLUMNS} FROM agency WHERE ($1 IS NULL OR path LIKE $1) ORDER BY path");
+        let sql = format!(
+            "SELECT {AGENCY_COLUMNS} FROM agency WHERE ($1 IS NULL OR path LIKE $1) ORDER BY path"
+        );
         let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&reach).fetch_all(p).await)?;
         Ok(rows)

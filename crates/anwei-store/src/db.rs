@@ -1,6 +1,8 @@
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -65,14 +67,18 @@ impl Store {
                 .max_connections(8)
                 .connect_with(opts)
                 .await?;
-            Ok(Self { db: Db::Sqlite(pool) })
+            Ok(Self {
+                db: Db::Sqlite(pool),
+            })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            Ok(Self { db: Db::Postgres(pool) })
+            Ok(Self {
+                db: Db::Postgres(pool),
+            })
         } else {
             Err(StoreError::UnsupportedUrl(url.to_string()))
         }

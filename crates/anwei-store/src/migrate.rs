@@ -45,8 +45,12 @@ fn explain(e: MigrateError) -> StoreError {
              this database will not be served. Run that newer build"
         ),
         MigrateError::ExecuteMigration(err, v) => {
-            format!("migration {v} failed and was rolled back: {err}; this database will not be served")
+            format!(
+                "migration {v} failed and was rolled back: {err}; this database will not be served"
+            )
         }
-        other => format!("migrations could not be applied: {other}; this database will not be served"),
+        other => {
+            format!("migrations could not be applied: {other}; this database will not be served")
+        }
     })
 }

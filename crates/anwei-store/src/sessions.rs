@@ -32,9 +32,14 @@ impl Stage {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Stage::PasswordChange, Stage::TotpEnrol, Stage::TotpVerify, Stage::Full]
-            .into_iter()
-            .find(|st| st.as_str() == s)
+        [
+            Stage::PasswordChange,
+            Stage::TotpEnrol,
+            Stage::TotpVerify,
+            Stage::Full,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
     }
 }
 
@@ -72,7 +77,12 @@ pub struct NewSession<'a> {
 
 impl Store {
     /// A successful password check: clears the failure count, opens the session, records it.
-    pub async fn start_session(&self, actor: &Actor, s: NewSession<'_>, now: OffsetDateTime) -> Result<()> {
+    pub async fn start_session(
+        &self,
+        actor: &Actor,
+        s: NewSession<'_>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET failed_count = 0, locked_until = NULL WHERE id = $1")
             .bind(s.user_id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
@@ -142,7 +152,12 @@ impl Store {
     }
 
     /// Moves a session to its next stage; `pending_totp_secret` holds a secret being enrolled.
-    pub async fn set_session_stage(&self, digest: &str, stage: Stage, pending_totp_secret: Option<&str>) -> Result<()> {
+    pub async fn set_session_stage(
+        &self,
+        digest: &str,
+        stage: Stage,
+        pending_totp_secret: Option<&str>,
+    ) -> Result<()> {
         on_db!(&self.db, p => sqlx::query("UPDATE session SET stage = $2, pending_totp_secret = $3 WHERE id_digest = $1")
             .bind(digest).bind(stage.as_str()).bind(pending_totp_secret).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -174,7 +189,11 @@ impl Store {
             actor,
             Change {
                 agency_id: session.agency_id,
-                action: if enrol.is_some() { "auth.totp_enrol" } else { "auth.totp_verify" },
+                action: if enrol.is_some() {
+                    "auth.totp_enrol"
+                } else {
+                    "auth.totp_verify"
+                },
                 target: format!("user:{}", session.user_id),
                 before: None,
                 after: None,
@@ -186,7 +205,11 @@ impl Store {
     }
 
     /// Removes sessions idle or older than the limits (a backstop: each request checks its own).
-    pub async fn purge_sessions(&self, idle_before: OffsetDateTime, created_before: OffsetDateTime) -> Result<u64> {
+    pub async fn purge_sessions(
+        &self,
+        idle_before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> Result<u64> {
         let n = on_db!(&self.db, p => sqlx::query("DELETE FROM session WHERE last_seen_at < $1 OR created_at < $2")
             .bind(idle_before).bind(created_before).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n)

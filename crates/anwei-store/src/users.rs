@@ -91,14 +91,23 @@ async fn push_history(tx: &mut Tx, user_id: Uuid, hash: &str, now: OffsetDateTim
     Ok(())
 }
 
-pub(crate) async fn delete_sessions_of(tx: &mut Tx, user_id: Uuid, except_digest: Option<&str>) -> Result<()> {
+pub(crate) async fn delete_sessions_of(
+    tx: &mut Tx,
+    user_id: Uuid,
+    except_digest: Option<&str>,
+) -> Result<()> {
     on_tx!(tx, c => sqlx::query("DELETE FROM session WHERE user_id = $1 AND ($2 IS NULL OR id_digest <> $2)")
         .bind(user_id).bind(except_digest).execute(&mut **c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 impl Store {
-    pub async fn create_user(&self, actor: &Actor, new: NewUser<'_>, now: OffsetDateTime) -> Result<Uuid> {
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        new: NewUser<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
         let id = Uuid::now_v7();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query(
@@ -115,7 +124,11 @@ impl Store {
             actor,
             Change {
                 agency_id: new.agency_id,
-                action: if new.role.is_admin() { "admin.create" } else { "user.create" },
+                action: if new.role.is_admin() {
+                    "admin.create"
+                } else {
+                    "user.create"
+                },
                 target: format!("user:{id}"),
                 before: None,
                 after: Some(json!({
@@ -135,7 +148,9 @@ impl Store {
     /// Accounts of one agency, if the agency is within the actor's reach.
     pub async fn users_of_agency(&self, actor: &Actor, agency_id: Uuid) -> Result<Vec<UserRow>> {
         let (_, pattern) = reach_clause(&actor.reach);
-        let sql = format!("{USER_SELECT} WHERE u.agency_id = $1 AND ($2 IS NULL OR a.path LIKE $2) ORDER BY u.role, u.username");
+        let sql = format!(
+            "{USER_SELECT} WHERE u.agency_id = $1 AND ($2 IS NULL OR a.path LIKE $2) ORDER BY u.role, u.username"
+        );
         let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(agency_id).bind(&pattern).fetch_all(p).await)?;
         Ok(rows)
@@ -147,7 +162,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!("{USER_SELECT} WHERE u.agency_id IS NULL ORDER BY u.username");
-        let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)?;
+        let rows =
+            on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)?;
         Ok(rows)
     }
 
@@ -163,7 +179,11 @@ impl Store {
         Ok(row)
     }
 
-    pub async fn user_by_username(&self, actor: &Actor, username: &Username) -> Result<Option<UserRow>> {
+    pub async fn user_by_username(
+        &self,
+        actor: &Actor,
+        username: &Username,
+    ) -> Result<Option<UserRow>> {
         let (all, pattern) = reach_clause(&actor.reach);
         let sql = format!(
             "{USER_SELECT} WHERE u.username = $1 AND (($2 AND u.agency_id IS NULL) OR (u.agency_id IS NOT NULL AND ($3 IS NULL OR a.path LIKE $3)))"
@@ -183,7 +203,13 @@ impl Store {
         Ok(rows)
     }
 
-    pub async fn set_user_role(&self, actor: &Actor, user: &UserRow, role: Role, now: OffsetDateTime) -> Result<()> {
+    pub async fn set_user_role(
+        &self,
+        actor: &Actor,
+        user: &UserRow,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET role = $2, updated_at = $3 WHERE id = $1")
             .bind(user.id).bind(role.as_str()).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
@@ -204,7 +230,13 @@ impl Store {
     }
 
     /// Disabling ends every session of the account at once.
-    pub async fn set_user_disabled(&self, actor: &Actor, user: &UserRow, disabled: bool, now: OffsetDateTime) -> Result<()> {
+    pub async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        user: &UserRow,
+        disabled: bool,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let at = disabled.then_some(now);
         on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET disabled_at = $2, updated_at = $3 WHERE id = $1")
@@ -217,7 +249,11 @@ impl Store {
             actor,
             Change {
                 agency_id: user.agency_id,
-                action: if disabled { "user.disable" } else { "user.enable" },
+                action: if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                },
                 target: format!("user:{}", user.id),
                 before: Some(json!({ "disabled": user.disabled_at.is_some() })),
                 after: Some(json!({ "disabled": disabled })),
@@ -229,7 +265,12 @@ impl Store {
     }
 
     /// Lifts a sign-in lock before it runs out.
-    pub async fn unlock_user(&self, actor: &Actor, user: &UserRow, now: OffsetDateTime) -> Result<()> {
+    pub async fn unlock_user(
+        &self,
+        actor: &Actor,
+        user: &UserRow,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET failed_count = 0, locked_until = NULL, updated_at = $2 WHERE id = $1")
             .bind(user.id).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
@@ -240,7 +281,9 @@ impl Store {
                 agency_id: user.agency_id,
                 action: "user.unlock",
                 target: format!("user:{}", user.id),
-                before: Some(json!({ "locked_until": user.locked_until.map(|t| t.unix_timestamp()) })),
+                before: Some(
+                    json!({ "locked_until": user.locked_until.map(|t| t.unix_timestamp()) }),
+                ),
                 after: Some(json!({ "locked_until": null })),
             },
             now,
@@ -251,7 +294,13 @@ impl Store {
 
     /// Sets a password chosen by someone else; the owner must change it at the next sign-in, and
     /// any signed-in session of the account ends.
-    pub async fn reset_password(&self, actor: &Actor, user: &UserRow, hash: &str, now: OffsetDateTime) -> Result<()> {
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        user: &UserRow,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query(
             "UPDATE app_user SET password_hash = $2, password_changed_at = $3, must_change_password = TRUE,
@@ -372,7 +421,9 @@ impl Store {
                     action: "auth.account_locked",
                     target: format!("user:{}", user.id),
                     before: None,
-                    after: Some(json!({ "locked_until": next.locked_until.map(|t| t.unix_timestamp()) })),
+                    after: Some(
+                        json!({ "locked_until": next.locked_until.map(|t| t.unix_timestamp()) }),
+                    ),
                 },
                 now,
             )

@@ -28,11 +28,19 @@ use time::Duration;
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
 
 pub fn session_cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-anwei_session" } else { "anwei_session" }
+    if secure {
+        "__Host-anwei_session"
+    } else {
+        "anwei_session"
+    }
 }
 
 pub fn csrf_cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-anwei_csrf" } else { "anwei_csrf" }
+    if secure {
+        "__Host-anwei_csrf"
+    } else {
+        "anwei_csrf"
+    }
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, and Secure when configured.
@@ -90,7 +98,11 @@ pub fn client_addr(parts_ext: &axum::http::Extensions) -> Option<String> {
         .map(|ConnectInfo(a)| a.ip().to_string())
 }
 
-pub async fn session_layer(State(app): State<AppState>, req: Request, next: Next) -> Result<Response, AppError> {
+pub async fn session_layer(
+    State(app): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, AppError> {
     let now = app.clock.now();
     let policy = &app.catalog.account_policy;
     let secure = app.config.secure_cookies;
@@ -103,10 +115,14 @@ pub async fn session_layer(State(app): State<AppState>, req: Request, next: Next
             Some(s) => {
                 let actor = session_actor(&s, addr.clone());
                 if policy.session_idle_expired(s.last_seen_at, now) {
-                    app.store.end_session(&actor, &s, "auth.idle_timeout", now).await?;
+                    app.store
+                        .end_session(&actor, &s, "auth.idle_timeout", now)
+                        .await?;
                     SessionState::Ended(EndReason::Idle)
                 } else if policy.session_absolute_expired(s.created_at, now) {
-                    app.store.end_session(&actor, &s, "auth.session_expired", now).await?;
+                    app.store
+                        .end_session(&actor, &s, "auth.session_expired", now)
+                        .await?;
                     SessionState::Ended(EndReason::Expired)
                 } else if s.disabled_at.is_some() {
                     SessionState::Ended(EndReason::Gone)
@@ -145,14 +161,24 @@ async fn check_csrf(req: Request, state: &SessionState, secure: bool) -> Result<
             _ => AppError::Csrf,
         }
     };
-    if let Some(site) = parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+    if let Some(site) = parts
+        .headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+    {
         if site != "same-origin" && site != "none" {
             return Err(fail("cross-site request"));
         }
     }
     if let (Some(origin), Some(host)) = (
-        parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+        parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok()),
+        parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok()),
     ) {
         let origin_host = origin.split("://").nth(1).unwrap_or("");
         if origin == "null" || origin_host != host {
@@ -175,7 +201,8 @@ async fn check_csrf(req: Request, state: &SessionState, secure: bool) -> Result<
         SessionState::Active(s) => secret::equal(&sent, &s.csrf_token),
         _ => false,
     };
-    let cookie_ok = read_cookie(&parts.headers, csrf_cookie_name(secure)).is_some_and(|c| secret::equal(&sent, c));
+    let cookie_ok = read_cookie(&parts.headers, csrf_cookie_name(secure))
+        .is_some_and(|c| secret::equal(&sent, c));
     if !(session_ok || cookie_ok) {
         return Err(fail("token mismatch"));
     }
@@ -220,7 +247,8 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     fn from_session(s: SessionView, addr: Option<String>) -> Result<Self, AppError> {
-        let role = Role::from_stored(&s.role).ok_or_else(|| AppError::Internal(format!("stored role {}", s.role)))?;
+        let role = Role::from_stored(&s.role)
+            .ok_or_else(|| AppError::Internal(format!("stored role {}", s.role)))?;
         let actor = session_actor(&s, addr);
         let principal = Principal {
             role,
@@ -236,7 +264,12 @@ impl CurrentUser {
 
     /// The one authorisation check for pages: 404 outside the actor's subtree, 403 within it
     /// when the role lacks the permission.
-    pub fn require(&self, app: &AppState, what: Permission, target: &AgencyPath) -> Result<(), AppError> {
+    pub fn require(
+        &self,
+        app: &AppState,
+        what: Permission,
+        target: &AgencyPath,
+    ) -> Result<(), AppError> {
         match authorize(&app.catalog.roles, &self.principal, what, target) {
             Decision::Allow => Ok(()),
             Decision::Forbidden => Err(AppError::Forbidden),
@@ -246,7 +279,11 @@ impl CurrentUser {
 
     /// The same check for things without an agency (instance-wide pages): only the role counts.
     pub fn require_global(&self, app: &AppState, what: Permission) -> Result<(), AppError> {
-        if app.catalog.roles.has(self.role, what) { Ok(()) } else { Err(AppError::Forbidden) }
+        if app.catalog.roles.has(self.role, what) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     pub fn can(&self, app: &AppState, what: Permission) -> bool {
@@ -279,7 +316,11 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _app: &AppState) -> Result<Self, AppError> {
-        let state = parts.extensions.get::<SessionState>().cloned().unwrap_or(SessionState::None);
+        let state = parts
+            .extensions
+            .get::<SessionState>()
+            .cloned()
+            .unwrap_or(SessionState::None);
         match state {
             SessionState::Active(s) => {
                 let stage = Stage::parse(&s.stage).unwrap_or(Stage::PasswordChange);
@@ -305,7 +346,11 @@ impl FromRequestParts<AppState> for PartialSession {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _app: &AppState) -> Result<Self, AppError> {
-        let state = parts.extensions.get::<SessionState>().cloned().unwrap_or(SessionState::None);
+        let state = parts
+            .extensions
+            .get::<SessionState>()
+            .cloned()
+            .unwrap_or(SessionState::None);
         match state {
             SessionState::Active(s) => Ok(PartialSession {
                 stage: Stage::parse(&s.stage).unwrap_or(Stage::PasswordChange),
@@ -321,7 +366,10 @@ impl FromRequestParts<AppState> for PartialSession {
 impl FromRequestParts<AppState> for Locale {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _app: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Locale::new(Lang::from_headers(&parts.headers)))
     }
 }
@@ -350,7 +398,9 @@ impl FromRequestParts<AppState> for ApiUser {
             return Err(AppError::Unauthorized);
         }
         let now = app.clock.now();
-        if p.last_used_at.is_none_or(|t| now - t >= Duration::minutes(1)) {
+        if p.last_used_at
+            .is_none_or(|t| now - t >= Duration::minutes(1))
+        {
             app.store.touch_token(p.token_id, now).await?;
         }
         let view = SessionView {
@@ -372,6 +422,9 @@ impl FromRequestParts<AppState> for ApiUser {
             agency_code: p.agency_code,
             agency_name: p.agency_name,
         };
-        Ok(ApiUser(CurrentUser::from_session(view, client_addr(&parts.extensions))?))
+        Ok(ApiUser(CurrentUser::from_session(
+            view,
+            client_addr(&parts.extensions),
+        )?))
     }
 }

@@ -53,7 +53,9 @@ pub struct ErrorInfo {
 impl AppError {
     fn info(&self) -> (StatusCode, &'static str) {
         match self {
-            AppError::NotFound | AppError::Store(StoreError::NotFound) => (StatusCode::NOT_FOUND, "error-not-found"),
+            AppError::NotFound | AppError::Store(StoreError::NotFound) => {
+                (StatusCode::NOT_FOUND, "error-not-found")
+            }
             AppError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "error-unauthorized"),
             AppError::Csrf => (StatusCode::FORBIDDEN, "error-csrf"),
@@ -61,7 +63,9 @@ impl AppError {
             AppError::Invalid(_) | AppError::Domain(DomainError::Invalid(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "error-invalid")
             }
-            AppError::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, "error-conflict"),
+            AppError::Store(StoreError::Conflict { .. }) => {
+                (StatusCode::CONFLICT, "error-conflict")
+            }
             AppError::Redirect(_) => (StatusCode::SEE_OTHER, ""),
             AppError::Store(_) | AppError::Domain(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
@@ -81,11 +85,17 @@ impl IntoResponse for AppError {
         }
         let fields = match self {
             AppError::Invalid(f) | AppError::Domain(DomainError::Invalid(f)) => f,
-            AppError::Store(StoreError::Conflict { field }) => vec![FieldError::new(field, "err-taken")],
+            AppError::Store(StoreError::Conflict { field }) => {
+                vec![FieldError::new(field, "err-taken")]
+            }
             _ => Vec::new(),
         };
         let mut resp = status.into_response();
-        resp.extensions_mut().insert(ErrorInfo { status, key, fields });
+        resp.extensions_mut().insert(ErrorInfo {
+            status,
+            key,
+            fields,
+        });
         resp
     }
 }

@@ -144,6 +144,11 @@ impl Locale {
         d.as_ref().map(|d| self.date(d)).unwrap_or_default()
     }
 
+    /// A message with one argument (templates cannot build argument lists).
+    pub fn f1(&self, key: &str, name: &str, value: &dyn std::fmt::Display) -> String {
+        self.f(key, &[(name, value.to_string())])
+    }
+
     pub fn other(&self) -> Lang {
         match self.lang {
             Lang::ZhTw => Lang::En,
@@ -151,10 +156,53 @@ impl Locale {
         }
     }
 
+    /// 資通安全責任等級 with its letter, or "not yet approved".
+    pub fn level(&self, level: &Option<String>) -> String {
+        match level.as_deref() {
+            Some(l) => self.t(&format!("level-{l}")),
+            None => self.t("level-none"),
+        }
+    }
+
+    pub fn kind(&self, kind: &str) -> String {
+        self.t(&format!("kind-{kind}"))
+    }
+
+    /// An audit action such as `user.create`, named in this language when it has a name.
+    pub fn action(&self, action: &str) -> String {
+        let key = format!("action-{}", action.replace(['.', '_'], "-"));
+        let text = self.t(&key);
+        if text == key {
+            action.to_string()
+        } else {
+            text
+        }
+    }
+
     /// Name of a role in this language.
     pub fn role(&self, role: &str) -> String {
         self.t(&format!("role-{role}"))
     }
+}
+
+/// One choice of a `<select>`, with its label in the user's language.
+#[derive(Debug, Clone)]
+pub struct Opt {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Choices whose labels are the messages `{key_prefix}{value}`.
+pub fn options(t: &Locale, values: &[&'static str], key_prefix: &str, current: &str) -> Vec<Opt> {
+    values
+        .iter()
+        .map(|v| Opt {
+            value: v,
+            label: t.t(&format!("{key_prefix}{v}")),
+            selected: *v == current,
+        })
+        .collect()
 }
 
 /// Field errors of one form, already in the user's language.
@@ -207,7 +255,10 @@ mod tests {
         let en = keys("en");
         let only_zh: Vec<_> = zh.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&zh).collect();
-        assert!(only_zh.is_empty() && only_en.is_empty(), "only in zh-TW: {only_zh:?}; only in en: {only_en:?}");
+        assert!(
+            only_zh.is_empty() && only_en.is_empty(),
+            "only in zh-TW: {only_zh:?}; only in en: {only_en:?}"
+        );
         assert!(zh.len() > 50);
     }
 
@@ -225,11 +276,15 @@ mod tests {
         let mut used = 0;
         for f in files {
             let text = std::fs::read_to_string(&f).expect("read");
-            for pat in ["t.t(\"", "t.f(\"", "\"err-", "key: \""] {
+            for pat in ["t.t(\"", "t.f(\"", "t.f1(\"", "\"err-"] {
                 let mut rest = text.as_str();
                 while let Some(i) = rest.find(pat) {
                     rest = &rest[i + pat.len()..];
-                    let start = if pat == "\"err-" { "err-".to_string() } else { String::new() };
+                    let start = if pat == "\"err-" {
+                        "err-".to_string()
+                    } else {
+                        String::new()
+                    };
                     let end = rest.find('"').unwrap_or(0);
                     let key = format!("{start}{}", &rest[..end]);
                     if key.is_empty() || key.contains('{') || key.ends_with('-') {
@@ -243,7 +298,10 @@ mod tests {
             }
         }
         assert!(used > 50, "found only {used} uses");
-        assert!(missing.is_empty(), "keys used but not defined: {missing:#?}");
+        assert!(
+            missing.is_empty(),
+            "keys used but not defined: {missing:#?}"
+        );
     }
 
     fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -36,7 +36,10 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn for_user(app: &AppState, t: &Locale, user: &CurrentUser, here: &str) -> Self {
-        let users_href = match (&user.session.agency_code, user.can(app, Permission::UserRead)) {
+        let users_href = match (
+            &user.session.agency_code,
+            user.can(app, Permission::UserRead),
+        ) {
             (Some(code), true) => format!("/agencies/{code}/users"),
             _ => String::new(),
         };

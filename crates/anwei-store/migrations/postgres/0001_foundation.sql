@@ -69,7 +69,7 @@ CREATE TABLE session (
     client_addr TEXT,
     user_agent TEXT
 );
-CREATE INDEX session_user ON session (user_id);
+CREATE INDEX session_by_user ON session (user_id);
 
 CREATE TABLE api_token (
     id UUID PRIMARY KEY,

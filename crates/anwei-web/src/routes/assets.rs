@@ -10,9 +10,21 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 const FILES: [(&str, &str, &[u8]); 3] = [
-    ("htmx-2.0.11.min.js", "text/javascript; charset=utf-8", include_bytes!("../../static/htmx-2.0.11.min.js")),
-    ("app-1.css", "text/css; charset=utf-8", include_bytes!("../../static/app.css")),
-    ("app-1.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
+    (
+        "htmx-2.0.11.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/htmx-2.0.11.min.js"),
+    ),
+    (
+        "app-1.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/app.css"),
+    ),
+    (
+        "app-1.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/app.js"),
+    ),
 ];
 
 pub fn router() -> Router<AppState> {

@@ -26,9 +26,16 @@ pub fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
-async fn switch(State(app): State<AppState>, Path(code): Path<String>, Query(q): Query<Next>) -> Response {
+async fn switch(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<Next>,
+) -> Response {
     let lang = Lang::parse(&code).unwrap_or(Lang::ZhTw);
-    let mut cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000", lang.code());
+    let mut cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000",
+        lang.code()
+    );
     if app.config.secure_cookies {
         cookie.push_str("; Secure");
     }

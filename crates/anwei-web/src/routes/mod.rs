@@ -25,5 +25,7 @@ pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
         "notice-totp-enrolled",
     ];
     let n = notice?;
-    KNOWN.into_iter().find(|k| k.strip_prefix("notice-") == Some(n))
+    KNOWN
+        .into_iter()
+        .find(|k| k.strip_prefix("notice-") == Some(n))
 }

@@ -6,8 +6,8 @@
 //! audit log (附表十 事件日誌: 記錄登入失敗).
 
 use crate::auth::{
-    PartialSession, SessionState, cookie, csrf_cookie_name, read_cookie, session_actor, session_cookie_name,
-    stage_page,
+    PartialSession, SessionState, cookie, csrf_cookie_name, read_cookie, session_actor,
+    session_cookie_name, stage_page,
 };
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale};
@@ -17,7 +17,7 @@ use anwei_domain::FieldError;
 use anwei_domain::password::{DECOY_HASH, hash_password, is_reused, verify_password};
 use anwei_domain::secret;
 use anwei_domain::totp::TotpSecret;
-use anwei_domain::user::Role;
+use anwei_domain::user::{Role, Username};
 use anwei_store::Actor;
 use anwei_store::sessions::{NewSession, Stage};
 use anwei_store::users::LoginRow;
@@ -82,7 +82,13 @@ async fn login_page(
 ) -> Result<Response, AppError> {
     let (csrf, set) = pre_session_token(&app, &headers);
     let message = match q.reason.as_deref() {
-        Some("idle") => t.f("login-ended-idle", &[("minutes", app.catalog.account_policy.session.idle_minutes.to_string())]),
+        Some("idle") => t.f(
+            "login-ended-idle",
+            &[(
+                "minutes",
+                app.catalog.account_policy.session.idle_minutes.to_string(),
+            )],
+        ),
         Some("expired") => t.t("login-ended-expired"),
         Some("ended") => t.t("login-ended-other"),
         Some("signed_out") => t.t("notice-signed-out"),
@@ -127,14 +133,23 @@ fn is_admin(row: &LoginRow) -> bool {
 /// password change if it expired or was set by someone else.
 fn stage_after_password(app: &AppState, row: &LoginRow, now: OffsetDateTime) -> Stage {
     if is_admin(row) && app.catalog.account_policy.privileged.require_totp {
-        if row.totp_secret.is_some() { Stage::TotpVerify } else { Stage::TotpEnrol }
+        if row.totp_secret.is_some() {
+            Stage::TotpVerify
+        } else {
+            Stage::TotpEnrol
+        }
     } else {
         stage_after_second_factor(app, row, now)
     }
 }
 
 fn stage_after_second_factor(app: &AppState, row: &LoginRow, now: OffsetDateTime) -> Stage {
-    if row.must_change_password || app.catalog.account_policy.password_expired(row.password_changed_at, now) {
+    if row.must_change_password
+        || app
+            .catalog
+            .account_policy
+            .password_expired(row.password_changed_at, now)
+    {
         Stage::PasswordChange
     } else {
         Stage::Full
@@ -151,7 +166,11 @@ async fn login(
 ) -> Result<Response, AppError> {
     let now = app.clock.now();
     let addr = Some(conn.0.ip().to_string());
-    let username = form.username.trim().to_ascii_lowercase();
+    // A username that cannot exist is refused before any lookup (and cannot carry bytes the
+    // database would reject).
+    let username = Username::parse(&form.username)
+        .map(|u| u.as_str().to_string())
+        .unwrap_or_default();
     let (csrf, set) = pre_session_token(&app, &headers);
     let fail_page = |error: String| -> Result<Response, AppError> {
         let page = LoginPage {
@@ -167,7 +186,7 @@ async fn login(
         ))
     };
     let generic = t.t("login-failed");
-    if username.is_empty() || form.password.is_empty() || username.len() > 64 || form.password.chars().count() > 128 {
+    if username.is_empty() || form.password.is_empty() || form.password.chars().count() > 128 {
         return fail_page(generic);
     }
     let anon = Actor::anonymous(&username, addr.clone());
@@ -186,22 +205,34 @@ async fn login(
     let target = format!("user:{}", row.id);
     if row.disabled_at.is_some() {
         verify_blocking(DECOY_HASH.to_string(), form.password.clone()).await?;
-        app.store.record_login_refused(&actor, row.agency_id, target, "disabled", now).await?;
+        app.store
+            .record_login_refused(&actor, row.agency_id, target, "disabled", now)
+            .await?;
         return fail_page(generic);
     }
     let throttle = row.throttle();
     if throttle.is_locked(now) {
-        app.store.record_login_refused(&actor, row.agency_id, target, "locked", now).await?;
+        app.store
+            .record_login_refused(&actor, row.agency_id, target, "locked", now)
+            .await?;
         return fail_page(locked_message(&t, throttle.locked_until));
     }
     if !verify_blocking(row.password_hash.clone(), form.password.clone()).await? {
         let (next, locked) = throttle.after_failure(&app.catalog.account_policy.lockout, now);
-        app.store.record_login_failure(&actor, &row, next, locked, "wrong_password", now).await?;
-        return fail_page(if locked { locked_message(&t, next.locked_until) } else { generic });
+        app.store
+            .record_login_failure(&actor, &row, next, locked, "wrong_password", now)
+            .await?;
+        return fail_page(if locked {
+            locked_message(&t, next.locked_until)
+        } else {
+            generic
+        });
     }
     // A signed-in session that signs in again is replaced, never reused (session fixation).
     if let SessionState::Active(old) = &state {
-        app.store.end_session(&session_actor(old, addr.clone()), old, "auth.logout", now).await?;
+        app.store
+            .end_session(&session_actor(old, addr.clone()), old, "auth.logout", now)
+            .await?;
     }
     let stage = stage_after_password(&app, &row, now);
     let token = secret::random_token("");
@@ -235,7 +266,10 @@ async fn login(
 }
 
 fn locked_message(t: &Locale, until: Option<OffsetDateTime>) -> String {
-    t.f("login-locked", &[("until", until.map(|u| t.datetime(&u)).unwrap_or_default())])
+    t.f(
+        "login-locked",
+        &[("until", until.map(|u| t.datetime(&u)).unwrap_or_default())],
+    )
 }
 
 // ---- second factor ----
@@ -258,7 +292,11 @@ struct CodeForm {
 }
 
 fn require_stage(s: &PartialSession, stage: Stage) -> Result<(), AppError> {
-    if s.stage == stage { Ok(()) } else { Err(AppError::Redirect(stage_page(s.stage).into())) }
+    if s.stage == stage {
+        Ok(())
+    } else {
+        Err(AppError::Redirect(stage_page(s.stage).into()))
+    }
 }
 
 fn qr_svg(uri: &str) -> String {
@@ -272,19 +310,39 @@ fn qr_svg(uri: &str) -> String {
     }
 }
 
-async fn enrol_page(State(app): State<AppState>, t: Locale, s: PartialSession) -> Result<Response, AppError> {
+async fn enrol_page(
+    State(app): State<AppState>,
+    t: Locale,
+    s: PartialSession,
+) -> Result<Response, AppError> {
     require_stage(&s, Stage::TotpEnrol)?;
-    let secret = match s.session.pending_totp_secret.as_deref().and_then(TotpSecret::from_base32) {
+    let secret = match s
+        .session
+        .pending_totp_secret
+        .as_deref()
+        .and_then(TotpSecret::from_base32)
+    {
         Some(sec) => sec,
         None => {
             let sec = TotpSecret::generate();
             app.store
-                .set_session_stage(&s.session.id_digest, Stage::TotpEnrol, Some(&sec.to_base32()))
+                .set_session_stage(
+                    &s.session.id_digest,
+                    Stage::TotpEnrol,
+                    Some(&sec.to_base32()),
+                )
                 .await?;
             sec
         }
     };
-    totp_page_response(&t, &s, true, &secret, String::new(), axum::http::StatusCode::OK)
+    totp_page_response(
+        &t,
+        &s,
+        true,
+        &secret,
+        String::new(),
+        axum::http::StatusCode::OK,
+    )
 }
 
 fn totp_page_response(
@@ -304,7 +362,15 @@ fn totp_page_response(
     };
     let page = TotpPage {
         t,
-        c: Chrome::anonymous(t, &s.session.csrf_token, if enrol { "/login/totp/enrol" } else { "/login/totp" }),
+        c: Chrome::anonymous(
+            t,
+            &s.session.csrf_token,
+            if enrol {
+                "/login/totp/enrol"
+            } else {
+                "/login/totp"
+            },
+        ),
         enrol,
         secret_b32,
         qr_svg: qr,
@@ -331,7 +397,14 @@ async fn totp_enrol(
 
 async fn totp_page(t: Locale, s: PartialSession) -> Result<Response, AppError> {
     require_stage(&s, Stage::TotpVerify)?;
-    totp_page_response(&t, &s, false, &TotpSecret::from_bytes(Vec::new()), String::new(), axum::http::StatusCode::OK)
+    totp_page_response(
+        &t,
+        &s,
+        false,
+        &TotpSecret::from_bytes(Vec::new()),
+        String::new(),
+        axum::http::StatusCode::OK,
+    )
 }
 
 async fn totp_verify(
@@ -360,30 +433,53 @@ async fn second_factor(
     enrol: bool,
 ) -> Result<Response, AppError> {
     let now = app.clock.now();
-    let row = app.store.login_row(s.session.user_id).await?.ok_or(AppError::NotFound)?;
+    let row = app
+        .store
+        .login_row(s.session.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let last_step = if enrol { None } else { row.totp_last_step };
     match secret.verify(code, now, last_step) {
         Some(step) => {
             let secret_b32 = secret.to_base32();
             app.store
-                .complete_totp(&s.actor, &s.session, enrol.then_some(secret_b32.as_str()), step, now)
+                .complete_totp(
+                    &s.actor,
+                    &s.session,
+                    enrol.then_some(secret_b32.as_str()),
+                    step,
+                    now,
+                )
                 .await?;
             let next = stage_after_second_factor(app, &row, now);
             if next != Stage::Full {
-                app.store.set_session_stage(&s.session.id_digest, next, None).await?;
+                app.store
+                    .set_session_stage(&s.session.id_digest, next, None)
+                    .await?;
             }
             Ok(redirect(stage_page(next)))
         }
         None => {
-            let (next, locked) = row.throttle().after_failure(&app.catalog.account_policy.lockout, now);
+            let (next, locked) = row
+                .throttle()
+                .after_failure(&app.catalog.account_policy.lockout, now);
             app.store
                 .record_login_failure(&s.actor, &row, next, locked, "wrong_totp", now)
                 .await?;
             if locked {
-                app.store.end_session(&s.actor, &s.session, "auth.logout", now).await?;
+                app.store
+                    .end_session(&s.actor, &s.session, "auth.logout", now)
+                    .await?;
                 return Ok(redirect("/login?reason=ended"));
             }
-            totp_page_response(t, s, enrol, secret, t.t("totp-wrong"), axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+            totp_page_response(
+                t,
+                s,
+                enrol,
+                secret,
+                t.t("totp-wrong"),
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
     }
 }
@@ -413,7 +509,7 @@ fn password_rules(app: &AppState, t: &Locale) -> String {
     )
 }
 
-fn password_chrome(app: &AppState, t: &Locale, s: &PartialSession) -> Chrome {
+fn password_chrome(t: &Locale, s: &PartialSession) -> Chrome {
     let mut c = Chrome::anonymous(t, &s.session.csrf_token, "/password");
     if s.stage == Stage::Full {
         c.user_name = s.session.display_name.clone();
@@ -421,18 +517,21 @@ fn password_chrome(app: &AppState, t: &Locale, s: &PartialSession) -> Chrome {
         c.agency_name = s.session.agency_name.clone().unwrap_or_default();
         c.role_name = t.role(&s.session.role);
         c.nav.signed_in = true;
-        let _ = app;
     }
     c
 }
 
-async fn password_page(State(app): State<AppState>, t: Locale, s: PartialSession) -> Result<Response, AppError> {
+async fn password_page(
+    State(app): State<AppState>,
+    t: Locale,
+    s: PartialSession,
+) -> Result<Response, AppError> {
     if !matches!(s.stage, Stage::PasswordChange | Stage::Full) {
         return Err(AppError::Redirect(stage_page(s.stage).into()));
     }
     let page = PasswordPage {
         t: &t,
-        c: password_chrome(&app, &t, &s),
+        c: password_chrome(&t, &s),
         forced: s.stage == Stage::PasswordChange,
         rules: password_rules(&app, &t),
         errors: FormErrors::default(),
@@ -461,7 +560,11 @@ async fn change_password(
     }
     let now = app.clock.now();
     let policy = &app.catalog.account_policy;
-    let row = app.store.login_row(s.session.user_id).await?.ok_or(AppError::NotFound)?;
+    let row = app
+        .store
+        .login_row(s.session.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut errors = Vec::new();
     if form.current_password.chars().count() > 128
         || !verify_blocking(row.password_hash.clone(), form.current_password.clone()).await?
@@ -473,7 +576,10 @@ async fn change_password(
     } else if form.new_password != form.confirm_password {
         errors.push(FieldError::new("confirm_password", "err-password-mismatch"));
     } else if errors.is_empty() {
-        let recent = app.store.recent_password_hashes(row.id, policy.password.history).await?;
+        let recent = app
+            .store
+            .recent_password_hashes(row.id, policy.password.history)
+            .await?;
         let rules = policy.password.clone();
         let candidate = form.new_password.clone();
         let reused = tokio::task::spawn_blocking(move || is_reused(&rules, &recent, &candidate))
@@ -481,14 +587,15 @@ async fn change_password(
             .map_err(|e| AppError::Internal(format!("reuse task: {e}")))?;
         if reused {
             errors.push(
-                FieldError::new("new_password", "err-password-reused").with("history", policy.password.history),
+                FieldError::new("new_password", "err-password-reused")
+                    .with("history", policy.password.history),
             );
         }
     }
     if !errors.is_empty() {
         let page = PasswordPage {
             t: &t,
-            c: password_chrome(&app, &t, &s),
+            c: password_chrome(&t, &s),
             forced: s.stage == Stage::PasswordChange,
             rules: password_rules(&app, &t),
             errors: FormErrors::from_fields(&t, &errors),
@@ -497,17 +604,28 @@ async fn change_password(
     }
     let hash = hash_blocking(form.new_password).await?;
     app.store
-        .change_own_password(&s.actor, row.id, row.agency_id, &hash, &s.session.id_digest, now)
+        .change_own_password(
+            &s.actor,
+            row.id,
+            row.agency_id,
+            &hash,
+            &s.session.id_digest,
+            now,
+        )
         .await?;
     if s.stage == Stage::PasswordChange {
-        app.store.set_session_stage(&s.session.id_digest, Stage::Full, None).await?;
+        app.store
+            .set_session_stage(&s.session.id_digest, Stage::Full, None)
+            .await?;
     }
     Ok(redirect("/?notice=password-changed"))
 }
 
 async fn logout(State(app): State<AppState>, s: PartialSession) -> Result<Response, AppError> {
     let now = app.clock.now();
-    app.store.end_session(&s.actor, &s.session, "auth.logout", now).await?;
+    app.store
+        .end_session(&s.actor, &s.session, "auth.logout", now)
+        .await?;
     let secure = app.config.secure_cookies;
     let mut resp = redirect("/login?reason=signed_out");
     if let Ok(v) = cookie(session_cookie_name(secure), "", secure, Some(0)).parse() {

@@ -1,1 +1,14 @@
+//! The API and page suite: every account rule, tenant isolation, the audit chain, bad input and
+//! the command line, against the real server. Runs on SQLite by default and on PostgreSQL when
+//! `TEST_DATABASE_URL=postgres://…` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../support/mod.rs"]
+mod support;
+
+mod audit;
+mod auth;
+mod cli;
+mod forms;
+mod isolation;
+mod schema;

@@ -1,0 +1,146 @@
+//! JSON API for scripts, under `/api/v1`, authenticated with a personal token
+//! (`Authorization: Bearer anwei_…`). The same authorisation and store calls as the pages; errors
+//! are JSON problems in the requester's language (see `error::render_errors`).
+
+use crate::auth::ApiUser;
+use crate::error::AppError;
+use crate::routes::agencies::visible_agency;
+use crate::routes::audit_log::{AuditQuery, filter_of};
+use crate::routes::users::UserForm;
+use crate::state::AppState;
+use anwei_domain::password::hash_password;
+use anwei_domain::rbac::Permission;
+use anwei_store::agencies::{AgencyRow, HostedSystemRow};
+use anwei_store::audit::{AuditEntry, PAGE_SIZE};
+use anwei_store::users::{NewUser, UserRow};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/agencies", get(agencies))
+        .route("/agencies/{code}", get(agency))
+        .route("/agencies/{code}/users", get(users).post(create_user))
+        .route("/audit-events", get(audit_events))
+        .fallback(|| async { AppError::NotFound })
+}
+
+async fn me(ApiUser(user): ApiUser) -> Json<Value> {
+    Json(json!({
+        "id": user.session.user_id,
+        "username": user.session.username,
+        "display_name": user.session.display_name,
+        "role": user.role.as_str(),
+        "agency": user.session.agency_code.as_ref().map(|code| json!({
+            "code": code,
+            "name": user.session.agency_name,
+        })),
+    }))
+}
+
+async fn agencies(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Vec<AgencyRow>>, AppError> {
+    user.require_global(&app, Permission::AgencyRead)?;
+    Ok(Json(app.store.agencies(&user.actor).await?))
+}
+
+#[derive(Serialize)]
+struct AgencyDetail {
+    #[serde(flatten)]
+    agency: AgencyRow,
+    hosted_systems: Vec<HostedSystemRow>,
+}
+
+async fn agency(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+) -> Result<Json<AgencyDetail>, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::AgencyRead, &a.agency_path())?;
+    Ok(Json(AgencyDetail {
+        hosted_systems: app.store.hosted_systems(a.id).await?,
+        agency: a,
+    }))
+}
+
+async fn users(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<UserRow>>, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::UserRead, &a.agency_path())?;
+    Ok(Json(app.store.users_of_agency(&user.actor, a.id).await?))
+}
+
+async fn create_user(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    body: Result<Json<UserForm>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::UserManage, &a.agency_path())?;
+    let Json(f) = body.map_err(|_| AppError::BadRequest("error-bad-json"))?;
+    let parsed = f.parse(&app).map_err(AppError::Invalid)?;
+    let password = f.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(format!("hash task: {e}")))??;
+    let id = app
+        .store
+        .create_user(
+            &user.actor,
+            NewUser {
+                agency_id: Some(a.id),
+                username: &parsed.username,
+                display_name: &parsed.display_name,
+                email: parsed.email.as_deref(),
+                role: parsed.role,
+                password_hash: &hash,
+                must_change_password: true,
+            },
+            app.clock.now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "username": parsed.username.as_str() })),
+    ))
+}
+
+#[derive(Serialize)]
+struct AuditPageJson {
+    events: Vec<AuditEntry>,
+    page: i64,
+    has_more: bool,
+}
+
+async fn audit_events(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<AuditPageJson>, AppError> {
+    user.require_global(&app, Permission::AuditRead)?;
+    let filter = filter_of(&app, &user, &q)
+        .await?
+        .map_err(AppError::Invalid)?;
+    let page = q.page.unwrap_or(0).clamp(0, 100_000);
+    let mut events = app.store.audit_events(&user.actor, &filter, page).await?;
+    let has_more = events.len() as i64 > PAGE_SIZE;
+    events.truncate(PAGE_SIZE as usize);
+    Ok(Json(AuditPageJson {
+        events,
+        page,
+        has_more,
+    }))
+}

@@ -1,0 +1,531 @@
+//! Agencies: the tree, each agency's profile (responsibility level with its approval date and
+//! basis), and the systems its supervisor runs for it (向上集中).
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, redirect};
+use crate::i18n::{FormErrors, Locale, Opt, options};
+use crate::pages::{Chrome, render};
+use crate::routes::dashboard::AgencyLine;
+use crate::routes::notice_key;
+use crate::state::AppState;
+use anwei_domain::FieldError;
+use anwei_domain::agency::{AgencyCode, AgencyKind, ResponsibilityLevel, parse_line};
+use anwei_domain::rbac::Permission;
+use anwei_domain::roc::parse_date_input;
+use anwei_store::agencies::{AgencyProfile, AgencyRow, HostedSystemRow};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/agencies", get(list).post(create))
+        .route("/agencies/new", get(new_form))
+        .route("/agencies/{code}", get(show))
+        .route("/agencies/{code}/edit", get(edit_form).post(update))
+        .route("/agencies/{code}/systems", post(add_system))
+        .route("/agencies/{code}/systems/{id}/delete", post(remove_system))
+}
+
+/// An agency the actor may see, or 404.
+/// A code that does not parse names no agency.
+pub async fn visible_agency(
+    app: &AppState,
+    user: &CurrentUser,
+    code: &str,
+) -> Result<AgencyRow, AppError> {
+    let code = AgencyCode::parse(code).map_err(|_| AppError::NotFound)?;
+    app.store
+        .agency_by_code(&user.actor, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "agencies.html")]
+struct ListPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    lines: Vec<AgencyLine>,
+    can_create: bool,
+    notice: String,
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    notice: Option<String>,
+    parent: Option<String>,
+}
+
+async fn list(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    user.require_global(&app, Permission::AgencyRead)?;
+    let rows = app.store.agencies(&user.actor).await?;
+    let counts = app.store.user_counts(&user.actor).await?;
+    let min_depth = rows.iter().map(AgencyRow::depth).min().unwrap_or(1);
+    let lines = rows
+        .into_iter()
+        .map(|row| AgencyLine {
+            users: counts
+                .iter()
+                .find(|(id, _)| *id == row.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0),
+            indent: row.depth() - min_depth,
+            row,
+        })
+        .collect();
+    let page = ListPage {
+        t: &t,
+        c: Chrome::for_user(&app, &t, &user, "/agencies"),
+        lines,
+        can_create: user.can(&app, Permission::AgencyCreate),
+        notice: notice_key(q.notice.as_deref())
+            .map(|k| t.t(k))
+            .unwrap_or_default(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "agency.html")]
+struct ShowPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    parent: Option<AgencyRow>,
+    systems: Vec<HostedSystemRow>,
+    subordinates: Vec<AgencyRow>,
+    can_edit: bool,
+    can_users: bool,
+    notice: String,
+    errors: FormErrors,
+    system_name: String,
+}
+
+async fn show(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::AgencyRead, &a.agency_path())?;
+    let notice = notice_key(q.notice.as_deref())
+        .map(|k| t.t(k))
+        .unwrap_or_default();
+    show_page(
+        &app,
+        &t,
+        &user,
+        a,
+        notice,
+        FormErrors::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show_page(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    notice: String,
+    errors: FormErrors,
+    system_name: String,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let parent = match a.parent_id {
+        Some(pid) => app.store.agency_by_id(&user.actor, pid).await?,
+        None => None,
+    };
+    let path = a.agency_path();
+    let page = ShowPage {
+        t,
+        c: Chrome::for_user(app, t, user, &format!("/agencies/{}", a.code)),
+        parent,
+        systems: app.store.hosted_systems(a.id).await?,
+        subordinates: app.store.subordinates(&user.actor, a.id).await?,
+        can_edit: user.require(app, Permission::AgencyEdit, &path).is_ok(),
+        can_users: user.require(app, Permission::UserRead, &path).is_ok(),
+        notice,
+        errors,
+        system_name,
+        a,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "agency_form.html")]
+struct FormPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    creating: bool,
+    action: String,
+    parent_code: String,
+    f: AgencyForm,
+    errors: FormErrors,
+    kinds: Vec<Opt>,
+    levels: Vec<Opt>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct AgencyForm {
+    #[serde(default)]
+    pub parent: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub level_approved_on: String,
+    #[serde(default)]
+    pub level_basis: String,
+}
+
+impl AgencyForm {
+    fn from_row(a: &AgencyRow) -> Self {
+        Self {
+            parent: String::new(),
+            code: a.code.clone(),
+            name: a.name.clone(),
+            kind: a.kind.clone(),
+            level: a.level.clone().unwrap_or_default(),
+            level_approved_on: a
+                .level_approved_on
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            level_basis: a.level_basis.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Parses every field and reports every problem at once.
+    pub fn profile(&self) -> Result<AgencyProfile, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = parse_line("name", &self.name, 1, 100)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let kind = AgencyKind::parse(&self.kind)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let level = if self.level.trim().is_empty() {
+            Some(None)
+        } else {
+            ResponsibilityLevel::parse(&self.level)
+                .map(Some)
+                .map_err(|e| errors.push(e))
+                .ok()
+        };
+        let approved = parse_date_input("level_approved_on", &self.level_approved_on)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let basis = parse_line("level_basis", &self.level_basis, 0, 200)
+            .map_err(|e| errors.push(e))
+            .ok();
+        match (name, kind, level, approved, basis) {
+            (Some(name), Some(kind), Some(level), Some(level_approved_on), Some(basis))
+                if errors.is_empty() =>
+            {
+                Ok(AgencyProfile {
+                    name,
+                    kind,
+                    level,
+                    level_approved_on,
+                    level_basis: (!basis.is_empty()).then_some(basis),
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+fn form_page<'a>(
+    app: &AppState,
+    t: &'a Locale,
+    user: &CurrentUser,
+    creating: bool,
+    action: String,
+    f: AgencyForm,
+    errors: FormErrors,
+) -> FormPage<'a> {
+    FormPage {
+        t,
+        c: Chrome::for_user(app, t, user, &action),
+        creating,
+        parent_code: f.parent.clone(),
+        action,
+        errors,
+        kinds: options(
+            t,
+            &AgencyKind::ALL.map(AgencyKind::as_str),
+            "kind-",
+            &f.kind,
+        ),
+        levels: options(
+            t,
+            &ResponsibilityLevel::ALL.map(ResponsibilityLevel::as_str),
+            "level-",
+            &f.level,
+        ),
+        f,
+    }
+}
+
+async fn new_form(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    user.require_global(&app, Permission::AgencyCreate)?;
+    let f = AgencyForm {
+        parent: q.parent.unwrap_or_default(),
+        kind: "school".into(),
+        ..Default::default()
+    };
+    Ok(render(&form_page(
+        &app,
+        &t,
+        &user,
+        true,
+        "/agencies".into(),
+        f,
+        FormErrors::default(),
+    ))?
+    .into_response())
+}
+
+async fn create(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Form(f): Form<AgencyForm>,
+) -> Result<Response, AppError> {
+    user.require_global(&app, Permission::AgencyCreate)?;
+    let mut errors = Vec::new();
+    let parent = if f.parent.trim().is_empty() {
+        None
+    } else {
+        let found = match AgencyCode::parse(&f.parent) {
+            Ok(code) => app.store.agency_by_code(&user.actor, code.as_str()).await?,
+            Err(_) => None,
+        };
+        match found {
+            Some(p) => {
+                user.require(&app, Permission::AgencyCreate, &p.agency_path())?;
+                Some(p)
+            }
+            None => {
+                errors.push(FieldError::new("parent", "err-unknown-agency"));
+                None
+            }
+        }
+    };
+    let code = AgencyCode::parse(&f.code).map_err(|e| errors.push(e)).ok();
+    let profile = f.profile().map_err(|e| errors.extend(e)).ok();
+    let (Some(code), Some(profile), true) = (code, profile, errors.is_empty()) else {
+        let page = form_page(
+            &app,
+            &t,
+            &user,
+            true,
+            "/agencies".into(),
+            f,
+            FormErrors::from_fields(&t, &errors),
+        );
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    match app
+        .store
+        .create_agency(
+            &user.actor,
+            parent.as_ref(),
+            &code,
+            &profile,
+            app.clock.now(),
+        )
+        .await
+    {
+        Ok(_) => Ok(redirect(&format!("/agencies/{code}?notice=agency-created"))),
+        Err(anwei_store::StoreError::Conflict { .. }) => {
+            let errors = [FieldError::new("code", "err-taken")];
+            let page = form_page(
+                &app,
+                &t,
+                &user,
+                true,
+                "/agencies".into(),
+                f,
+                FormErrors::from_fields(&t, &errors),
+            );
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn edit_form(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::AgencyEdit, &a.agency_path())?;
+    let action = format!("/agencies/{}/edit", a.code);
+    Ok(render(&form_page(
+        &app,
+        &t,
+        &user,
+        false,
+        action,
+        AgencyForm::from_row(&a),
+        FormErrors::default(),
+    ))?
+    .into_response())
+}
+
+async fn update(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(f): Form<AgencyForm>,
+) -> Result<Response, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::AgencyEdit, &a.agency_path())?;
+    match f.profile() {
+        Ok(profile) => {
+            app.store
+                .update_agency(&user.actor, &a, &profile, app.clock.now())
+                .await?;
+            Ok(redirect(&format!(
+                "/agencies/{}?notice=agency-updated",
+                a.code
+            )))
+        }
+        Err(errors) => {
+            let mut f = f;
+            f.code = a.code.clone();
+            let action = format!("/agencies/{}/edit", a.code);
+            let page = form_page(
+                &app,
+                &t,
+                &user,
+                false,
+                action,
+                f,
+                FormErrors::from_fields(&t, &errors),
+            );
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SystemForm {
+    #[serde(default)]
+    name: String,
+}
+
+async fn add_system(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(f): Form<SystemForm>,
+) -> Result<Response, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::AgencyEdit, &a.agency_path())?;
+    let fail =
+        |key: &'static str| FormErrors::from_fields(&t, &[FieldError::new("system_name", key)]);
+    let name = match parse_line("system_name", &f.name, 1, 100) {
+        Ok(n) => n,
+        Err(e) => {
+            let errors = FormErrors::from_fields(&t, &[e]);
+            return show_page(
+                &app,
+                &t,
+                &user,
+                a,
+                String::new(),
+                errors,
+                f.name,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    // Systems are hosted by the supervisor (向上集中); a root agency has none.
+    let Some(supervisor) = a.parent_id else {
+        return show_page(
+            &app,
+            &t,
+            &user,
+            a,
+            String::new(),
+            fail("err-no-supervisor"),
+            name,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match app
+        .store
+        .add_hosted_system(&user.actor, &a, supervisor, &name, app.clock.now())
+        .await
+    {
+        Ok(_) => Ok(redirect(&format!(
+            "/agencies/{}?notice=system-added",
+            a.code
+        ))),
+        Err(anwei_store::StoreError::Conflict { .. }) => {
+            show_page(
+                &app,
+                &t,
+                &user,
+                a,
+                String::new(),
+                fail("err-taken"),
+                name,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn remove_system(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, Uuid)>,
+) -> Result<Response, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::AgencyEdit, &a.agency_path())?;
+    app.store
+        .remove_hosted_system(&user.actor, &a, id, app.clock.now())
+        .await?;
+    Ok(redirect(&format!(
+        "/agencies/{}?notice=system-removed",
+        a.code
+    )))
+}

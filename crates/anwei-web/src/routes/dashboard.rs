@@ -1,0 +1,124 @@
+//! The landing page. What it shows follows the person's permissions: their agency and its
+//! centrally hosted systems for everyone; the agencies below for supervisors and auditors; recent
+//! audit events for those who may read them; and the state of their own account.
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::pages::{Chrome, render};
+use crate::routes::notice_key;
+use crate::state::AppState;
+use anwei_domain::rbac::Permission;
+use anwei_store::agencies::{AgencyRow, HostedSystemRow};
+use anwei_store::audit::{AuditEntry, AuditFilter};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(dashboard))
+}
+
+pub struct AgencyLine {
+    pub row: AgencyRow,
+    pub users: i64,
+    pub indent: usize,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    notice: String,
+    agency: Option<AgencyRow>,
+    systems: Vec<HostedSystemRow>,
+    below: Vec<AgencyLine>,
+    recent: Vec<AuditEntry>,
+    password_expires: String,
+    password_days_left: i64,
+    totp_enabled: bool,
+    is_admin: bool,
+    can_audit: bool,
+}
+
+#[derive(Deserialize)]
+struct DashQuery {
+    notice: Option<String>,
+}
+
+async fn dashboard(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Query(q): Query<DashQuery>,
+) -> Result<Html<String>, AppError> {
+    user.require_global(&app, Permission::DashboardView)?;
+    let now = app.clock.now();
+    let agency = match user.session.agency_id {
+        Some(id) => app.store.agency_by_id(&user.actor, id).await?,
+        None => None,
+    };
+    let systems = match &agency {
+        Some(a) => app.store.hosted_systems(a.id).await?,
+        None => Vec::new(),
+    };
+    let all = app.store.agencies(&user.actor).await?;
+    let counts = app.store.user_counts(&user.actor).await?;
+    let base_depth = agency.as_ref().map(AgencyRow::depth).unwrap_or(1);
+    let below: Vec<AgencyLine> = all
+        .into_iter()
+        .filter(|a| agency.as_ref().is_none_or(|own| own.id != a.id))
+        .map(|row| AgencyLine {
+            users: counts
+                .iter()
+                .find(|(id, _)| *id == row.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0),
+            indent: row
+                .depth()
+                .saturating_sub(base_depth + usize::from(agency.is_some())),
+            row,
+        })
+        .collect();
+    let can_audit = user.can(&app, Permission::AuditRead);
+    let recent = if can_audit {
+        let mut r = app
+            .store
+            .audit_events(&user.actor, &AuditFilter::default(), 0)
+            .await?;
+        r.truncate(8);
+        r
+    } else {
+        Vec::new()
+    };
+    let row = app
+        .store
+        .login_row(user.session.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let expires = app
+        .catalog
+        .account_policy
+        .password_expires_at(row.password_changed_at);
+    let page = DashboardPage {
+        t: &t,
+        c: Chrome::for_user(&app, &t, &user, "/"),
+        notice: notice_key(q.notice.as_deref())
+            .map(|k| t.t(k))
+            .unwrap_or_default(),
+        agency,
+        systems,
+        below,
+        recent,
+        password_expires: t.datetime(&expires),
+        password_days_left: (expires - now).whole_days().max(0),
+        totp_enabled: row.totp_secret.is_some(),
+        is_admin: user.role.is_admin(),
+        can_audit,
+    };
+    render(&page)
+}

@@ -1,0 +1,491 @@
+//! Accounts of an agency: create, disable (at once: seed 玖.二.(二).3), enable, unlock, re-role,
+//! reset a password. Nobody can change their own role or disable themselves, so an agency cannot
+//! lose its last manager by a slip; administrator accounts are never turned into daily accounts.
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, redirect};
+use crate::i18n::{FormErrors, Locale, Opt, options};
+use crate::pages::{Chrome, render};
+use crate::routes::agencies::visible_agency;
+use crate::routes::notice_key;
+use crate::state::AppState;
+use anwei_domain::FieldError;
+use anwei_domain::agency::parse_line;
+use anwei_domain::password::hash_password;
+use anwei_domain::rbac::Permission;
+use anwei_domain::user::{Role, Username, parse_email};
+use anwei_store::StoreError;
+use anwei_store::agencies::AgencyRow;
+use anwei_store::users::{NewUser, UserRow};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/agencies/{code}/users", get(list).post(create))
+        .route("/agencies/{code}/users/new", get(new_form))
+        .route("/users/{id}", get(show))
+        .route("/users/{id}/role", post(set_role))
+        .route("/users/{id}/disable", post(disable))
+        .route("/users/{id}/enable", post(enable))
+        .route("/users/{id}/unlock", post(unlock))
+        .route("/users/{id}/password", post(reset_password))
+}
+
+pub struct UserLine {
+    pub u: UserRow,
+    pub status_key: &'static str,
+}
+
+pub fn status_key(u: &UserRow, now: time::OffsetDateTime) -> &'static str {
+    if u.disabled_at.is_some() {
+        "user-status-disabled"
+    } else if u.locked_until.is_some_and(|t| t > now) {
+        "user-status-locked"
+    } else if u.must_change_password {
+        "user-status-must-change"
+    } else {
+        "user-status-active"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct ListPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    lines: Vec<UserLine>,
+    can_manage: bool,
+    notice: String,
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn list(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::UserRead, &a.agency_path())?;
+    let now = app.clock.now();
+    let lines = app
+        .store
+        .users_of_agency(&user.actor, a.id)
+        .await?
+        .into_iter()
+        .map(|u| UserLine {
+            status_key: status_key(&u, now),
+            u,
+        })
+        .collect();
+    let page = ListPage {
+        t: &t,
+        c: Chrome::for_user(&app, &t, &user, &format!("/agencies/{}/users", a.code)),
+        can_manage: user
+            .require(&app, Permission::UserManage, &a.agency_path())
+            .is_ok(),
+        notice: notice_key(q.notice.as_deref())
+            .map(|k| t.t(k))
+            .unwrap_or_default(),
+        lines,
+        a,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "user_form.html")]
+struct FormPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    f: UserForm,
+    errors: FormErrors,
+    roles: Vec<Opt>,
+    rules: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct UserForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// A new account's fields, parsed; every problem reported at once.
+pub struct ParsedUser {
+    pub username: Username,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+}
+
+impl UserForm {
+    pub fn parse(&self, app: &AppState) -> Result<ParsedUser, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let username = Username::parse(&self.username)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let display_name = parse_line("display_name", &self.display_name, 1, 50)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let email = parse_email(&self.email).map_err(|e| errors.push(e)).ok();
+        let role = Role::parse_assignable(&self.role)
+            .map_err(|e| errors.push(e))
+            .ok();
+        if let Err(mut e) = app.catalog.account_policy.check_strength(
+            &self.password,
+            username.as_ref().map(Username::as_str).unwrap_or(""),
+        ) {
+            e.field = "password";
+            errors.push(e);
+        }
+        match (username, display_name, email, role) {
+            (Some(username), Some(display_name), Some(email), Some(role)) if errors.is_empty() => {
+                Ok(ParsedUser {
+                    username,
+                    display_name,
+                    email,
+                    role,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+fn rules(app: &AppState, t: &Locale) -> String {
+    let p = &app.catalog.account_policy.password;
+    t.f(
+        "password-rules-initial",
+        &[
+            ("min", p.min_length.to_string()),
+            ("classes", p.min_classes.to_string()),
+        ],
+    )
+}
+
+fn form_page<'a>(
+    app: &AppState,
+    t: &'a Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    f: UserForm,
+    errors: FormErrors,
+) -> FormPage<'a> {
+    FormPage {
+        t,
+        c: Chrome::for_user(app, t, user, &format!("/agencies/{}/users/new", a.code)),
+        a,
+        roles: options(t, &Role::ASSIGNABLE.map(Role::as_str), "role-", &f.role),
+        f,
+        errors,
+        rules: rules(app, t),
+    }
+}
+
+async fn new_form(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::UserManage, &a.agency_path())?;
+    let f = UserForm {
+        role: "staff".into(),
+        ..Default::default()
+    };
+    Ok(render(&form_page(&app, &t, &user, a, f, FormErrors::default()))?.into_response())
+}
+
+async fn hash_blocking(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(format!("hash task: {e}")))?
+        .map_err(AppError::from)
+}
+
+async fn create(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(f): Form<UserForm>,
+) -> Result<Response, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::UserManage, &a.agency_path())?;
+    let parsed = match f.parse(&app) {
+        Ok(p) => p,
+        Err(errors) => {
+            let mut f = f;
+            f.password.clear();
+            let page = form_page(&app, &t, &user, a, f, FormErrors::from_fields(&t, &errors));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+    };
+    let hash = hash_blocking(f.password.clone()).await?;
+    let result = app
+        .store
+        .create_user(
+            &user.actor,
+            NewUser {
+                agency_id: Some(a.id),
+                username: &parsed.username,
+                display_name: &parsed.display_name,
+                email: parsed.email.as_deref(),
+                role: parsed.role,
+                password_hash: &hash,
+                must_change_password: true,
+            },
+            app.clock.now(),
+        )
+        .await;
+    match result {
+        Ok(id) => Ok(redirect(&format!("/users/{id}?notice=user-created"))),
+        Err(StoreError::Conflict { .. }) => {
+            let mut f = f;
+            f.password.clear();
+            let errors = [FieldError::new("username", "err-taken")];
+            let page = form_page(&app, &t, &user, a, f, FormErrors::from_fields(&t, &errors));
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct ShowPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    u: UserRow,
+    status: &'static str,
+    can_manage: bool,
+    is_self: bool,
+    is_admin_account: bool,
+    roles: Vec<Opt>,
+    notice: String,
+    errors: FormErrors,
+    rules: String,
+}
+
+/// An account the actor may see, and whether they may manage it.
+async fn target(app: &AppState, user: &CurrentUser, id: Uuid) -> Result<(UserRow, bool), AppError> {
+    let u = app
+        .store
+        .user_by_id(&user.actor, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let path = u
+        .agency_path
+        .clone()
+        .map(anwei_domain::agency::AgencyPath::from_stored);
+    let (read, manage) = match &path {
+        Some(p) => {
+            user.require(app, Permission::UserRead, p)?;
+            (true, user.require(app, Permission::UserManage, p).is_ok())
+        }
+        // Administrator accounts: only administrators see and manage them.
+        None if user.role.is_admin() => (true, true),
+        None => (false, false),
+    };
+    if !read {
+        return Err(AppError::NotFound);
+    }
+    Ok((u, manage))
+}
+
+async fn show_page(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    id: Uuid,
+    notice: String,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let (u, can_manage) = target(app, user, id).await?;
+    let page = ShowPage {
+        t,
+        c: Chrome::for_user(app, t, user, &format!("/users/{id}")),
+        status: status_key(&u, app.clock.now()),
+        is_self: u.id == user.session.user_id,
+        is_admin_account: u.role == Role::Admin.as_str(),
+        can_manage,
+        roles: options(t, &Role::ASSIGNABLE.map(Role::as_str), "role-", &u.role),
+        notice,
+        errors,
+        rules: rules(app, t),
+        u,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn show(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let notice = notice_key(q.notice.as_deref())
+        .map(|k| t.t(k))
+        .unwrap_or_default();
+    show_page(
+        &app,
+        &t,
+        &user,
+        id,
+        notice,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// A change to another account: the actor must manage it, and it must not be their own.
+async fn manageable(app: &AppState, user: &CurrentUser, id: Uuid) -> Result<UserRow, AppError> {
+    let (u, can_manage) = target(app, user, id).await?;
+    if !can_manage || u.id == user.session.user_id {
+        return Err(AppError::Forbidden);
+    }
+    Ok(u)
+}
+
+fn done(id: Uuid) -> Response {
+    redirect(&format!("/users/{id}?notice=user-updated"))
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+async fn set_role(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    let u = manageable(&app, &user, id).await?;
+    if u.role == Role::Admin.as_str() {
+        return Err(AppError::Forbidden);
+    }
+    match Role::parse_assignable(&f.role) {
+        Ok(role) => {
+            app.store
+                .set_user_role(&user.actor, &u, role, app.clock.now())
+                .await?;
+            Ok(done(id))
+        }
+        Err(e) => {
+            show_page(
+                &app,
+                &t,
+                &user,
+                id,
+                String::new(),
+                FormErrors::from_fields(&t, &[e]),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn disable(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let u = manageable(&app, &user, id).await?;
+    app.store
+        .set_user_disabled(&user.actor, &u, true, app.clock.now())
+        .await?;
+    Ok(done(id))
+}
+
+async fn enable(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let u = manageable(&app, &user, id).await?;
+    app.store
+        .set_user_disabled(&user.actor, &u, false, app.clock.now())
+        .await?;
+    Ok(done(id))
+}
+
+async fn unlock(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let u = manageable(&app, &user, id).await?;
+    app.store
+        .unlock_user(&user.actor, &u, app.clock.now())
+        .await?;
+    Ok(done(id))
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn reset_password(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ResetForm>,
+) -> Result<Response, AppError> {
+    let u = manageable(&app, &user, id).await?;
+    if let Err(mut e) = app
+        .catalog
+        .account_policy
+        .check_strength(&f.password, &u.username)
+    {
+        e.field = "password";
+        return show_page(
+            &app,
+            &t,
+            &user,
+            id,
+            String::new(),
+            FormErrors::from_fields(&t, &[e]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let hash = hash_blocking(f.password).await?;
+    app.store
+        .reset_password(&user.actor, &u, &hash, app.clock.now())
+        .await?;
+    Ok(redirect(&format!("/users/{id}?notice=password-reset")))
+}

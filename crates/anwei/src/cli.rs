@@ -1,0 +1,460 @@
+//! The command line. Every subcommand explains itself with `--help`; every failure is one line on
+//! standard error and a non-zero exit status. Messages about what a person typed come from the
+//! same Fluent files as the web pages (Chinese when `LANG` is zh_*, English otherwise).
+
+use crate::demo;
+use crate::server;
+use anwei_domain::DomainError;
+use anwei_domain::clock::{Clock, SystemClock};
+use anwei_domain::password::hash_password;
+use anwei_domain::secret;
+use anwei_domain::user::{Role, Username};
+use anwei_store::audit::{VerifyError, verify};
+use anwei_store::users::NewUser;
+use anwei_store::{Actor, Store, StoreError};
+use anwei_web::WebConfig;
+use anwei_web::i18n::{Lang, Locale};
+use anyhow::{Context, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "anwei",
+    version,
+    about = "安維 Anwei — run, prove and print a 資通安全維護計畫 (cyber security maintenance plan)",
+    long_about = "安維 Anwei lets a Taiwanese public agency run its 資通安全維護計畫 under 資通安全管理法, \
+                  and lets its supervising agency oversee many agencies.\n\n\
+                  Without --database-url, Anwei keeps its data in an SQLite file inside --data-dir."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Database to use: postgres://user:password@host/db, or sqlite:PATH.
+    /// Default: the SQLite file anwei.db in --data-dir.
+    #[arg(long, global = true, env = "ANWEI_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Directory for Anwei's own files (the default SQLite database).
+    #[arg(
+        long,
+        global = true,
+        env = "ANWEI_DATA_DIR",
+        default_value = "anwei-data"
+    )]
+    pub data_dir: PathBuf,
+}
+
+impl DbArgs {
+    pub fn url(&self) -> anyhow::Result<String> {
+        if let Some(u) = &self.database_url {
+            return Ok(u.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                self.data_dir.display()
+            )
+        })?;
+        Ok(format!(
+            "sqlite:{}",
+            self.data_dir.join("anwei.db").display()
+        ))
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start the web server (applies pending database migrations first).
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "ANWEI_BIND")]
+        bind: SocketAddr,
+        /// Load the demo agencies and accounts first if the database has none.
+        #[arg(long)]
+        demo: bool,
+        /// Send cookies without the Secure flag. Only for plain-http access from another machine
+        /// during an evaluation; browsers accept secure cookies from localhost without it.
+        #[arg(long)]
+        insecure_cookies: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a system administrator: a separate privileged account that must enrol a second
+    /// factor (TOTP) at first sign-in. Reads the password from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        /// Full name shown in the audit log.
+        #[arg(long, default_value = "系統管理者")]
+        display_name: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Manage an agency's accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Load the demo: 臺南市政府教育局 (tainan-edu) with 下營國小 (xiaying-es) and 土庫國小 (tuku-es).
+    Demo,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add an account to an agency. The person must change the password at first sign-in.
+    Add {
+        /// The agency's code, e.g. xiaying-es.
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        username: String,
+        /// ciso (資通安全長), officer (資安推動小組成員/承辦人), custodian (資產管理人),
+        /// staff (一般使用者) or auditor (上級機關稽核員).
+        #[arg(long)]
+        role: String,
+        /// Full name; defaults to the username.
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the initial password from standard input (required).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for an account and print only the token on standard output.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// A name to tell the token apart later.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check every agency's audit chain; exit 0 when intact, 1 naming the first broken event.
+    Verify,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("anwei: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("anwei: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ANWEI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The error and its causes on one line; field errors in the user's language.
+fn one_line(e: &anyhow::Error) -> String {
+    let t = Locale::new(
+        std::env::var("LANG")
+            .ok()
+            .and_then(|l| Lang::parse(&l))
+            .unwrap_or(Lang::En),
+    );
+    for cause in e.chain() {
+        let fields = match cause.downcast_ref::<DomainError>() {
+            Some(DomainError::Invalid(f)) => Some(f.clone()),
+            _ => match cause.downcast_ref::<StoreError>() {
+                Some(StoreError::Domain(DomainError::Invalid(f))) => Some(f.clone()),
+                _ => cause
+                    .downcast_ref::<anwei_domain::FieldError>()
+                    .map(|f| vec![f.clone()]),
+            },
+        };
+        if let Some(fields) = fields {
+            return fields
+                .iter()
+                .map(|f| format!("--{}: {}", f.field.replace('_', "-"), t.field_error(f)))
+                .collect::<Vec<_>>()
+                .join("; ");
+        }
+    }
+    e.chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+fn read_password(flag: bool) -> anyhow::Result<String> {
+    if !flag {
+        bail!("pass the password on standard input with --password-stdin (never as an argument)");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_string();
+    if pw.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(pw)
+}
+
+async fn hash(password: String) -> anyhow::Result<String> {
+    Ok(tokio::task::spawn_blocking(move || hash_password(&password)).await??)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let url = cli.db.url()?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve {
+            bind,
+            demo,
+            insecure_cookies,
+        } => {
+            let store = server::open_store(&url).await?;
+            if demo {
+                if let demo::Outcome::Loaded = demo::load(&store, clock.now()).await? {
+                    tracing::info!("demo data loaded (see README for the accounts)");
+                }
+            }
+            let state = server::state(
+                store,
+                clock,
+                WebConfig {
+                    secure_cookies: !insecure_cookies,
+                },
+            )?;
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            tracing::info!(database = %server::redact(&url), "Anwei is listening on http://{bind}");
+            server::serve(listener, state, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store = server::open_store(&url).await?;
+            let (known, _) = anwei_store::migrate::known_versions();
+            println!("database is up to date ({} migrations)", known.len());
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CreateAdmin {
+            username,
+            display_name,
+            password_stdin,
+        } => {
+            let username = Username::parse(&username)?;
+            let password = read_password(password_stdin)?;
+            let catalog = anwei_domain::catalog::Catalog::load()?;
+            catalog
+                .account_policy
+                .check_strength(&password, username.as_str())?;
+            let display_name =
+                anwei_domain::agency::parse_line("display_name", &display_name, 1, 50)?;
+            let store = server::open_store(&url).await?;
+            let hash = hash(password).await?;
+            store
+                .create_user(
+                    &Actor::cli(),
+                    NewUser {
+                        agency_id: None,
+                        username: &username,
+                        display_name: &display_name,
+                        email: None,
+                        role: Role::Admin,
+                        password_hash: &hash,
+                        must_change_password: false,
+                    },
+                    clock.now(),
+                )
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict { .. } => anyhow!("the username {username} is taken"),
+                    other => other.into(),
+                })?;
+            println!(
+                "administrator {username} created; a second factor (TOTP) will be enrolled at first sign-in"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    agency,
+                    username,
+                    role,
+                    display_name,
+                    email,
+                    password_stdin,
+                },
+        } => {
+            let username = Username::parse(&username)?;
+            let role = match role.trim() {
+                "admin" => bail!("admin accounts come only from `anwei create-admin`"),
+                r => Role::parse_assignable(r)?,
+            };
+            let display_name = anwei_domain::agency::parse_line(
+                "display_name",
+                display_name.as_deref().unwrap_or(username.as_str()),
+                1,
+                50,
+            )?;
+            let email = anwei_domain::user::parse_email(email.as_deref().unwrap_or(""))?;
+            let password = read_password(password_stdin)?;
+            let catalog = anwei_domain::catalog::Catalog::load()?;
+            catalog
+                .account_policy
+                .check_strength(&password, username.as_str())?;
+            let store = server::open_store(&url).await?;
+            let actor = Actor::cli();
+            let code = anwei_domain::agency::AgencyCode::parse(&agency)
+                .map_err(|_| anyhow!("there is no agency with the code {agency}"))?;
+            let agency_row = store
+                .agency_by_code(&actor, code.as_str())
+                .await?
+                .ok_or_else(|| anyhow!("there is no agency with the code {agency}"))?;
+            let hash = hash(password).await?;
+            store
+                .create_user(
+                    &actor,
+                    NewUser {
+                        agency_id: Some(agency_row.id),
+                        username: &username,
+                        display_name: &display_name,
+                        email: email.as_deref(),
+                        role,
+                        password_hash: &hash,
+                        must_change_password: true,
+                    },
+                    clock.now(),
+                )
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict { .. } => anyhow!("the username {username} is taken"),
+                    other => other.into(),
+                })?;
+            println!(
+                "account {username} ({}) added to {}",
+                role.as_str(),
+                agency_row.code
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Create { username, name },
+        } => {
+            let username = Username::parse(&username)?;
+            let name = anwei_domain::agency::parse_line("name", &name, 1, 60)?;
+            let store = server::open_store(&url).await?;
+            let actor = Actor::cli();
+            let user = store
+                .user_by_username(&actor, &username)
+                .await?
+                .ok_or_else(|| anyhow!("there is no account {username}"))?;
+            if user.disabled_at.is_some() {
+                bail!("the account {username} is disabled");
+            }
+            let (token, digest, prefix) = secret::new_api_token();
+            store
+                .create_token(
+                    &actor,
+                    user.id,
+                    user.agency_id,
+                    &name,
+                    &digest,
+                    &prefix,
+                    clock.now(),
+                )
+                .await?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = Store::connect(&url).await?;
+            match verify(&store).await {
+                Ok(report) => {
+                    println!(
+                        "audit log intact: {} events in {} chains",
+                        report.events, report.chains
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(VerifyError::Store(e)) => Err(e.into()),
+                Err(broken) => {
+                    eprintln!("anwei: audit log BROKEN: {broken}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Demo => {
+            let store = server::open_store(&url).await?;
+            match demo::load(&store, clock.now()).await? {
+                demo::Outcome::Loaded => println!(
+                    "demo loaded: tainan-edu, xiaying-es, tuku-es (accounts in the README)"
+                ),
+                demo::Outcome::AlreadyPresent => println!("demo already present; nothing changed"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

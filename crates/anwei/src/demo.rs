@@ -1,0 +1,169 @@
+//! Demo data from the seed plan: 臺南市政府教育局 supervising two elementary schools, one of them
+//! the seed's own 下營國小 (level D, its core systems centrally hosted by the bureau), with the
+//! seed's people in their roles. Every demo account must change its password at first sign-in,
+//! as the plan requires of any password someone else chose.
+
+use anwei_domain::agency::{AgencyCode, AgencyKind, ResponsibilityLevel};
+use anwei_domain::password::hash_password;
+use anwei_domain::user::{Role, Username};
+use anwei_store::agencies::AgencyProfile;
+use anwei_store::users::NewUser;
+use anwei_store::{Actor, Store};
+use time::OffsetDateTime;
+
+/// The password of every demo account (documented in the README); it must be changed at first
+/// sign-in.
+pub const DEMO_PASSWORD: &str = "Anwei-demo-115";
+
+pub struct DemoUser {
+    pub agency: &'static str,
+    pub username: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+}
+
+pub const DEMO_USERS: [DemoUser; 6] = [
+    DemoUser {
+        agency: "xiaying-es",
+        username: "xiaying.officer",
+        name: "施昀豆",
+        role: Role::Officer,
+    },
+    DemoUser {
+        agency: "xiaying-es",
+        username: "xiaying.principal",
+        name: "邱明崇",
+        role: Role::Ciso,
+    },
+    DemoUser {
+        agency: "xiaying-es",
+        username: "xiaying.dean",
+        name: "李玉萍",
+        role: Role::Staff,
+    },
+    DemoUser {
+        agency: "tuku-es",
+        username: "tuku.officer",
+        name: "土庫國小承辦人（示範）",
+        role: Role::Officer,
+    },
+    DemoUser {
+        agency: "tainan-edu",
+        username: "tainan.auditor",
+        name: "教育局稽核員（示範）",
+        role: Role::Auditor,
+    },
+    DemoUser {
+        agency: "tainan-edu",
+        username: "tainan.officer",
+        name: "教育局承辦人（示範）",
+        role: Role::Officer,
+    },
+];
+
+/// Systems the bureau runs for 下營國小 (seed 參: 「向上集中」).
+const XIAYING_HOSTED: [&str; 5] = [
+    "國小學籍系統",
+    "國小成績系統",
+    "公文系統",
+    "國小輔導系統",
+    "學校首頁",
+];
+
+pub enum Outcome {
+    Loaded,
+    AlreadyPresent,
+}
+
+fn code(s: &str) -> anyhow::Result<AgencyCode> {
+    Ok(AgencyCode::parse(s)?)
+}
+
+/// Loads the demo unless `tainan-edu` already exists.
+pub async fn load(store: &Store, now: OffsetDateTime) -> anyhow::Result<Outcome> {
+    let actor = Actor::cli();
+    if store.agency_by_code(&actor, "tainan-edu").await?.is_some() {
+        return Ok(Outcome::AlreadyPresent);
+    }
+    let bureau_id = store
+        .create_agency(
+            &actor,
+            None,
+            &code("tainan-edu")?,
+            &AgencyProfile {
+                name: "臺南市政府教育局".into(),
+                kind: AgencyKind::Bureau,
+                level: None,
+                level_approved_on: None,
+                level_basis: None,
+            },
+            now,
+        )
+        .await?;
+    let bureau = store
+        .agency_by_id(&actor, bureau_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the bureau just created is missing"))?;
+    let schools = [
+        (
+            "xiaying-es",
+            "臺南市下營區下營國民小學",
+            Some(
+                "教育部臺教資(四)字第1070202157號函：公立高級中等以下學校，核心資訊系統由上級機關兼辦或代管",
+            ),
+        ),
+        ("tuku-es", "臺南市新營區土庫國民小學", None),
+    ];
+    for (c, name, basis) in schools {
+        let id = store
+            .create_agency(
+                &actor,
+                Some(&bureau),
+                &code(c)?,
+                &AgencyProfile {
+                    name: name.into(),
+                    kind: AgencyKind::School,
+                    level: Some(ResponsibilityLevel::D),
+                    level_approved_on: None,
+                    level_basis: basis.map(str::to_string),
+                },
+                now,
+            )
+            .await?;
+        if c == "xiaying-es" {
+            let school = store
+                .agency_by_id(&actor, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the school just created is missing"))?;
+            for system in XIAYING_HOSTED {
+                store
+                    .add_hosted_system(&actor, &school, bureau.id, system, now)
+                    .await?;
+            }
+        }
+    }
+    for u in &DEMO_USERS {
+        // One hash each: the same password under different salts.
+        let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD)).await??;
+        let agency = store
+            .agency_by_code(&actor, u.agency)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo agency {} is missing", u.agency))?;
+        store
+            .create_user(
+                &actor,
+                NewUser {
+                    agency_id: Some(agency.id),
+                    username: &Username::parse(u.username)?,
+                    display_name: u.name,
+                    email: None,
+                    role: u.role,
+                    password_hash: &hash,
+                    must_change_password: true,
+                },
+                now,
+            )
+            .await?;
+    }
+    Ok(Outcome::Loaded)
+}

@@ -1,0 +1,7 @@
+//! The `anwei` binary as a library, so that tests start exactly the server and run exactly the
+//! commands a user does.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod demo;
+pub mod server;
