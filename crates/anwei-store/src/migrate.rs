@@ -11,8 +11,11 @@ use sqlx::migrate::{MigrateError, Migrator};
 static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Versions and names of this build's migrations, for both dialects (the parity test compares).
-pub fn known_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+/// (version, description) of each migration of one dialect.
+pub type MigrationList = Vec<(i64, String)>;
+
+/// This build's migrations for SQLite and for PostgreSQL (the parity test compares them).
+pub fn known_versions() -> (MigrationList, MigrationList) {
     let list = |m: &Migrator| {
         m.iter()
             .map(|x| (x.version, x.description.to_string()))

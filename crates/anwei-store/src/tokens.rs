@@ -34,17 +34,29 @@ pub struct TokenPrincipal {
     pub agency_name: Option<String>,
 }
 
+/// A token to store: only its digest and a short prefix, never the secret.
+pub struct NewToken<'a> {
+    pub user_id: Uuid,
+    pub agency_id: Option<Uuid>,
+    pub name: &'a str,
+    pub digest: &'a str,
+    pub prefix: &'a str,
+}
+
 impl Store {
     pub async fn create_token(
         &self,
         actor: &Actor,
-        user_id: Uuid,
-        agency_id: Option<Uuid>,
-        name: &str,
-        digest: &str,
-        prefix: &str,
+        t: NewToken<'_>,
         now: OffsetDateTime,
     ) -> Result<Uuid> {
+        let NewToken {
+            user_id,
+            agency_id,
+            name,
+            digest,
+            prefix,
+        } = t;
         let id = Uuid::now_v7();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query(

@@ -165,10 +165,10 @@ async fn check_csrf(req: Request, state: &SessionState, secure: bool) -> Result<
         .headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
+        && site != "same-origin"
+        && site != "none"
     {
-        if site != "same-origin" && site != "none" {
-            return Err(fail("cross-site request"));
-        }
+        return Err(fail("cross-site request"));
     }
     if let (Some(origin), Some(host)) = (
         parts

@@ -121,12 +121,13 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let is_htmx = req.headers().contains_key("hx-request");
     let mut resp = next.run(req).await;
-    if is_htmx && resp.status() == StatusCode::SEE_OTHER {
-        if let Some(loc) = resp.headers().get(header::LOCATION).cloned() {
-            let mut r = StatusCode::OK.into_response();
-            r.headers_mut().insert("hx-redirect", loc);
-            return r;
-        }
+    if is_htmx
+        && resp.status() == StatusCode::SEE_OTHER
+        && let Some(loc) = resp.headers().get(header::LOCATION).cloned()
+    {
+        let mut r = StatusCode::OK.into_response();
+        r.headers_mut().insert("hx-redirect", loc);
+        return r;
     }
     let Some(info) = resp.extensions_mut().remove::<ErrorInfo>() else {
         return resp;

@@ -83,6 +83,40 @@ impl Chrome {
     }
 }
 
+/// What a page shows besides its data when it is rendered again: a notice after a redirect, or
+/// the errors and the typed value of a small inline form, with the status to answer.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub notice: String,
+    pub errors: crate::i18n::FormErrors,
+    pub value: String,
+    pub status: axum::http::StatusCode,
+}
+
+impl Outcome {
+    pub fn ok(notice: String) -> Self {
+        Self {
+            notice,
+            errors: Default::default(),
+            value: String::new(),
+            status: axum::http::StatusCode::OK,
+        }
+    }
+
+    pub fn rejected(
+        errors: crate::i18n::FormErrors,
+        value: String,
+        status: axum::http::StatusCode,
+    ) -> Self {
+        Self {
+            notice: String::new(),
+            errors,
+            value,
+            status,
+        }
+    }
+}
+
 pub fn render<T: Template>(page: &T) -> Result<Html<String>, AppError> {
     page.render()
         .map(Html)

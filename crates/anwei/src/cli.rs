@@ -10,6 +10,7 @@ use anwei_domain::password::hash_password;
 use anwei_domain::secret;
 use anwei_domain::user::{Role, Username};
 use anwei_store::audit::{VerifyError, verify};
+use anwei_store::tokens::NewToken;
 use anwei_store::users::NewUser;
 use anwei_store::{Actor, Store, StoreError};
 use anwei_web::WebConfig;
@@ -270,10 +271,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             insecure_cookies,
         } => {
             let store = server::open_store(&url).await?;
-            if demo {
-                if let demo::Outcome::Loaded = demo::load(&store, clock.now()).await? {
-                    tracing::info!("demo data loaded (see README for the accounts)");
-                }
+            if demo && let demo::Outcome::Loaded = demo::load(&store, clock.now()).await? {
+                tracing::info!("demo data loaded (see README for the accounts)");
             }
             let state = server::state(
                 store,
@@ -413,17 +412,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bail!("the account {username} is disabled");
             }
             let (token, digest, prefix) = secret::new_api_token();
-            store
-                .create_token(
-                    &actor,
-                    user.id,
-                    user.agency_id,
-                    &name,
-                    &digest,
-                    &prefix,
-                    clock.now(),
-                )
-                .await?;
+            let new = NewToken {
+                user_id: user.id,
+                agency_id: user.agency_id,
+                name: &name,
+                digest: &digest,
+                prefix: &prefix,
+            };
+            store.create_token(&actor, new, clock.now()).await?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }

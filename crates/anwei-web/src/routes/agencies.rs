@@ -4,7 +4,7 @@
 use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
-use crate::pages::{Chrome, render};
+use crate::pages::{Chrome, Outcome, render};
 use crate::routes::dashboard::AgencyLine;
 use crate::routes::notice_key;
 use crate::state::AppState;
@@ -107,9 +107,8 @@ struct ShowPage<'a> {
     subordinates: Vec<AgencyRow>,
     can_edit: bool,
     can_users: bool,
-    notice: String,
-    errors: FormErrors,
-    system_name: String,
+    /// A notice, or the hosted-system form's errors and typed name.
+    o: Outcome,
 }
 
 async fn show(
@@ -124,30 +123,17 @@ async fn show(
     let notice = notice_key(q.notice.as_deref())
         .map(|k| t.t(k))
         .unwrap_or_default();
-    show_page(
-        &app,
-        &t,
-        &user,
-        a,
-        notice,
-        FormErrors::default(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    show_page(&app, &t, &user, a, Outcome::ok(notice)).await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn show_page(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
     a: AgencyRow,
-    notice: String,
-    errors: FormErrors,
-    system_name: String,
-    status: StatusCode,
+    o: Outcome,
 ) -> Result<Response, AppError> {
+    let status = o.status;
     let parent = match a.parent_id {
         Some(pid) => app.store.agency_by_id(&user.actor, pid).await?,
         None => None,
@@ -161,9 +147,7 @@ async fn show_page(
         subordinates: app.store.subordinates(&user.actor, a.id).await?,
         can_edit: user.require(app, Permission::AgencyEdit, &path).is_ok(),
         can_users: user.require(app, Permission::UserRead, &path).is_ok(),
-        notice,
-        errors,
-        system_name,
+        o,
         a,
     };
     Ok((status, render(&page)?).into_response())
@@ -466,10 +450,7 @@ async fn add_system(
                 &t,
                 &user,
                 a,
-                String::new(),
-                errors,
-                f.name,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Outcome::rejected(errors, f.name, StatusCode::UNPROCESSABLE_ENTITY),
             )
             .await;
         }
@@ -481,10 +462,11 @@ async fn add_system(
             &t,
             &user,
             a,
-            String::new(),
-            fail("err-no-supervisor"),
-            name,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            Outcome::rejected(
+                fail("err-no-supervisor"),
+                name,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
         )
         .await;
     };
@@ -503,10 +485,7 @@ async fn add_system(
                 &t,
                 &user,
                 a,
-                String::new(),
-                fail("err-taken"),
-                name,
-                StatusCode::CONFLICT,
+                Outcome::rejected(fail("err-taken"), name, StatusCode::CONFLICT),
             )
             .await
         }

@@ -4,12 +4,12 @@
 use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale};
-use crate::pages::{Chrome, render};
+use crate::pages::{Chrome, Outcome, render};
 use crate::routes::notice_key;
 use crate::state::AppState;
 use anwei_domain::agency::parse_line;
 use anwei_domain::secret;
-use anwei_store::tokens::TokenRow;
+use anwei_store::tokens::{NewToken, TokenRow};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -31,10 +31,9 @@ struct TokensPage<'a> {
     t: &'a Locale,
     c: Chrome,
     tokens: Vec<TokenRow>,
+    /// The token just created, shown this once.
     new_token: String,
-    name: String,
-    errors: FormErrors,
-    notice: String,
+    o: Outcome,
 }
 
 #[derive(Deserialize, Default)]
@@ -47,19 +46,15 @@ async fn page(
     t: &Locale,
     user: &CurrentUser,
     new_token: String,
-    name: String,
-    errors: FormErrors,
-    notice: String,
-    status: StatusCode,
+    o: Outcome,
 ) -> Result<Response, AppError> {
+    let status = o.status;
     let page = TokensPage {
         t,
         c: Chrome::for_user(app, t, user, "/tokens"),
         tokens: app.store.tokens_of(user.session.user_id).await?,
         new_token,
-        name,
-        errors,
-        notice,
+        o,
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -73,17 +68,7 @@ async fn list(
     let notice = notice_key(q.notice.as_deref())
         .map(|k| t.t(k))
         .unwrap_or_default();
-    page(
-        &app,
-        &t,
-        &user,
-        String::new(),
-        String::new(),
-        FormErrors::default(),
-        notice,
-        StatusCode::OK,
-    )
-    .await
+    page(&app, &t, &user, String::new(), Outcome::ok(notice)).await
 }
 
 #[derive(Deserialize)]
@@ -101,43 +86,26 @@ async fn create(
     let name = match parse_line("name", &f.name, 1, 60) {
         Ok(n) => n,
         Err(e) => {
-            let errors = FormErrors::from_fields(&t, &[e]);
-            return page(
-                &app,
-                &t,
-                &user,
-                String::new(),
+            let o = Outcome::rejected(
+                FormErrors::from_fields(&t, &[e]),
                 f.name,
-                errors,
-                String::new(),
                 StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            );
+            return page(&app, &t, &user, String::new(), o).await;
         }
     };
     let (token, digest, prefix) = secret::new_api_token();
+    let new = NewToken {
+        user_id: user.session.user_id,
+        agency_id: user.session.agency_id,
+        name: &name,
+        digest: &digest,
+        prefix: &prefix,
+    };
     app.store
-        .create_token(
-            &user.actor,
-            user.session.user_id,
-            user.session.agency_id,
-            &name,
-            &digest,
-            &prefix,
-            app.clock.now(),
-        )
+        .create_token(&user.actor, new, app.clock.now())
         .await?;
-    page(
-        &app,
-        &t,
-        &user,
-        token,
-        String::new(),
-        FormErrors::default(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    page(&app, &t, &user, token, Outcome::ok(String::new())).await
 }
 
 async fn revoke(

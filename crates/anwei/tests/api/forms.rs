@@ -229,7 +229,7 @@ async fn no_input_produces_a_server_error() {
             ));
         }
         let mut body = serde_urlencoded::to_string(&fields).unwrap();
-        if rng.next() % 5 == 0 {
+        if rng.next().is_multiple_of(5) {
             body.push_str("&%ZZ=%%&==&a=%E8%");
         }
         let r = b.post_raw(target, body, &[]).await;

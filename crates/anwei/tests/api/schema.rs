@@ -40,8 +40,7 @@ async fn a_failed_migration_is_never_served() {
         .unwrap();
     let err = anwei::server::open_store(&url)
         .await
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         err.contains("migration 1 failed") && err.contains("will not be served"),
@@ -67,8 +66,7 @@ async fn a_database_from_a_newer_anwei_is_refused() {
         .unwrap();
     let err = anwei::server::open_store(&url)
         .await
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(err.contains("9999") && err.contains("newer"), "{err}");
 }

@@ -1,1 +1,397 @@
+//! Browser suite: Debian's Chromium driven through chromedriver against the real server, as a
+//! school's IT coordinator would use it. Runs in CI; elsewhere it is skipped (with a message)
+//! when Chromium or chromedriver is missing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../support/mod.rs"]
+mod support;
+
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use support::*;
+use thirtyfour::prelude::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// chromedriver and a headless Chromium session; both end when this is dropped.
+struct Browser {
+    driver: Option<WebDriver>,
+    chromedriver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.chromedriver.kill();
+        let _ = self.chromedriver.wait();
+    }
+}
+
+impl Browser {
+    fn d(&self) -> &WebDriver {
+        self.driver.as_ref().unwrap()
+    }
+
+    async fn quit(mut self) {
+        if let Some(d) = self.driver.take() {
+            let _ = d.quit().await;
+        }
+    }
+}
+
+async fn browser() -> Option<Browser> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
+    let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
+    if !std::path::Path::new(&chromium).exists() || !std::path::Path::new(&chromedriver).exists() {
+        assert!(
+            !in_ci(),
+            "the browser suite needs {chromium} and {chromedriver} under CI"
+        );
+        eprintln!(
+            "skipped: {chromium} or {chromedriver} missing (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary(&chromium).unwrap();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+        "--lang=zh-TW",
+        // The password manager's leak check calls out to the network when a password form is
+        // sent; with no network it can stall navigation. Nothing of it is needed here.
+        "--disable-features=PasswordLeakDetection,PasswordManagerOnboarding,AutofillServerCommunication",
+        "--password-store=basic",
+        "--window-size=1280,900",
+        &format!("--user-data-dir={}", profile.path().display()),
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    caps.add_experimental_option(
+        "prefs",
+        json!({
+            "intl.accept_languages": "zh-TW,zh",
+            "credentials_enable_service": false,
+            "profile.password_manager_enabled": false,
+            "profile.password_manager_leak_detection": false,
+        }),
+    )
+    .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last = None;
+    for _ in 0..50 {
+        match WebDriver::new(&url, caps.clone()).await {
+            Ok(d) => {
+                return Some(Browser {
+                    driver: Some(d),
+                    chromedriver: child,
+                    _profile: profile,
+                });
+            }
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not start: {last:?}");
+}
+
+async fn text(d: &WebDriver) -> String {
+    d.find(By::Tag("body")).await.unwrap().text().await.unwrap()
+}
+
+async fn path(d: &WebDriver) -> String {
+    let u = d.current_url().await.unwrap();
+    match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_string(),
+    }
+}
+
+/// Waits for a navigation to land on `expected` (a click returns before the next page may have
+/// loaded); fails with the path it is on after 15 s.
+async fn wait_for_path(d: &WebDriver, expected: &str) {
+    let mut last = String::new();
+    for _ in 0..150 {
+        last = path(d).await;
+        if last == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expected {expected}, still on {last}");
+}
+
+async fn fill(d: &WebDriver, id: &str, value: &str) {
+    let el = d.find(By::Id(id)).await.unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+async fn sign_in(d: &WebDriver, app: &TestApp, username: &str, password: &str) {
+    d.goto(format!("{}/login", app.base)).await.unwrap();
+    fill(d, "username", username).await;
+    fill(d, "password", password).await;
+    d.find(By::Id("sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn sign_in_first_time(d: &WebDriver, app: &TestApp, username: &str) {
+    sign_in(d, app, username, DEMO_PASSWORD).await;
+    wait_for_path(d, "/password").await;
+    fill(d, "current_password", DEMO_PASSWORD).await;
+    fill(d, "new_password", NEW_PASSWORD).await;
+    fill(d, "confirm_password", NEW_PASSWORD).await;
+    d.find(By::Id("change-password"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(d, "/?notice=password-changed").await;
+}
+
+fn screenshot_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn officer_signs_in_in_chinese_changes_password_sees_dashboard_and_signs_out() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let d = b.d();
+    d.goto(format!("{}/", app.base)).await.unwrap();
+    assert_eq!(
+        path(d).await,
+        "/login",
+        "signed-out visitors land on the sign-in page"
+    );
+    let page = text(d).await;
+    assert!(
+        page.contains("登入") && page.contains("帳號") && page.contains("通行碼"),
+        "{page}"
+    );
+
+    sign_in(d, &app, "xiaying.officer", DEMO_PASSWORD).await;
+    wait_for_path(d, "/password").await;
+    assert!(text(d).await.contains("請先變更通行碼"));
+    // A weak password is refused with the reason next to the field.
+    fill(d, "current_password", DEMO_PASSWORD).await;
+    fill(d, "new_password", "abcdefgh").await;
+    fill(d, "confirm_password", "abcdefgh").await;
+    d.find(By::Id("change-password"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = d
+        .find(By::Id("new_password-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(err.contains("至少 3 種"), "{err}");
+    fill(d, "current_password", DEMO_PASSWORD).await;
+    fill(d, "new_password", NEW_PASSWORD).await;
+    fill(d, "confirm_password", NEW_PASSWORD).await;
+    d.find(By::Id("change-password"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(d, "/?notice=password-changed").await;
+    let page = text(d).await;
+    for expected in [
+        "總覽",
+        "通行碼已變更",
+        "臺南市下營區下營國民小學",
+        "施昀豆",
+        "資安推動小組成員（承辦人）",
+        "D 級",
+        "國小學籍系統",
+        "民國115年",
+    ] {
+        assert!(
+            page.contains(expected),
+            "dashboard lacks {expected}: {page}"
+        );
+    }
+    d.screenshot(&screenshot_dir().join("dashboard-zh.png"))
+        .await
+        .unwrap();
+
+    // A phone-sized window still shows the navigation and the agency.
+    d.set_window_rect(0, 0, 390, 844).await.unwrap();
+    d.refresh().await.unwrap();
+    assert!(text(d).await.contains("帳號管理"));
+    d.screenshot(&screenshot_dir().join("dashboard-phone.png"))
+        .await
+        .unwrap();
+    d.set_window_rect(0, 0, 1280, 900).await.unwrap();
+
+    // The language switch.
+    d.find(By::LinkText("English"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(d).await.contains("Dashboard"));
+    d.find(By::LinkText("中文"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(d).await.contains("總覽"));
+
+    d.find(By::XPath("//button[text()='登出']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(d, "/login?reason=signed_out").await;
+    assert!(text(d).await.contains("您已登出"));
+    d.goto(format!("{}/agencies", app.base)).await.unwrap();
+    assert_eq!(path(d).await, "/login");
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn fifteen_idle_minutes_sign_the_browser_out() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let d = b.d();
+    sign_in_first_time(d, &app, "xiaying.officer").await;
+    app.clock.advance(time::Duration::minutes(14));
+    d.goto(format!("{}/agencies", app.base)).await.unwrap();
+    assert_eq!(path(d).await, "/agencies");
+    app.clock.advance(time::Duration::minutes(15));
+    d.refresh().await.unwrap();
+    assert_eq!(path(d).await, "/login?reason=idle");
+    assert!(text(d).await.contains("閒置超過 15 分鐘"));
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn a_form_post_without_its_csrf_token_is_rejected() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let d = b.d();
+    sign_in_first_time(d, &app, "xiaying.officer").await;
+    d.goto(format!("{}/tokens", app.base)).await.unwrap();
+    fill(d, "name", "forged").await;
+    // Strip the token the page carries, as a forged form from elsewhere would lack it.
+    d.execute(
+        "document.querySelectorAll('input[name=csrf]').forEach(function (e) { e.remove(); });",
+        Vec::<serde_json::Value>::new(),
+    )
+    .await
+    .unwrap();
+    d.find(By::XPath("//button[text()='建立權杖']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = text(d).await;
+    assert!(
+        page.contains("403") && page.contains("表單驗證失敗"),
+        "{page}"
+    );
+    assert!(
+        app.store
+            .tokens_of(app.user_id("xiaying.officer").await)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // With the token, the same form works.
+    d.goto(format!("{}/tokens", app.base)).await.unwrap();
+    fill(d, "name", "real").await;
+    d.find(By::XPath("//button[text()='建立權杖']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        d.find(By::Id("token-value"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .starts_with("anwei_")
+    );
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn the_audit_filter_refreshes_the_table_with_htmx() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let d = b.d();
+    sign_in_first_time(d, &app, "tainan.auditor").await;
+    d.goto(format!("{}/audit", app.base)).await.unwrap();
+    assert!(text(d).await.contains("新增帳號"));
+    fill(d, "action", "auth.password").await;
+    d.find(By::XPath("//button[text()='篩選']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // htmx swaps the table in place and pushes the filter into the address bar.
+    let mut ok = false;
+    for _ in 0..40 {
+        if path(d).await.contains("action=auth.password") {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ok, "the URL carries the filter: {}", path(d).await);
+    let table = d
+        .find(By::Id("audit-results"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        table.contains("變更通行碼") && !table.contains("新增帳號"),
+        "{table}"
+    );
+    b.quit().await;
+}
