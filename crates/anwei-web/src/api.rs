@@ -8,11 +8,10 @@ use crate::routes::agencies::visible_agency;
 use crate::routes::audit_log::{AuditQuery, filter_of};
 use crate::routes::users::UserForm;
 use crate::state::AppState;
-use anwei_domain::password::hash_password;
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::{AgencyRow, HostedSystemRow};
 use anwei_store::audit::{AuditEntry, PAGE_SIZE};
-use anwei_store::users::{NewUser, UserRow};
+use anwei_store::users::UserRow;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -92,26 +91,7 @@ async fn create_user(
     user.require(&app, Permission::UserManage, &a.agency_path())?;
     let Json(f) = body.map_err(|_| AppError::BadRequest("error-bad-json"))?;
     let parsed = f.parse(&app).map_err(AppError::Invalid)?;
-    let password = f.password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(format!("hash task: {e}")))??;
-    let id = app
-        .store
-        .create_user(
-            &user.actor,
-            NewUser {
-                agency_id: Some(a.id),
-                username: &parsed.username,
-                display_name: &parsed.display_name,
-                email: parsed.email.as_deref(),
-                role: parsed.role,
-                password_hash: &hash,
-                must_change_password: true,
-            },
-            app.clock.now(),
-        )
-        .await?;
+    let id = parsed.create(&app, &user, &a, f.password.clone()).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": id, "username": parsed.username.as_str() })),

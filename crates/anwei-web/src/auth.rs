@@ -24,6 +24,21 @@ use axum::response::Response;
 use std::net::SocketAddr;
 use time::Duration;
 
+/// Argon2id off the async executor: hashing takes tens of milliseconds of CPU.
+pub async fn hash_blocking(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || anwei_domain::password::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(format!("hash task: {e}")))?
+        .map_err(AppError::from)
+}
+
+/// Verifies a password against a stored hash, off the async executor.
+pub async fn verify_blocking(hash: String, password: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || anwei_domain::password::verify_password(&hash, &password))
+        .await
+        .map_err(|e| AppError::Internal(format!("verify task: {e}")))
+}
+
 /// Largest form body accepted by the CSRF check (and by forms generally).
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
 

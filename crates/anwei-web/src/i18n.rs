@@ -287,7 +287,10 @@ mod tests {
                     };
                     let end = rest.find('"').unwrap_or(0);
                     let key = format!("{start}{}", &rest[..end]);
-                    if key.is_empty() || key.contains('{') || key.ends_with('-') {
+                    let is_key = key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                    if key.is_empty() || !is_key || key.ends_with('-') {
                         continue;
                     }
                     used += 1;

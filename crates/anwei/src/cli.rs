@@ -5,6 +5,7 @@
 use crate::demo;
 use crate::server;
 use anwei_domain::DomainError;
+use anwei_domain::agency::{AgencyCode, parse_line};
 use anwei_domain::clock::{Clock, SystemClock};
 use anwei_domain::password::hash_password;
 use anwei_domain::secret;
@@ -239,8 +240,64 @@ fn read_password(flag: bool) -> anyhow::Result<String> {
     Ok(pw)
 }
 
-async fn hash(password: String) -> anyhow::Result<String> {
-    Ok(tokio::task::spawn_blocking(move || hash_password(&password)).await??)
+/// An account to create from the command line.
+struct Account {
+    /// The agency's code; None for an administrator.
+    agency: Option<String>,
+    username: Username,
+    display_name: String,
+    email: Option<String>,
+    role: Role,
+}
+
+impl Account {
+    /// Checks the password against the account policy and creates the account. A password the
+    /// operator chose for someone else must be changed at first sign-in; an administrator chooses
+    /// their own.
+    async fn create(
+        self,
+        url: &str,
+        password: String,
+        now: time::OffsetDateTime,
+    ) -> anyhow::Result<Username> {
+        let catalog = anwei_domain::catalog::Catalog::load()?;
+        catalog
+            .account_policy
+            .check_strength(&password, self.username.as_str())?;
+        let store = server::open_store(url).await?;
+        let actor = Actor::cli();
+        let agency_id = match &self.agency {
+            None => None,
+            Some(code) => {
+                let missing = || anyhow!("there is no agency with the code {code}");
+                let parsed = AgencyCode::parse(code).map_err(|_| missing())?;
+                Some(
+                    store
+                        .agency_by_code(&actor, parsed.as_str())
+                        .await?
+                        .ok_or_else(missing)?
+                        .id,
+                )
+            }
+        };
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+        let new = NewUser {
+            agency_id,
+            username: &self.username,
+            display_name: &self.display_name,
+            email: self.email.as_deref(),
+            role: self.role,
+            password_hash: &hash,
+            must_change_password: !self.role.is_admin(),
+        };
+        match store.create_user(&actor, new, now).await {
+            Ok(_) => Ok(self.username),
+            Err(StoreError::Conflict { .. }) => {
+                Err(anyhow!("the username {} is taken", self.username))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -300,35 +357,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             display_name,
             password_stdin,
         } => {
-            let username = Username::parse(&username)?;
-            let password = read_password(password_stdin)?;
-            let catalog = anwei_domain::catalog::Catalog::load()?;
-            catalog
-                .account_policy
-                .check_strength(&password, username.as_str())?;
-            let display_name =
-                anwei_domain::agency::parse_line("display_name", &display_name, 1, 50)?;
-            let store = server::open_store(&url).await?;
-            let hash = hash(password).await?;
-            store
-                .create_user(
-                    &Actor::cli(),
-                    NewUser {
-                        agency_id: None,
-                        username: &username,
-                        display_name: &display_name,
-                        email: None,
-                        role: Role::Admin,
-                        password_hash: &hash,
-                        must_change_password: false,
-                    },
-                    clock.now(),
-                )
-                .await
-                .map_err(|e| match e {
-                    StoreError::Conflict { .. } => anyhow!("the username {username} is taken"),
-                    other => other.into(),
-                })?;
+            let account = Account {
+                agency: None,
+                username: Username::parse(&username)?,
+                display_name: parse_line("display_name", &display_name, 1, 50)?,
+                email: None,
+                role: Role::Admin,
+            };
+            let username = account
+                .create(&url, read_password(password_stdin)?, clock.now())
+                .await?;
             println!(
                 "administrator {username} created; a second factor (TOTP) will be enrolled at first sign-in"
             );
@@ -350,58 +388,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "admin" => bail!("admin accounts come only from `anwei create-admin`"),
                 r => Role::parse_assignable(r)?,
             };
-            let display_name = anwei_domain::agency::parse_line(
-                "display_name",
-                display_name.as_deref().unwrap_or(username.as_str()),
-                1,
-                50,
-            )?;
-            let email = anwei_domain::user::parse_email(email.as_deref().unwrap_or(""))?;
-            let password = read_password(password_stdin)?;
-            let catalog = anwei_domain::catalog::Catalog::load()?;
-            catalog
-                .account_policy
-                .check_strength(&password, username.as_str())?;
-            let store = server::open_store(&url).await?;
-            let actor = Actor::cli();
-            let code = anwei_domain::agency::AgencyCode::parse(&agency)
-                .map_err(|_| anyhow!("there is no agency with the code {agency}"))?;
-            let agency_row = store
-                .agency_by_code(&actor, code.as_str())
-                .await?
-                .ok_or_else(|| anyhow!("there is no agency with the code {agency}"))?;
-            let hash = hash(password).await?;
-            store
-                .create_user(
-                    &actor,
-                    NewUser {
-                        agency_id: Some(agency_row.id),
-                        username: &username,
-                        display_name: &display_name,
-                        email: email.as_deref(),
-                        role,
-                        password_hash: &hash,
-                        must_change_password: true,
-                    },
-                    clock.now(),
-                )
-                .await
-                .map_err(|e| match e {
-                    StoreError::Conflict { .. } => anyhow!("the username {username} is taken"),
-                    other => other.into(),
-                })?;
-            println!(
-                "account {username} ({}) added to {}",
-                role.as_str(),
-                agency_row.code
-            );
+            let account = Account {
+                agency: Some(agency),
+                display_name: parse_line(
+                    "display_name",
+                    display_name.as_deref().unwrap_or(username.as_str()),
+                    1,
+                    50,
+                )?,
+                username,
+                email: anwei_domain::user::parse_email(email.as_deref().unwrap_or(""))?,
+                role,
+            };
+            let agency = account.agency.clone().unwrap_or_default();
+            let username = account
+                .create(&url, read_password(password_stdin)?, clock.now())
+                .await?;
+            println!("account {username} ({}) added to {agency}", role.as_str());
             Ok(ExitCode::SUCCESS)
         }
         Command::Token {
             command: TokenCommand::Create { username, name },
         } => {
             let username = Username::parse(&username)?;
-            let name = anwei_domain::agency::parse_line("name", &name, 1, 60)?;
+            let name = parse_line("name", &name, 1, 60)?;
             let store = server::open_store(&url).await?;
             let actor = Actor::cli();
             let user = store

@@ -6,15 +6,15 @@
 //! audit log (附表十 事件日誌: 記錄登入失敗).
 
 use crate::auth::{
-    PartialSession, SessionState, cookie, csrf_cookie_name, read_cookie, session_actor,
-    session_cookie_name, stage_page,
+    PartialSession, SessionState, cookie, csrf_cookie_name, hash_blocking, read_cookie,
+    session_actor, session_cookie_name, stage_page, verify_blocking,
 };
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale};
 use crate::pages::{Chrome, render};
 use crate::state::AppState;
 use anwei_domain::FieldError;
-use anwei_domain::password::{DECOY_HASH, hash_password, is_reused, verify_password};
+use anwei_domain::password::{DECOY_HASH, is_reused};
 use anwei_domain::secret;
 use anwei_domain::totp::TotpSecret;
 use anwei_domain::user::{Role, Username};
@@ -110,19 +110,6 @@ struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
-}
-
-async fn verify_blocking(hash: String, password: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .map_err(|e| AppError::Internal(format!("verify task: {e}")))
-}
-
-async fn hash_blocking(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(format!("hash task: {e}")))?
-        .map_err(AppError::from)
 }
 
 fn is_admin(row: &LoginRow) -> bool {

@@ -2,7 +2,7 @@
 //! reset a password. Nobody can change their own role or disable themselves, so an agency cannot
 //! lose its last manager by a slip; administrator accounts are never turned into daily accounts.
 
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, hash_blocking};
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
@@ -11,7 +11,6 @@ use crate::routes::notice_key;
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
-use anwei_domain::password::hash_password;
 use anwei_domain::rbac::Permission;
 use anwei_domain::user::{Role, Username, parse_email};
 use anwei_store::StoreError;
@@ -32,9 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}/users/new", get(new_form))
         .route("/users/{id}", get(show))
         .route("/users/{id}/role", post(set_role))
-        .route("/users/{id}/disable", post(disable))
-        .route("/users/{id}/enable", post(enable))
-        .route("/users/{id}/unlock", post(unlock))
+        .route("/users/{id}/{action}", post(set_state))
         .route("/users/{id}/password", post(reset_password))
 }
 
@@ -174,6 +171,33 @@ impl UserForm {
     }
 }
 
+impl ParsedUser {
+    /// Creates the account in `agency` with an initial password, which the person must change at
+    /// first sign-in (附表十: 預設通行碼於首次登入時立即變更).
+    pub async fn create(
+        &self,
+        app: &AppState,
+        user: &CurrentUser,
+        agency: &AgencyRow,
+        password: String,
+    ) -> Result<Uuid, AppError> {
+        let hash = hash_blocking(password).await?;
+        let new = NewUser {
+            agency_id: Some(agency.id),
+            username: &self.username,
+            display_name: &self.display_name,
+            email: self.email.as_deref(),
+            role: self.role,
+            password_hash: &hash,
+            must_change_password: true,
+        };
+        Ok(app
+            .store
+            .create_user(&user.actor, new, app.clock.now())
+            .await?)
+    }
+}
+
 fn rules(app: &AppState, t: &Locale) -> String {
     let p = &app.catalog.account_policy.password;
     t.f(
@@ -219,13 +243,6 @@ async fn new_form(
     Ok(render(&form_page(&app, &t, &user, a, f, FormErrors::default()))?.into_response())
 }
 
-async fn hash_blocking(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(format!("hash task: {e}")))?
-        .map_err(AppError::from)
-}
-
 async fn create(
     State(app): State<AppState>,
     t: Locale,
@@ -244,33 +261,16 @@ async fn create(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
-    let hash = hash_blocking(f.password.clone()).await?;
-    let result = app
-        .store
-        .create_user(
-            &user.actor,
-            NewUser {
-                agency_id: Some(a.id),
-                username: &parsed.username,
-                display_name: &parsed.display_name,
-                email: parsed.email.as_deref(),
-                role: parsed.role,
-                password_hash: &hash,
-                must_change_password: true,
-            },
-            app.clock.now(),
-        )
-        .await;
-    match result {
+    match parsed.create(&app, &user, &a, f.password.clone()).await {
         Ok(id) => Ok(redirect(&format!("/users/{id}?notice=user-created"))),
-        Err(StoreError::Conflict { .. }) => {
+        Err(AppError::Store(StoreError::Conflict { .. })) => {
             let mut f = f;
             f.password.clear();
             let errors = [FieldError::new("username", "err-taken")];
             let page = form_page(&app, &t, &user, a, f, FormErrors::from_fields(&t, &errors));
             Ok((StatusCode::CONFLICT, render(&page)?).into_response())
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
@@ -416,39 +416,28 @@ async fn set_role(
     }
 }
 
-async fn disable(
+/// Disabling (effective at once: seed 玖.二.(二).3), re-enabling and unlocking an account.
+async fn set_state(
     State(app): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Path((id, action)): Path<(Uuid, String)>,
 ) -> Result<Response, AppError> {
     let u = manageable(&app, &user, id).await?;
-    app.store
-        .set_user_disabled(&user.actor, &u, true, app.clock.now())
-        .await?;
-    Ok(done(id))
-}
-
-async fn enable(
-    State(app): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
-    let u = manageable(&app, &user, id).await?;
-    app.store
-        .set_user_disabled(&user.actor, &u, false, app.clock.now())
-        .await?;
-    Ok(done(id))
-}
-
-async fn unlock(
-    State(app): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
-    let u = manageable(&app, &user, id).await?;
-    app.store
-        .unlock_user(&user.actor, &u, app.clock.now())
-        .await?;
+    let now = app.clock.now();
+    match action.as_str() {
+        "disable" => {
+            app.store
+                .set_user_disabled(&user.actor, &u, true, now)
+                .await?
+        }
+        "enable" => {
+            app.store
+                .set_user_disabled(&user.actor, &u, false, now)
+                .await?
+        }
+        "unlock" => app.store.unlock_user(&user.actor, &u, now).await?,
+        _ => return Err(AppError::NotFound),
+    }
     Ok(done(id))
 }
 
