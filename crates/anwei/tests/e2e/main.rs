@@ -16,6 +16,10 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// chromedriver and a headless Chromium session; both end when this is dropped.
+///
+/// The tests run on a multi-threaded runtime: thirtyfour's `Drop` for a session that was not
+/// quit blocks its thread until chromedriver answers, and chromedriver may be waiting for a page
+/// from our server, which must keep running on another worker meanwhile.
 struct Browser {
     driver: Option<WebDriver>,
     chromedriver: Child,
@@ -117,7 +121,33 @@ async fn browser() -> Option<Browser> {
 }
 
 async fn text(d: &WebDriver) -> String {
-    d.find(By::Tag("body")).await.unwrap().text().await.unwrap()
+    find(d, By::Tag("body")).await.text().await.unwrap()
+}
+
+/// An element, waiting for it to appear (a click returns before the next page has loaded).
+async fn find(d: &WebDriver, by: By) -> WebElement {
+    d.query(by)
+        .wait(Duration::from_secs(15), Duration::from_millis(100))
+        .first()
+        .await
+        .unwrap()
+}
+
+/// Waits until the page's text contains `needle`; fails with the text after 15 s.
+async fn wait_for_text(d: &WebDriver, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..150 {
+        if let Ok(body) = d.find(By::Tag("body")).await
+            && let Ok(t) = body.text().await
+        {
+            if t.contains(needle) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page never showed {needle:?}; it shows: {last}");
 }
 
 async fn path(d: &WebDriver) -> String {
@@ -143,7 +173,7 @@ async fn wait_for_path(d: &WebDriver, expected: &str) {
 }
 
 async fn fill(d: &WebDriver, id: &str, value: &str) {
-    let el = d.find(By::Id(id)).await.unwrap();
+    let el = find(d, By::Id(id)).await;
     el.clear().await.unwrap();
     el.send_keys(value).await.unwrap();
 }
@@ -152,12 +182,7 @@ async fn sign_in(d: &WebDriver, app: &TestApp, username: &str, password: &str) {
     d.goto(format!("{}/login", app.base)).await.unwrap();
     fill(d, "username", username).await;
     fill(d, "password", password).await;
-    d.find(By::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    find(d, By::Id("sign-in")).await.click().await.unwrap();
 }
 
 async fn sign_in_first_time(d: &WebDriver, app: &TestApp, username: &str) {
@@ -166,9 +191,8 @@ async fn sign_in_first_time(d: &WebDriver, app: &TestApp, username: &str) {
     fill(d, "current_password", DEMO_PASSWORD).await;
     fill(d, "new_password", NEW_PASSWORD).await;
     fill(d, "confirm_password", NEW_PASSWORD).await;
-    d.find(By::Id("change-password"))
+    find(d, By::Id("change-password"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
@@ -181,7 +205,7 @@ fn screenshot_dir() -> std::path::PathBuf {
     dir
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officer_signs_in_in_chinese_changes_password_sees_dashboard_and_signs_out() {
     let Some(b) = browser().await else { return };
     let app = spawn_app().await;
@@ -205,9 +229,8 @@ async fn officer_signs_in_in_chinese_changes_password_sees_dashboard_and_signs_o
     fill(d, "current_password", DEMO_PASSWORD).await;
     fill(d, "new_password", "abcdefgh").await;
     fill(d, "confirm_password", "abcdefgh").await;
-    d.find(By::Id("change-password"))
+    find(d, By::Id("change-password"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
@@ -222,14 +245,13 @@ async fn officer_signs_in_in_chinese_changes_password_sees_dashboard_and_signs_o
     fill(d, "current_password", DEMO_PASSWORD).await;
     fill(d, "new_password", NEW_PASSWORD).await;
     fill(d, "confirm_password", NEW_PASSWORD).await;
-    d.find(By::Id("change-password"))
+    find(d, By::Id("change-password"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
     wait_for_path(d, "/?notice=password-changed").await;
-    let page = text(d).await;
+    let page = wait_for_text(d, "通行碼已變更").await;
     for expected in [
         "總覽",
         "通行碼已變更",
@@ -259,24 +281,17 @@ async fn officer_signs_in_in_chinese_changes_password_sees_dashboard_and_signs_o
     d.set_window_rect(0, 0, 1280, 900).await.unwrap();
 
     // The language switch.
-    d.find(By::LinkText("English"))
+    find(d, By::LinkText("English"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
-    assert!(text(d).await.contains("Dashboard"));
-    d.find(By::LinkText("中文"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    assert!(text(d).await.contains("總覽"));
+    wait_for_text(d, "Dashboard").await;
+    find(d, By::LinkText("中文")).await.click().await.unwrap();
+    wait_for_text(d, "總覽").await;
 
-    d.find(By::XPath("//button[text()='登出']"))
+    find(d, By::XPath("//button[text()='登出']"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
@@ -287,7 +302,7 @@ async fn officer_signs_in_in_chinese_changes_password_sees_dashboard_and_signs_o
     b.quit().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifteen_idle_minutes_sign_the_browser_out() {
     let Some(b) = browser().await else { return };
     let app = spawn_app().await;
@@ -303,7 +318,7 @@ async fn fifteen_idle_minutes_sign_the_browser_out() {
     b.quit().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_post_without_its_csrf_token_is_rejected() {
     let Some(b) = browser().await else { return };
     let app = spawn_app().await;
@@ -318,13 +333,12 @@ async fn a_form_post_without_its_csrf_token_is_rejected() {
     )
     .await
     .unwrap();
-    d.find(By::XPath("//button[text()='建立權杖']"))
+    find(d, By::XPath("//button[text()='建立權杖']"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
-    let page = text(d).await;
+    let page = wait_for_text(d, "表單驗證失敗").await;
     assert!(
         page.contains("403") && page.contains("表單驗證失敗"),
         "{page}"
@@ -339,16 +353,14 @@ async fn a_form_post_without_its_csrf_token_is_rejected() {
     // With the token, the same form works.
     d.goto(format!("{}/tokens", app.base)).await.unwrap();
     fill(d, "name", "real").await;
-    d.find(By::XPath("//button[text()='建立權杖']"))
+    find(d, By::XPath("//button[text()='建立權杖']"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
     assert!(
-        d.find(By::Id("token-value"))
+        find(d, By::Id("token-value"))
             .await
-            .unwrap()
             .text()
             .await
             .unwrap()
@@ -357,7 +369,7 @@ async fn a_form_post_without_its_csrf_token_is_rejected() {
     b.quit().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_filter_refreshes_the_table_with_htmx() {
     let Some(b) = browser().await else { return };
     let app = spawn_app().await;
@@ -366,9 +378,8 @@ async fn the_audit_filter_refreshes_the_table_with_htmx() {
     d.goto(format!("{}/audit", app.base)).await.unwrap();
     assert!(text(d).await.contains("新增帳號"));
     fill(d, "action", "auth.password").await;
-    d.find(By::XPath("//button[text()='篩選']"))
+    find(d, By::XPath("//button[text()='篩選']"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
@@ -382,13 +393,19 @@ async fn the_audit_filter_refreshes_the_table_with_htmx() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(ok, "the URL carries the filter: {}", path(d).await);
-    let table = d
-        .find(By::Id("audit-results"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The swapped-in table holds only password changes.
+    let mut table = String::new();
+    for _ in 0..50 {
+        table = find(d, By::Id("audit-results"))
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        if !table.contains("新增帳號") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(
         table.contains("變更通行碼") && !table.contains("新增帳號"),
         "{table}"
