@@ -234,10 +234,8 @@ async fn officer_signs_in_in_chinese_changes_password_sees_dashboard_and_signs_o
         .click()
         .await
         .unwrap();
-    let err = d
-        .find(By::Id("new_password-error"))
+    let err = find(d, By::Id("new_password-error"))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
