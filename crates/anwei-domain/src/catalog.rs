@@ -3,20 +3,24 @@
 //! the server with the file's name and the reason.
 
 use crate::DomainError;
+use crate::incident::IncidentRules;
 use crate::password::AccountPolicy;
 use crate::rbac::RoleCatalog;
 
 pub const ACCOUNT_POLICY_FILE: &str = "catalog/account-policy.toml";
 pub const ROLES_FILE: &str = "catalog/roles.toml";
+pub const INCIDENT_RULES_FILE: &str = "catalog/incident-rules.toml";
 
 const ACCOUNT_POLICY_TOML: &str = include_str!("../../../catalog/account-policy.toml");
 const ROLES_TOML: &str = include_str!("../../../catalog/roles.toml");
+const INCIDENT_RULES_TOML: &str = include_str!("../../../catalog/incident-rules.toml");
 
 /// Everything parsed from `catalog/`.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub account_policy: AccountPolicy,
     pub roles: RoleCatalog,
+    pub incidents: IncidentRules,
 }
 
 impl Catalog {
@@ -24,6 +28,7 @@ impl Catalog {
         Ok(Self {
             account_policy: AccountPolicy::from_toml(ACCOUNT_POLICY_TOML)?,
             roles: RoleCatalog::from_toml(ROLES_TOML)?,
+            incidents: IncidentRules::from_toml(INCIDENT_RULES_TOML)?,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod clock;
 pub mod error;
+pub mod incident;
 pub mod password;
 pub mod rbac;
 pub mod roc;

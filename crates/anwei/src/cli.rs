@@ -118,6 +118,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Incidents (資通安全事件).
+    Incident {
+        #[command(subcommand)]
+        command: IncidentCommand,
+    },
     /// Load the demo: 臺南市政府教育局 (tainan-edu) with 下營國小 (xiaying-es) and 土庫國小 (tuku-es).
     Demo,
 }
@@ -164,6 +169,37 @@ pub enum AuditCommand {
     Verify,
 }
 
+#[derive(Subcommand, Debug)]
+pub enum IncidentCommand {
+    /// Print an incident's statutory deadlines (notification, re-notification, supervisor review,
+    /// recovery, report) with the rule each comes from. Needs no database.
+    Clock {
+        /// When the agency became aware (知悉), RFC 3339, e.g. 2026-01-30T23:30:00+08:00.
+        #[arg(long)]
+        aware: String,
+        /// The incident level first notified, 1–4.
+        #[arg(long)]
+        level: String,
+        /// A later level change as TIME=LEVEL, e.g. 2026-01-31T01:00:00+08:00=3; repeatable.
+        #[arg(long = "level-change")]
+        level_change: Vec<String>,
+        /// When the notification was made, if it was.
+        #[arg(long)]
+        notified: Option<String>,
+        /// When damage control or recovery was completed, if it was.
+        #[arg(long)]
+        recovered: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
@@ -193,13 +229,29 @@ fn init_tracing() {
 }
 
 /// The error and its causes on one line; field errors in the user's language.
-fn one_line(e: &anyhow::Error) -> String {
-    let t = Locale::new(
+/// Writes to standard output. A reader that went away (`anwei … | head`) is not an error: the
+/// output is simply no longer wanted, so it is dropped instead of panicking as `println!` would.
+pub fn say(text: impl std::fmt::Display) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// The language of the command line: Chinese when `LANG` is zh_*, English otherwise.
+pub fn cli_locale() -> Locale {
+    Locale::new(
         std::env::var("LANG")
             .ok()
             .and_then(|l| Lang::parse(&l))
             .unwrap_or(Lang::En),
-    );
+    )
+}
+
+fn one_line(e: &anyhow::Error) -> String {
+    let t = cli_locale();
     for cause in e.chain() {
         let fields = match cause.downcast_ref::<DomainError>() {
             Some(DomainError::Invalid(f)) => Some(f.clone()),
@@ -319,7 +371,9 @@ async fn shutdown_signal() {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let url = cli.db.url()?;
+    // Only commands that use the database create the data directory.
+    let db = cli.db;
+    let url = || db.url();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
         Command::Serve {
@@ -327,7 +381,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo,
             insecure_cookies,
         } => {
-            let store = server::open_store(&url).await?;
+            let store = server::open_store(&url()?).await?;
             if demo && let demo::Outcome::Loaded = demo::load(&store, clock.now()).await? {
                 tracing::info!("demo data loaded (see README for the accounts)");
             }
@@ -341,14 +395,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
-            tracing::info!(database = %server::redact(&url), "Anwei is listening on http://{bind}");
+            tracing::info!(database = %server::redact(&url()?), "Anwei is listening on http://{bind}");
             server::serve(listener, state, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
-            let store = server::open_store(&url).await?;
+            let store = server::open_store(&url()?).await?;
             let (known, _) = anwei_store::migrate::known_versions();
-            println!("database is up to date ({} migrations)", known.len());
+            say(format!(
+                "database is up to date ({} migrations)",
+                known.len()
+            ))?;
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -365,11 +422,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 role: Role::Admin,
             };
             let username = account
-                .create(&url, read_password(password_stdin)?, clock.now())
+                .create(&url()?, read_password(password_stdin)?, clock.now())
                 .await?;
-            println!(
+            say(format!(
                 "administrator {username} created; a second factor (TOTP) will be enrolled at first sign-in"
-            );
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::User {
@@ -402,9 +459,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let agency = account.agency.clone().unwrap_or_default();
             let username = account
-                .create(&url, read_password(password_stdin)?, clock.now())
+                .create(&url()?, read_password(password_stdin)?, clock.now())
                 .await?;
-            println!("account {username} ({}) added to {agency}", role.as_str());
+            say(format!(
+                "account {username} ({}) added to {agency}",
+                role.as_str()
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Token {
@@ -412,7 +472,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let username = Username::parse(&username)?;
             let name = parse_line("name", &name, 1, 60)?;
-            let store = server::open_store(&url).await?;
+            let store = server::open_store(&url()?).await?;
             let actor = Actor::cli();
             let user = store
                 .user_by_username(&actor, &username)
@@ -430,19 +490,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 prefix: &prefix,
             };
             store.create_token(&actor, new, clock.now()).await?;
-            println!("{token}");
+            say(&token)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let store = Store::connect(&url).await?;
+            let store = Store::connect(&url()?).await?;
             match verify(&store).await {
                 Ok(report) => {
-                    println!(
+                    say(format!(
                         "audit log intact: {} events in {} chains",
                         report.events, report.chains
-                    );
+                    ))?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(VerifyError::Store(e)) => Err(e.into()),
@@ -452,13 +512,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Incident { command } => crate::incident_clock::run(&command),
         Command::Demo => {
-            let store = server::open_store(&url).await?;
+            let store = server::open_store(&url()?).await?;
             match demo::load(&store, clock.now()).await? {
-                demo::Outcome::Loaded => println!(
-                    "demo loaded: tainan-edu, xiaying-es, tuku-es (accounts in the README)"
-                ),
-                demo::Outcome::AlreadyPresent => println!("demo already present; nothing changed"),
+                demo::Outcome::Loaded => {
+                    say("demo loaded: tainan-edu, xiaying-es, tuku-es (accounts in the README)")?
+                }
+                demo::Outcome::AlreadyPresent => say("demo already present; nothing changed")?,
             }
             Ok(ExitCode::SUCCESS)
         }

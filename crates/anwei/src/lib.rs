@@ -4,4 +4,5 @@
 
 pub mod cli;
 pub mod demo;
+pub mod incident_clock;
 pub mod server;

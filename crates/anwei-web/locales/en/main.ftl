@@ -229,3 +229,24 @@ err-taken = This is already taken; choose another value.
 err-unknown-agency = There is no agency with this code.
 err-no-supervisor = A top-level agency has no supervisor to host its systems.
 err-date = Not a valid date; enter e.g. 2026-01-07 or 115/01/07.
+
+clock-title = Incident deadlines (aware { $aware }, level now { $level }; times in Taipei time)
+clock-notification = Notification
+clock-renotification = Re-notification
+clock-supervisor-review = Supervisor review
+clock-recovery = Damage control or recovery
+clock-report = Investigation report
+clock-level = level
+clock-due = due
+clock-from = from
+clock-done = done
+clock-late = LATE
+clock-uncertain = reading of the article to be confirmed
+clock-meeting = Level 3–4: the CISO must convene a meeting ({ $rule })
+clock-times-note = Hour periods run from the moment they start, nights and holidays included.
+
+err-incident-level = The incident level must be 1 to 4.
+err-incident-impact = This combination of impact is not in the incident level table.
+err-incident-change-order = Level changes must come after awareness and in time order.
+err-incident-before-aware = This time cannot be before awareness.
+err-rfc3339 = Not an RFC 3339 time; write e.g. 2026-01-30T23:30:00+08:00.

@@ -229,3 +229,24 @@ err-taken = 已有相同的資料，請改用其他值。
 err-unknown-agency = 找不到此機關代碼。
 err-no-supervisor = 最上層機關沒有上級機關，無法登記向上集中的系統。
 err-date = 日期格式不正確，請輸入如 115/01/07 或 2026-01-07。
+
+clock-title = 資通安全事件時限（知悉 { $aware }，目前等級 { $level } 級；時間為臺北時間）
+clock-notification = 通報
+clock-renotification = 續行通報
+clock-supervisor-review = 上級機關審核
+clock-recovery = 損害控制或復原
+clock-report = 調查處理改善報告
+clock-level = 等級
+clock-due = 期限
+clock-from = 起算
+clock-done = 完成
+clock-late = 已逾期
+clock-uncertain = 條文解讀待確認
+clock-meeting = 第三、四級事件：資通安全長應召開會議（{ $rule }）
+clock-times-note = 以時定期間者即時起算，夜間及假日照計。
+
+err-incident-level = 事件等級須為 1 至 4。
+err-incident-impact = 此影響組合不在資通安全事件等級表中。
+err-incident-change-order = 等級變更時間須晚於知悉時間，且依時間先後排列。
+err-incident-before-aware = 此時間不可早於知悉時間。
+err-rfc3339 = 時間格式不正確，請用 RFC 3339，例如 2026-01-30T23:30:00+08:00。

@@ -179,6 +179,7 @@ async fn every_subcommand_explains_itself() {
         vec!["token", "create", "--help"],
         vec!["audit", "verify", "--help"],
         vec!["demo", "--help"],
+        vec!["incident", "clock", "--help"],
     ] {
         let out = app.cli(&args, None);
         assert!(out.status.success(), "{args:?}");
@@ -194,4 +195,148 @@ async fn migrate_and_demo_are_idempotent() {
     let out = app.cli(&["demo"], None);
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("already present"));
+}
+
+fn clock(args: &[&str], lang: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_anwei"))
+        .current_dir(dir.path())
+        .args(["incident", "clock"])
+        .args(args)
+        .env("LANG", lang)
+        .output()
+        .unwrap();
+    assert!(
+        !dir.path().join("anwei-data").exists(),
+        "the clock needs no database"
+    );
+    out
+}
+
+#[test]
+fn incident_clock_prints_every_deadline_with_its_rule() {
+    let out = clock(
+        &[
+            "--aware",
+            "2026-01-30T23:30:00+08:00",
+            "--level",
+            "2",
+            "--level-change",
+            "2026-01-31T01:00:00+08:00=3",
+            "--recovered",
+            "2026-01-31T20:00:00+08:00",
+            "--format",
+            "json",
+        ],
+        "C.UTF-8",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let due: Vec<(String, String)> = v["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap().to_string(),
+                d["due"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("notification", "2026-01-31T00:30:00+08:00"),
+        ("renotification", "2026-01-31T02:00:00+08:00"),
+        ("supervisor_review", "2026-01-31T04:00:00+08:00"),
+        ("recovery", "2026-02-01T11:30:00+08:00"),
+        ("report", "2026-02-28T23:59:59+08:00"),
+    ];
+    assert_eq!(due, expect.map(|(k, d)| (k.to_string(), d.to_string())));
+    assert_eq!(v["level"], 3);
+    assert_eq!(v["meeting_required"], true);
+    assert!(v["deadlines"][0]["rule"].as_str().unwrap().contains("§6 I"));
+
+    let out = clock(
+        &["--aware", "2026-01-30T23:30:00+08:00", "--level", "2"],
+        "zh_TW.UTF-8",
+    );
+    let table = text(&out.stdout);
+    for expected in [
+        "通報 · 等級 2 · 期限 2026-01-31 00:30",
+        "上級機關審核 · 等級 2 · 期限 2026-01-31 08:30",
+        "損害控制或復原 · 等級 2 · 期限 2026-02-02 23:30",
+        "§8 I",
+    ] {
+        assert!(table.contains(expected), "{expected}: {table}");
+    }
+}
+
+#[test]
+fn incident_clock_refuses_bad_times_in_one_line() {
+    for (args, expect) in [
+        (vec!["--aware", "yesterday", "--level", "2"], "--aware"),
+        (
+            vec!["--aware", "2026-01-30T23:30:00+08:00", "--level", "5"],
+            "--level",
+        ),
+        (
+            vec![
+                "--aware",
+                "2026-01-30T23:30:00+08:00",
+                "--level",
+                "2",
+                "--recovered",
+                "2026-01-29T00:00:00+08:00",
+            ],
+            "--recovered",
+        ),
+        (
+            vec![
+                "--aware",
+                "2026-01-30T23:30:00+08:00",
+                "--level",
+                "2",
+                "--level-change",
+                "3",
+            ],
+            "TIME=LEVEL",
+        ),
+        (
+            vec![
+                "--aware",
+                "2026-01-30T23:30:00+08:00",
+                "--level",
+                "2",
+                "--level-change",
+                "2026-01-29T00:00:00+08:00=3",
+            ],
+            "--level-change",
+        ),
+    ] {
+        let out = clock(&args, "C.UTF-8");
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_anwei"))
+        .args([
+            "incident",
+            "clock",
+            "--aware",
+            "2026-01-30T23:30:00+08:00",
+            "--level",
+            "2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
 }
