@@ -160,6 +160,17 @@ pub struct IncidentRules {
     pub report: MonthRule,
     pub meeting: MeetingRule,
     levels: LevelTable,
+    pub categories: Vec<Category>,
+}
+
+/// 事件分類 with its sub-types.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Category {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub subtypes: Vec<String>,
+    pub uncertain: bool,
 }
 
 impl IncidentRules {
@@ -175,6 +186,7 @@ impl IncidentRules {
             || rules.notification.hours <= 0
             || rules.renotification.hours <= 0
             || rules.report.months == 0
+            || rules.categories.is_empty()
         {
             return Err(bad("every time limit must be positive".into()));
         }
@@ -274,6 +286,393 @@ impl IncidentRules {
             citation: t.citation.clone(),
         })
     }
+}
+
+// ---- filing ----
+
+/// Protection installed on the affected equipment (the TACERT form's 已裝置安全防護軟體).
+pub const PROTECTIONS: [&str; 4] = ["antivirus", "firewall", "ips_ids", "other"];
+
+/// An incident as typed into the form or sent to the API: every field text, parsed by
+/// [`IncidentRules::parse_filing`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RawFiling {
+    pub title: String,
+    pub reporter_name: String,
+    pub reporter_phone: String,
+    pub reporter_email: String,
+    /// `2026-01-30T23:30` (Taipei) or RFC 3339
+    pub occurred_at: String,
+    pub aware_at: String,
+    pub category: String,
+    pub subtype: String,
+    pub description: String,
+    pub device_ip: String,
+    pub device_url: String,
+    pub device_model: String,
+    pub device_os: String,
+    pub affected_software: String,
+    pub protection: Vec<String>,
+    pub protection_other: String,
+    /// none | non_core | core | core_ci | official_secret | national_secret
+    pub c_scope: String,
+    /// minor | serious
+    pub c_severity: String,
+    pub i_scope: String,
+    pub i_severity: String,
+    /// none | non_core | core | core_ci
+    pub a_scope: String,
+    /// within_tolerance | beyond_tolerance
+    pub a_outcome: String,
+    /// A level chosen instead of the proposal (1–4), or empty to accept the proposal.
+    pub level: String,
+    pub level_reason: String,
+}
+
+/// A parsed filing, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filing {
+    pub title: String,
+    pub reporter_name: String,
+    pub reporter_phone: Option<String>,
+    pub reporter_email: Option<String>,
+    pub occurred_at: Option<OffsetDateTime>,
+    pub aware_at: OffsetDateTime,
+    pub category: String,
+    pub subtype: String,
+    pub description: String,
+    pub device_ip: Option<String>,
+    pub device_url: Option<String>,
+    pub device_model: Option<String>,
+    pub device_os: Option<String>,
+    pub affected_software: Option<String>,
+    pub protection: Vec<String>,
+    pub protection_other: Option<String>,
+    pub impact: Impact,
+    pub proposed_level: IncidentLevel,
+    pub level: IncidentLevel,
+    /// Why the level differs from the proposal.
+    pub level_reason: Option<String>,
+}
+
+/// An instant typed in a form: `<input type="datetime-local">` sends `2026-01-30T23:30` in the
+/// person's (Taipei) time; RFC 3339 is accepted too.
+pub fn parse_instant(field: &'static str, raw: &str) -> Result<Option<OffsetDateTime>, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(Some(crate::clock::truncate(t)));
+    }
+    let local = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let local_s =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(s, &local)
+        .or_else(|_| time::PrimitiveDateTime::parse(s, &local_s))
+        .map(|t| Some(crate::clock::truncate(t.assume_offset(TAIPEI))))
+        .map_err(|_| FieldError::new(field, "err-datetime"))
+}
+
+/// Free text over several lines (descriptions, notes): tabs and line breaks allowed, other
+/// control characters not.
+pub fn parse_text(
+    field: &'static str,
+    raw: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, FieldError> {
+    let s = raw.trim();
+    let len = s.chars().count();
+    if len < min {
+        return Err(FieldError::new(field, "err-required"));
+    }
+    if len > max {
+        return Err(FieldError::new(field, "err-too-long").with("max", max));
+    }
+    if s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError::new(field, "err-control-chars"));
+    }
+    Ok(s.to_string())
+}
+
+/// The value of a parse, or None with its error recorded.
+fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+fn optional_line(field: &'static str, raw: &str, max: usize) -> Result<Option<String>, FieldError> {
+    crate::agency::parse_line(field, raw, 0, max).map(|s| (!s.is_empty()).then_some(s))
+}
+
+fn scope_of(field: &'static str, raw: &str, secrets: bool) -> Result<Option<Scope>, FieldError> {
+    match raw.trim() {
+        "" | "none" => Ok(None),
+        "non_core" => Ok(Some(Scope::NonCore)),
+        "core" => Ok(Some(Scope::Core)),
+        "core_ci" => Ok(Some(Scope::CoreCi)),
+        "official_secret" if secrets => Ok(Some(Scope::OfficialSecret)),
+        "national_secret" if secrets => Ok(Some(Scope::NationalSecret)),
+        _ => Err(FieldError::new(field, "err-choice")),
+    }
+}
+
+fn severity_of(field: &'static str, raw: &str) -> Result<Severity, FieldError> {
+    match raw.trim() {
+        "minor" => Ok(Severity::Minor),
+        "serious" => Ok(Severity::Serious),
+        _ => Err(FieldError::new(field, "err-choice")),
+    }
+}
+
+impl IncidentRules {
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+
+    /// Parses a filing and reports every problem at once. `now` bounds the times: nothing known
+    /// can have happened in the future.
+    pub fn parse_filing(
+        &self,
+        raw: &RawFiling,
+        now: OffsetDateTime,
+    ) -> Result<Filing, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let title = keep(
+            &mut errors,
+            crate::agency::parse_line("title", &raw.title, 1, 100),
+        );
+        let reporter_name = keep(
+            &mut errors,
+            crate::agency::parse_line("reporter_name", &raw.reporter_name, 1, 50),
+        );
+        let reporter_phone = keep(
+            &mut errors,
+            optional_line("reporter_phone", &raw.reporter_phone, 30),
+        );
+        let reporter_email = keep(&mut errors, crate::user::parse_email(&raw.reporter_email));
+        let aware_at = keep(
+            &mut errors,
+            parse_instant("aware_at", &raw.aware_at)
+                .and_then(|t| t.ok_or_else(|| FieldError::new("aware_at", "err-required"))),
+        );
+        let occurred_at = keep(&mut errors, parse_instant("occurred_at", &raw.occurred_at));
+        let category = keep(
+            &mut errors,
+            self.category(raw.category.trim())
+                .cloned()
+                .ok_or_else(|| FieldError::new("category", "err-choice")),
+        );
+        let subtype = category.as_ref().and_then(|c| {
+            keep(
+                &mut errors,
+                c.subtypes
+                    .iter()
+                    .find(|s| s.as_str() == raw.subtype.trim())
+                    .cloned()
+                    .ok_or_else(|| FieldError::new("subtype", "err-choice")),
+            )
+        });
+        let description = keep(
+            &mut errors,
+            parse_text("description", &raw.description, 1, 4000),
+        );
+        let device_ip = keep(
+            &mut errors,
+            match raw.device_ip.trim() {
+                "" => Ok(None),
+                ip => ip
+                    .parse::<std::net::IpAddr>()
+                    .map(|a| Some(a.to_string()))
+                    .map_err(|_| FieldError::new("device_ip", "err-ip")),
+            },
+        );
+        let device_url = keep(
+            &mut errors,
+            optional_line("device_url", &raw.device_url, 300),
+        );
+        let device_model = keep(
+            &mut errors,
+            optional_line("device_model", &raw.device_model, 100),
+        );
+        let device_os = keep(&mut errors, optional_line("device_os", &raw.device_os, 100));
+        let affected_software = keep(
+            &mut errors,
+            optional_line("affected_software", &raw.affected_software, 200),
+        );
+        let mut protection = Vec::new();
+        for p in &raw.protection {
+            match PROTECTIONS.iter().find(|k| **k == p.trim()) {
+                Some(k) if !protection.contains(&k.to_string()) => protection.push(k.to_string()),
+                Some(_) => {}
+                None => errors.push(FieldError::new("protection", "err-choice")),
+            }
+        }
+        let protection_other = keep(
+            &mut errors,
+            optional_line("protection_other", &raw.protection_other, 100),
+        );
+        let c = keep(&mut errors, scope_of("c_scope", &raw.c_scope, true));
+        let c_sev = match c {
+            Some(Some(_)) => keep(&mut errors, severity_of("c_severity", &raw.c_severity)),
+            _ => None,
+        };
+        let i = keep(&mut errors, scope_of("i_scope", &raw.i_scope, true));
+        let i_sev = match i {
+            Some(Some(_)) => keep(&mut errors, severity_of("i_severity", &raw.i_severity)),
+            _ => None,
+        };
+        let a = keep(&mut errors, scope_of("a_scope", &raw.a_scope, false));
+        let a_out = match a {
+            Some(Some(_)) => keep(
+                &mut errors,
+                match raw.a_outcome.trim() {
+                    "within_tolerance" => Ok(Outcome::WithinTolerance),
+                    "beyond_tolerance" => Ok(Outcome::BeyondTolerance),
+                    _ => Err(FieldError::new("a_outcome", "err-choice")),
+                },
+            ),
+            _ => None,
+        };
+        let impact = Impact {
+            confidentiality: c.flatten().zip(c_sev),
+            integrity: i.flatten().zip(i_sev),
+            availability: a.flatten().zip(a_out),
+        };
+        let proposal = keep(&mut errors, self.propose_level(&impact));
+        let proposed = proposal.as_ref().and_then(|p| p.level);
+        if proposal.is_some() && proposed.is_none() && raw.level.trim().is_empty() {
+            errors.push(FieldError::new("level", "err-incident-no-impact"));
+        }
+        let chosen = if raw.level.trim().is_empty() {
+            proposed
+        } else {
+            keep(&mut errors, IncidentLevel::parse("level", &raw.level))
+        };
+        let reason = keep(
+            &mut errors,
+            optional_line("level_reason", &raw.level_reason, 300),
+        );
+        let overridden = chosen.is_some() && proposed.is_some() && chosen != proposed;
+        if overridden && matches!(reason, Some(None)) {
+            errors.push(FieldError::new("level_reason", "err-level-reason"));
+        }
+        if let Some(aware) = aware_at {
+            if aware > now {
+                errors.push(FieldError::new("aware_at", "err-in-future"));
+            }
+            if occurred_at.flatten().is_some_and(|o| o > aware) {
+                errors.push(FieldError::new("occurred_at", "err-occurred-after-aware"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let (
+            Some(title),
+            Some(reporter_name),
+            Some(reporter_phone),
+            Some(reporter_email),
+            Some(aware_at),
+            Some(occurred_at),
+            Some(category),
+            Some(subtype),
+            Some(description),
+            Some(device_ip),
+            Some(device_url),
+            Some(device_model),
+            Some(device_os),
+            Some(affected_software),
+            Some(protection_other),
+            Some(level),
+            Some(reason),
+        ) = (
+            title,
+            reporter_name,
+            reporter_phone,
+            reporter_email,
+            aware_at,
+            occurred_at,
+            category,
+            subtype,
+            description,
+            device_ip,
+            device_url,
+            device_model,
+            device_os,
+            affected_software,
+            protection_other,
+            chosen,
+            reason,
+        )
+        else {
+            return Err(errors);
+        };
+        Ok(Filing {
+            title,
+            reporter_name,
+            reporter_phone,
+            reporter_email,
+            occurred_at,
+            aware_at,
+            category: category.code,
+            subtype,
+            description,
+            device_ip,
+            device_url,
+            device_model,
+            device_os,
+            affected_software,
+            protection,
+            protection_other,
+            impact,
+            proposed_level: proposed.unwrap_or(level),
+            level,
+            level_reason: if overridden { reason } else { None },
+        })
+    }
+}
+
+// ---- course ----
+
+/// Whether a step may be taken now, by the incident's state. A closed incident takes notes only:
+/// corrections are appended to the timeline, never written over the record.
+pub fn step_allowed(
+    status: &str,
+    step: &str,
+    notified: bool,
+    recovered: bool,
+) -> Result<(), FieldError> {
+    let refuse = |key| Err(FieldError::new("step", key));
+    match (status, step) {
+        (_, "note") => Ok(()),
+        ("closed", _) => refuse("err-incident-closed"),
+        (_, "review") if !notified => refuse("err-incident-not-notified"),
+        (_, "report") if !recovered => refuse("err-incident-not-recovered"),
+        (s, "close") if s != "report_submitted" => refuse("err-incident-no-report"),
+        (_, "notify" | "level" | "review" | "recover" | "report" | "close") => Ok(()),
+        _ => refuse("err-choice"),
+    }
+}
+
+/// The time of a step: not before awareness, not in the future.
+pub fn step_time(
+    field: &'static str,
+    raw: &str,
+    aware_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime, FieldError> {
+    let t = parse_instant(field, raw)?.unwrap_or(now);
+    if t < aware_at {
+        return Err(FieldError::new(field, "err-incident-before-aware"));
+    }
+    if t > now {
+        return Err(FieldError::new(field, "err-in-future"));
+    }
+    Ok(t)
 }
 
 // ---- clocks ----
@@ -694,6 +1093,77 @@ mod tests {
         assert_eq!(p.reasons.len(), 2);
         assert!(p.reasons[1].text.contains("無法於可容忍中斷時間內回復"));
         assert!(p.citation.contains("§2"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn filing_parser_never_panics(
+            fields in proptest::collection::vec("\\PC{0,40}", 12),
+            protection in proptest::collection::vec("\\PC{0,12}", 0..4),
+        ) {
+            let raw = RawFiling {
+                title: fields[0].clone(),
+                reporter_name: fields[1].clone(),
+                aware_at: fields[2].clone(),
+                occurred_at: fields[3].clone(),
+                category: fields[4].clone(),
+                subtype: fields[5].clone(),
+                description: fields[6].clone(),
+                device_ip: fields[7].clone(),
+                c_scope: fields[8].clone(),
+                c_severity: fields[9].clone(),
+                a_scope: fields[10].clone(),
+                level: fields[11].clone(),
+                protection,
+                ..Default::default()
+            };
+            let _ = rules().parse_filing(&raw, datetime!(2026-03-02 01:00 UTC));
+        }
+    }
+
+    #[test]
+    fn a_complete_filing_parses_and_keeps_the_proposal() {
+        let raw = RawFiling {
+            title: "首頁遭置換".into(),
+            reporter_name: "施昀豆".into(),
+            aware_at: "2026-03-02T08:30".into(),
+            category: "DEF".into(),
+            subtype: "網頁置換".into(),
+            description: "首頁出現不明圖片".into(),
+            device_ip: "163.26.1.20".into(),
+            protection: vec!["antivirus".into(), "antivirus".into()],
+            i_scope: "non_core".into(),
+            i_severity: "minor".into(),
+            ..Default::default()
+        };
+        let f = rules()
+            .parse_filing(&raw, datetime!(2026-03-02 01:00 UTC))
+            .unwrap();
+        assert_eq!(f.aware_at, datetime!(2026-03-02 08:30 +08:00));
+        assert_eq!(
+            (f.proposed_level.get(), f.level.get(), f.level_reason),
+            (1, 1, None)
+        );
+        assert_eq!(f.protection, ["antivirus"], "duplicates dropped");
+        // Choosing another level needs a reason.
+        let raised = RawFiling {
+            level: "3".into(),
+            ..raw.clone()
+        };
+        let errs = rules()
+            .parse_filing(&raised, datetime!(2026-03-02 01:00 UTC))
+            .unwrap_err();
+        assert_eq!(errs[0].field, "level_reason");
+        let with_reason = RawFiling {
+            level: "3".into(),
+            level_reason: "影響學籍系統".into(),
+            ..raw
+        };
+        let f = rules()
+            .parse_filing(&with_reason, datetime!(2026-03-02 01:00 UTC))
+            .unwrap();
+        assert_eq!((f.proposed_level.get(), f.level.get()), (1, 3));
+        assert_eq!(f.level_reason.as_deref(), Some("影響學籍系統"));
     }
 
     #[test]

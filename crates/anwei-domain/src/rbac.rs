@@ -21,10 +21,14 @@ pub enum Permission {
     UserRead,
     UserManage,
     AuditRead,
+    IncidentRead,
+    IncidentReport,
+    IncidentManage,
+    IncidentReview,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 11] = [
         Permission::DashboardView,
         Permission::AgencyRead,
         Permission::AgencyEdit,
@@ -32,6 +36,10 @@ impl Permission {
         Permission::UserRead,
         Permission::UserManage,
         Permission::AuditRead,
+        Permission::IncidentRead,
+        Permission::IncidentReport,
+        Permission::IncidentManage,
+        Permission::IncidentReview,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +51,10 @@ impl Permission {
             Permission::UserRead => "user.read",
             Permission::UserManage => "user.manage",
             Permission::AuditRead => "audit.read",
+            Permission::IncidentRead => "incident.read",
+            Permission::IncidentReport => "incident.report",
+            Permission::IncidentManage => "incident.manage",
+            Permission::IncidentReview => "incident.review",
         }
     }
 
@@ -59,9 +71,30 @@ struct RoleEntry {
     permissions: Vec<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct ScopeEntry {
+    #[serde(default)]
+    own_agency_only: Vec<String>,
+    #[serde(default)]
+    below_only: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 struct RolesFile {
     roles: BTreeMap<String, RoleEntry>,
+    #[serde(default)]
+    scope: ScopeEntry,
+}
+
+/// How far down the tree a permission reaches from the holder's agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The holder's agency and every agency below it (the default).
+    Subtree,
+    /// Only the holder's own agency.
+    OwnAgency,
+    /// Only agencies below the holder's.
+    Below,
 }
 
 /// A role's display names and citation, for pages that list roles.
@@ -76,6 +109,7 @@ pub struct RoleInfo {
 #[derive(Debug, Clone)]
 pub struct RoleCatalog {
     grants: HashMap<Role, HashSet<Permission>>,
+    reach: HashMap<Permission, Reach>,
     info: Vec<RoleInfo>,
 }
 
@@ -111,7 +145,29 @@ impl RoleCatalog {
                 return Err(bad(format!("role `{}` is missing", role.as_str())));
             }
         }
-        Ok(Self { grants, info })
+        let mut reach = HashMap::new();
+        for (names, r) in [
+            (&file.scope.own_agency_only, Reach::OwnAgency),
+            (&file.scope.below_only, Reach::Below),
+        ] {
+            for p in names {
+                let perm = Permission::parse(p)
+                    .ok_or_else(|| bad(format!("scope: unknown permission `{p}`")))?;
+                reach.insert(perm, r);
+            }
+        }
+        Ok(Self {
+            grants,
+            reach,
+            info,
+        })
+    }
+
+    pub fn reach(&self, permission: Permission) -> Reach {
+        self.reach
+            .get(&permission)
+            .copied()
+            .unwrap_or(Reach::Subtree)
     }
 
     pub fn has(&self, role: Role, permission: Permission) -> bool {
@@ -161,8 +217,20 @@ pub fn authorize(
     target: &AgencyPath,
 ) -> Decision {
     if !who.reaches(target) {
-        Decision::Hidden
-    } else if roles.has(who.role, what) {
+        return Decision::Hidden;
+    }
+    if !roles.has(who.role, what) {
+        return Decision::Forbidden;
+    }
+    let within_reach = match (&who.agency_path, roles.reach(what)) {
+        // Administrators belong to no agency; a scoped permission needs one.
+        (None, Reach::Subtree) => true,
+        (None, _) => false,
+        (Some(_), Reach::Subtree) => true,
+        (Some(own), Reach::OwnAgency) => target == own,
+        (Some(own), Reach::Below) => target.is_below(own),
+    };
+    if within_reach {
         Decision::Allow
     } else {
         Decision::Forbidden
@@ -223,6 +291,46 @@ mod tests {
         );
         assert_eq!(
             authorize(&roles, &admin, Permission::AgencyCreate, &school),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn some_permissions_do_not_flow_down() {
+        let roles = Catalog::load().unwrap().roles;
+        let bureau = AgencyPath::root(Uuid::now_v7());
+        let school = bureau.child(Uuid::now_v7());
+        let bureau_officer = Principal {
+            role: Role::Officer,
+            agency_path: Some(bureau.clone()),
+        };
+        let school_officer = Principal {
+            role: Role::Officer,
+            agency_path: Some(school.clone()),
+        };
+        // A supervisor reviews a school's incident but does not edit it, and never reviews its own.
+        assert_eq!(
+            authorize(&roles, &bureau_officer, Permission::IncidentReview, &school),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&roles, &bureau_officer, Permission::IncidentManage, &school),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            authorize(&roles, &bureau_officer, Permission::IncidentReview, &bureau),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            authorize(&roles, &school_officer, Permission::IncidentManage, &school),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&roles, &school_officer, Permission::IncidentReview, &school),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            authorize(&roles, &bureau_officer, Permission::IncidentRead, &school),
             Decision::Allow
         );
     }

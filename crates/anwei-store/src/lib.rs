@@ -12,6 +12,7 @@ pub mod agencies;
 pub mod audit;
 mod db;
 mod error;
+pub mod incidents;
 pub mod migrate;
 pub mod sessions;
 #[cfg(feature = "testing")]

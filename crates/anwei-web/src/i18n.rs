@@ -179,6 +179,11 @@ impl Locale {
         }
     }
 
+    /// The message `{prefix}{key}`, for keys built from stored values (statuses, event kinds).
+    pub fn tp(&self, prefix: &str, key: &str) -> String {
+        self.t(&format!("{prefix}{key}"))
+    }
+
     /// Name of a role in this language.
     pub fn role(&self, role: &str) -> String {
         self.t(&format!("role-{role}"))
@@ -188,7 +193,7 @@ impl Locale {
 /// One choice of a `<select>`, with its label in the user's language.
 #[derive(Debug, Clone)]
 pub struct Opt {
-    pub value: &'static str,
+    pub value: String,
     pub label: String,
     pub selected: bool,
 }
@@ -198,7 +203,7 @@ pub fn options(t: &Locale, values: &[&'static str], key_prefix: &str, current: &
     values
         .iter()
         .map(|v| Opt {
-            value: v,
+            value: (*v).to_string(),
             label: t.t(&format!("{key_prefix}{v}")),
             selected: *v == current,
         })
@@ -215,6 +220,16 @@ impl FormErrors {
             errors
                 .iter()
                 .map(|e| (e.field.to_string(), t.field_error(e)))
+                .collect(),
+        )
+    }
+
+    /// The same for one of several forms on a page: fields are keyed `{form}-{field}`.
+    pub fn from_fields_in(t: &Locale, errors: &[FieldError], form: &str) -> Self {
+        Self(
+            errors
+                .iter()
+                .map(|e| (format!("{form}-{}", e.field), t.field_error(e)))
                 .collect(),
         )
     }

@@ -15,6 +15,7 @@ pub struct Nav {
     /// The signed-in person's agency's account list, when they may see it.
     pub users_href: String,
     pub audit: bool,
+    pub incidents: bool,
     pub signed_in: bool,
 }
 
@@ -57,6 +58,7 @@ impl Chrome {
                 agencies: user.can(app, Permission::AgencyRead),
                 users_href,
                 audit: user.can(app, Permission::AuditRead),
+                incidents: user.can(app, Permission::IncidentRead),
                 signed_in: true,
             },
             other_lang: t.other().code(),

@@ -11,3 +11,29 @@ document.addEventListener("click", function (ev) {
   var el = document.getElementById(id);
   if (el && navigator.clipboard) { navigator.clipboard.writeText(el.textContent.trim()); }
 });
+
+// Live countdowns for statutory deadlines. The server renders the remaining time (so the page is
+// right without JavaScript) and its own clock in data-now; the count continues from there, so a
+// wrong clock on the PC does not show a wrong deadline.
+(function () {
+  var els = document.querySelectorAll(".countdown[data-due][data-now]");
+  if (!els.length) { return; }
+  var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
+  var loaded = Date.now();
+  function fmt(ms) {
+    var mins = Math.floor(Math.abs(ms) / 60000);
+    var h = Math.floor(mins / 60), m = mins % 60, s = Math.floor(Math.abs(ms) / 1000) % 60;
+    var pad = function (n) { return n < 10 ? "0" + n : "" + n; };
+    return zh ? h + " 小時 " + pad(m) + " 分 " + pad(s) + " 秒" : h + " h " + pad(m) + " min " + pad(s) + " s";
+  }
+  function tick() {
+    els.forEach(function (el) {
+      var now = Date.parse(el.getAttribute("data-now")) + (Date.now() - loaded);
+      var left = Date.parse(el.getAttribute("data-due")) - now;
+      el.textContent = (left >= 0 ? (zh ? "剩餘 " : "Remaining ") : (zh ? "已逾期 " : "Overdue by ")) + fmt(left);
+      el.classList.toggle("overdue", left < 0);
+    });
+  }
+  tick();
+  window.setInterval(tick, 1000);
+})();

@@ -3,6 +3,7 @@ pub mod assets;
 pub mod audit_log;
 pub mod dashboard;
 pub mod health;
+pub mod incidents;
 pub mod lang;
 pub mod sign_in;
 pub mod tokens;
@@ -11,7 +12,9 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 11] = [
+    const KNOWN: [&str; 13] = [
+        "notice-incident-filed",
+        "notice-incident-updated",
         "notice-password-changed",
         "notice-signed-out",
         "notice-user-created",

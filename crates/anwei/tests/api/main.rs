@@ -10,5 +10,6 @@ mod audit;
 mod auth;
 mod cli;
 mod forms;
+mod incidents;
 mod isolation;
 mod schema;

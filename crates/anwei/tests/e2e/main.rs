@@ -410,3 +410,98 @@ async fn the_audit_filter_refreshes_the_table_with_htmx() {
     );
     b.quit().await;
 }
+
+async fn choose(d: &WebDriver, id: &str, value: &str) {
+    let select = find(d, By::Id(id)).await;
+    select
+        .find(By::Css(format!("option[value='{value}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_files_an_incident_watches_the_countdown_and_the_supervisor_reviews() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let d = b.d();
+    sign_in_first_time(d, &app, "xiaying.officer").await;
+    find(d, By::LinkText("資安事件"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(d, By::Id("report-incident"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(d, "通報資安事件").await;
+    fill(d, "title", "學校首頁遭置換").await;
+    // The test clock is 2026-03-02 09:00 in Taipei. The date-time picker's typing order depends
+    // on the browser's locale, so set the control's value as the picker would.
+    d.execute(
+        "document.getElementById('aware_at').value = '2026-03-02T08:30';",
+        Vec::<serde_json::Value>::new(),
+    )
+    .await
+    .unwrap();
+    choose(d, "classification", "DEF/網頁置換").await;
+    fill(d, "description", "首頁出現不明圖片。").await;
+    choose(d, "i_scope", "non_core").await;
+    choose(d, "i_severity", "minor").await;
+    find(d, By::Id("file-incident"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "事件已登錄").await;
+    assert!(page.contains("第 1 級") && page.contains("§6 I"), "{page}");
+    // The countdown runs in the browser: seconds appear only once the script has ticked.
+    let countdown = find(d, By::Css(".countdown")).await;
+    let mut ticking = String::new();
+    for _ in 0..30 {
+        ticking = countdown.text().await.unwrap();
+        if ticking.contains("秒") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        (ticking.starts_with("剩餘 0 小時 30 分") || ticking.starts_with("剩餘 0 小時 29 分"))
+            && ticking.contains("秒"),
+        "{ticking}"
+    );
+    d.screenshot(&screenshot_dir().join("incident-zh.png"))
+        .await
+        .unwrap();
+    fill(d, "notify-ticket", "TACERT-115-0001").await;
+    find(d, By::Id("do-notify")).await.click().await.unwrap();
+    wait_for_text(d, "已更新處理進度").await;
+    let incident_url = d.current_url().await.unwrap();
+
+    // The supervisor's auditor reviews it in their own browser session.
+    find(d, By::XPath("//button[text()='登出']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(d, "/login?reason=signed_out").await;
+    sign_in_first_time(d, &app, "tainan.auditor").await;
+    d.goto(incident_url.as_str()).await.unwrap();
+    wait_for_text(d, "學校首頁遭置換").await;
+    fill(d, "review-note", "已確認，請於復原後提報告。").await;
+    find(d, By::Id("do-review")).await.click().await.unwrap();
+    let page = wait_for_text(d, "已更新處理進度").await;
+    assert!(
+        page.contains("已確認，請於復原後提報告。") && page.contains("tainan.auditor"),
+        "{page}"
+    );
+    assert!(
+        d.find(By::Id("do-close")).await.is_err(),
+        "the supervisor cannot close the school's incident"
+    );
+    b.quit().await;
+}

@@ -1,0 +1,324 @@
+//! Incident records and their timelines. Every step is one transaction: the record's change, a
+//! timeline entry and the audit event.
+
+use crate::audit::{Change, append};
+use crate::db::{on_db, on_tx};
+use crate::{Actor, Result, Store};
+use anwei_domain::incident::{Filing, Outcome, Scope, Severity};
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct IncidentRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub agency_code: String,
+    pub agency_name: String,
+    pub agency_path: String,
+    pub title: String,
+    pub reporter_name: String,
+    pub reporter_phone: Option<String>,
+    pub reporter_email: Option<String>,
+    pub occurred_at: Option<OffsetDateTime>,
+    pub aware_at: OffsetDateTime,
+    pub category: String,
+    pub subtype: String,
+    pub description: String,
+    pub device_ip: Option<String>,
+    pub device_url: Option<String>,
+    pub device_model: Option<String>,
+    pub device_os: Option<String>,
+    pub affected_software: Option<String>,
+    pub protection: String,
+    pub protection_other: Option<String>,
+    pub c_scope: Option<String>,
+    pub c_severity: Option<String>,
+    pub i_scope: Option<String>,
+    pub i_severity: Option<String>,
+    pub a_scope: Option<String>,
+    pub a_outcome: Option<String>,
+    pub proposed_level: i32,
+    pub initial_level: i32,
+    pub level_reason: Option<String>,
+    pub status: String,
+    pub notified_at: Option<OffsetDateTime>,
+    pub external_ticket: Option<String>,
+    pub reviewed_at: Option<OffsetDateTime>,
+    pub reviewed_by: Option<String>,
+    pub review_note: Option<String>,
+    pub recovered_at: Option<OffsetDateTime>,
+    pub report_submitted_at: Option<OffsetDateTime>,
+    pub closed_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct LevelChangeRow {
+    pub changed_at: OffsetDateTime,
+    pub level: i32,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct IncidentEventRow {
+    pub at: OffsetDateTime,
+    pub kind: String,
+    pub note: Option<String>,
+    pub actor_label: String,
+}
+
+const INCIDENT_SELECT: &str = "SELECT i.id, i.agency_id, a.code AS agency_code, a.name AS agency_name, a.path AS agency_path,
+        i.title, i.reporter_name, i.reporter_phone, i.reporter_email, i.occurred_at, i.aware_at, i.category, i.subtype,
+        i.description, i.device_ip, i.device_url, i.device_model, i.device_os, i.affected_software, i.protection,
+        i.protection_other, i.c_scope, i.c_severity, i.i_scope, i.i_severity, i.a_scope, i.a_outcome, i.proposed_level,
+        i.initial_level, i.level_reason, i.status, i.notified_at, i.external_ticket, i.reviewed_at, i.reviewed_by,
+        i.review_note, i.recovered_at, i.report_submitted_at, i.closed_at, i.created_at
+     FROM incident i JOIN agency a ON a.id = i.agency_id";
+
+fn scope_str(s: Scope) -> &'static str {
+    match s {
+        Scope::NonCore => "non_core",
+        Scope::Core => "core",
+        Scope::CoreCi => "core_ci",
+        Scope::OfficialSecret => "official_secret",
+        Scope::NationalSecret => "national_secret",
+    }
+}
+
+fn severity_str(s: Severity) -> &'static str {
+    match s {
+        Severity::Minor => "minor",
+        Severity::Serious => "serious",
+    }
+}
+
+fn outcome_str(o: Outcome) -> &'static str {
+    match o {
+        Outcome::WithinTolerance => "within_tolerance",
+        Outcome::BeyondTolerance => "beyond_tolerance",
+    }
+}
+
+/// One step of an incident's course.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// 通報 made on the competent platform, with its ticket number.
+    Notify {
+        at: OffsetDateTime,
+        ticket: String,
+    },
+    /// 等級變更 (to be re-notified).
+    ChangeLevel {
+        at: OffsetDateTime,
+        level: u8,
+        reason: String,
+    },
+    /// 上級機關審核.
+    Review {
+        note: String,
+    },
+    /// 完成損害控制或復原.
+    Recover {
+        at: OffsetDateTime,
+    },
+    /// 調查、處理及改善報告 submitted.
+    SubmitReport {
+        at: OffsetDateTime,
+    },
+    Close,
+    /// A note or correction; the only step allowed once closed.
+    Note {
+        text: String,
+    },
+}
+
+impl Step {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Notify { .. } => "notify",
+            Step::ChangeLevel { .. } => "level",
+            Step::Review { .. } => "review",
+            Step::Recover { .. } => "recover",
+            Step::SubmitReport { .. } => "report",
+            Step::Close => "close",
+            Step::Note { .. } => "note",
+        }
+    }
+}
+
+impl Store {
+    pub async fn create_incident(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        f: &Filing,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let c = f.impact.confidentiality;
+        let i = f.impact.integrity;
+        let a = f.impact.availability;
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => sqlx::query(
+            "INSERT INTO incident (id, agency_id, title, reporter_name, reporter_phone, reporter_email, occurred_at, aware_at,
+                category, subtype, description, device_ip, device_url, device_model, device_os, affected_software,
+                protection, protection_other, c_scope, c_severity, i_scope, i_severity, a_scope, a_outcome,
+                proposed_level, initial_level, level_reason, status, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+                $23, $24, $25, $26, $27, 'reported', $28, $29, $29)")
+            .bind(id).bind(agency_id).bind(&f.title).bind(&f.reporter_name).bind(&f.reporter_phone)
+            .bind(&f.reporter_email).bind(f.occurred_at).bind(f.aware_at).bind(&f.category).bind(&f.subtype)
+            .bind(&f.description).bind(&f.device_ip).bind(&f.device_url).bind(&f.device_model).bind(&f.device_os)
+            .bind(&f.affected_software).bind(f.protection.join(",")).bind(&f.protection_other)
+            .bind(c.map(|x| scope_str(x.0))).bind(c.map(|x| severity_str(x.1)))
+            .bind(i.map(|x| scope_str(x.0))).bind(i.map(|x| severity_str(x.1)))
+            .bind(a.map(|x| scope_str(x.0))).bind(a.map(|x| outcome_str(x.1)))
+            .bind(i32::from(f.proposed_level.get())).bind(i32::from(f.level.get())).bind(&f.level_reason)
+            .bind(actor.user_id).bind(now)
+            .execute(&mut **conn).await.map(|r| r.rows_affected()))?;
+        on_tx!(&mut tx, conn => sqlx::query(
+            "INSERT INTO incident_event (id, incident_id, agency_id, at, kind, note, actor_label, created_at)
+             VALUES ($1, $2, $3, $4, 'reported', $5, $6, $7)")
+            .bind(Uuid::now_v7()).bind(id).bind(agency_id).bind(f.aware_at).bind(&f.title).bind(&actor.label).bind(now)
+            .execute(&mut **conn).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "incident.create",
+                target: format!("incident:{id}"),
+                before: None,
+                after: Some(json!({
+                    "title": f.title, "aware_at": f.aware_at.unix_timestamp(), "category": f.category,
+                    "subtype": f.subtype, "level": f.level.get(), "proposed_level": f.proposed_level.get(),
+                })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Incidents within the actor's reach, newest first; of one agency when given.
+    pub async fn incidents(
+        &self,
+        actor: &Actor,
+        agency_id: Option<Uuid>,
+    ) -> Result<Vec<IncidentRow>> {
+        let pattern = actor.reach.path_pattern();
+        let sql = format!(
+            "{INCIDENT_SELECT} WHERE ($1 IS NULL OR a.path LIKE $1) AND ($2 IS NULL OR i.agency_id = $2)
+             ORDER BY i.aware_at DESC LIMIT 500"
+        );
+        let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&pattern).bind(agency_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn incident(&self, actor: &Actor, id: Uuid) -> Result<Option<IncidentRow>> {
+        let pattern = actor.reach.path_pattern();
+        let sql = format!("{INCIDENT_SELECT} WHERE i.id = $1 AND ($2 IS NULL OR a.path LIKE $2)");
+        let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id).bind(&pattern).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    pub async fn incident_level_changes(&self, incident_id: Uuid) -> Result<Vec<LevelChangeRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT changed_at, level, reason FROM incident_level_change WHERE incident_id = $1 ORDER BY changed_at, created_at")
+            .bind(incident_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn incident_events(&self, incident_id: Uuid) -> Result<Vec<IncidentEventRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT at, kind, note, actor_label FROM incident_event WHERE incident_id = $1 ORDER BY created_at, at")
+            .bind(incident_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Records one step; the caller has checked that the step is allowed now.
+    pub async fn incident_step(
+        &self,
+        actor: &Actor,
+        incident: &IncidentRow,
+        step: &Step,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let id = incident.id;
+        let mut tx = self.begin().await?;
+        let (at, note) = match step {
+            Step::Notify { at, ticket } => {
+                on_tx!(&mut tx, c => sqlx::query(
+                    "UPDATE incident SET notified_at = $2, external_ticket = $3,
+                        status = CASE WHEN status = 'reported' THEN 'notified' ELSE status END, updated_at = $4 WHERE id = $1")
+                    .bind(id).bind(*at).bind(ticket).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                (*at, Some(ticket.clone()))
+            }
+            Step::ChangeLevel { at, level, reason } => {
+                on_tx!(&mut tx, c => sqlx::query(
+                    "INSERT INTO incident_level_change (id, incident_id, agency_id, changed_at, level, reason, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(Uuid::now_v7()).bind(id).bind(incident.agency_id).bind(*at).bind(i32::from(*level)).bind(reason)
+                    .bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                (*at, Some(format!("{level}: {reason}")))
+            }
+            Step::Review { note } => {
+                on_tx!(&mut tx, c => sqlx::query(
+                    "UPDATE incident SET reviewed_at = $2, reviewed_by = $3, review_note = $4, updated_at = $2 WHERE id = $1")
+                    .bind(id).bind(now).bind(&actor.label).bind(note).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                (now, Some(note.clone()))
+            }
+            Step::Recover { at } => {
+                on_tx!(&mut tx, c => sqlx::query(
+                    "UPDATE incident SET recovered_at = $2, status = 'recovered', updated_at = $3 WHERE id = $1")
+                    .bind(id).bind(*at).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                (*at, None)
+            }
+            Step::SubmitReport { at } => {
+                on_tx!(&mut tx, c => sqlx::query(
+                    "UPDATE incident SET report_submitted_at = $2, status = 'report_submitted', updated_at = $3 WHERE id = $1")
+                    .bind(id).bind(*at).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                (*at, None)
+            }
+            Step::Close => {
+                on_tx!(&mut tx, c => sqlx::query(
+                    "UPDATE incident SET closed_at = $2, status = 'closed', updated_at = $2 WHERE id = $1")
+                    .bind(id).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                (now, None)
+            }
+            Step::Note { text } => (now, Some(text.clone())),
+        };
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO incident_event (id, incident_id, agency_id, at, kind, note, actor_label, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(Uuid::now_v7()).bind(id).bind(incident.agency_id).bind(at).bind(step.kind()).bind(&note)
+            .bind(&actor.label).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(incident.agency_id),
+                action: match step {
+                    Step::Notify { .. } => "incident.notify",
+                    Step::ChangeLevel { .. } => "incident.level_change",
+                    Step::Review { .. } => "incident.review",
+                    Step::Recover { .. } => "incident.recover",
+                    Step::SubmitReport { .. } => "incident.report_submit",
+                    Step::Close => "incident.close",
+                    Step::Note { .. } => "incident.note",
+                },
+                target: format!("incident:{id}"),
+                before: Some(json!({ "status": incident.status })),
+                after: Some(json!({ "at": at.unix_timestamp(), "note": note })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+}

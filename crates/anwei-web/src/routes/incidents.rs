@@ -1,0 +1,682 @@
+//! Incidents: filing one in the agency (anyone may report), its level proposed from the impact
+//! answers, its statutory deadlines with live countdowns, and its course — notification with the
+//! platform's ticket, level changes, the supervisor's review, recovery, the report, closing. A
+//! supervisor reads and reviews a school's incident but cannot change its record (catalog/roles.toml
+//! scopes); a closed incident takes notes only.
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, redirect};
+use crate::i18n::{FormErrors, Locale, Opt, options};
+use crate::pages::{Chrome, render};
+use crate::routes::agencies::visible_agency;
+use crate::routes::notice_key;
+use crate::state::AppState;
+use anwei_domain::FieldError;
+use anwei_domain::agency::{AgencyPath, parse_line};
+use anwei_domain::incident::{
+    Course, Deadline, DeadlineKind, Impact, IncidentLevel, Outcome, Proposal, RawFiling, Scope,
+    Severity, parse_text, step_allowed, step_time,
+};
+use anwei_domain::rbac::Permission;
+use anwei_store::agencies::AgencyRow;
+use anwei_store::incidents::{IncidentEventRow, IncidentRow, LevelChangeRow, Step};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/incidents", get(list))
+        .route("/agencies/{code}/incidents", post(create))
+        .route("/agencies/{code}/incidents/new", get(new_form))
+        .route("/incidents/{id}", get(show))
+        .route("/incidents/{id}/{step}", post(step))
+}
+
+/// A deadline as shown: its label, due time, and how it stands now.
+pub struct DeadlineView {
+    pub label_key: &'static str,
+    pub level: u8,
+    pub due: OffsetDateTime,
+    pub due_rfc3339: String,
+    pub rule: String,
+    pub uncertain: bool,
+    pub done_at: Option<OffsetDateTime>,
+    pub late: bool,
+    /// Not done and past due.
+    pub overdue: bool,
+    /// "3 小時 12 分" until due, or since it passed.
+    pub remaining: String,
+}
+
+fn label_key(k: DeadlineKind) -> &'static str {
+    match k {
+        DeadlineKind::Notification => "clock-notification",
+        DeadlineKind::Renotification => "clock-renotification",
+        DeadlineKind::SupervisorReview => "clock-supervisor-review",
+        DeadlineKind::Recovery => "clock-recovery",
+        DeadlineKind::Report => "clock-report",
+    }
+}
+
+fn span(t: &Locale, d: time::Duration) -> String {
+    let mins = d.whole_minutes().abs();
+    t.f(
+        "duration",
+        &[
+            ("hours", (mins / 60).to_string()),
+            ("minutes", (mins % 60).to_string()),
+        ],
+    )
+}
+
+pub fn course_of(i: &IncidentRow, changes: &[LevelChangeRow]) -> Option<Course> {
+    Some(Course {
+        aware_at: i.aware_at,
+        level: IncidentLevel::new(u8::try_from(i.initial_level).ok()?)?,
+        level_changes: changes
+            .iter()
+            .filter_map(|c| {
+                Some((
+                    c.changed_at,
+                    IncidentLevel::new(u8::try_from(c.level).ok()?)?,
+                ))
+            })
+            .collect(),
+        notified_at: i.notified_at,
+        recovered_at: i.recovered_at,
+    })
+}
+
+/// The review deadline is met by the supervisor's review, which the domain does not know of.
+fn views(t: &Locale, i: &IncidentRow, ds: Vec<Deadline>, now: OffsetDateTime) -> Vec<DeadlineView> {
+    ds.into_iter()
+        .map(|d| {
+            let done_at = match d.kind {
+                DeadlineKind::SupervisorReview => i.reviewed_at,
+                DeadlineKind::Report => i.report_submitted_at,
+                DeadlineKind::Renotification => None,
+                _ => d.done_at,
+            };
+            let late = done_at.is_some_and(|x| x > d.due);
+            DeadlineView {
+                label_key: label_key(d.kind),
+                level: d.level.get(),
+                due_rfc3339: d.due.format(&Rfc3339).unwrap_or_default(),
+                rule: d.rule,
+                uncertain: d.uncertain,
+                overdue: done_at.is_none() && now > d.due,
+                remaining: span(t, d.due - now),
+                due: d.due,
+                done_at,
+                late,
+            }
+        })
+        .collect()
+}
+
+pub struct IncidentLine {
+    pub i: IncidentRow,
+    pub level: i32,
+    pub next: Option<DeadlineView>,
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct ListPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    lines: Vec<IncidentLine>,
+    report_href: String,
+    now_rfc3339: String,
+}
+
+async fn list(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    user.require_global(&app, Permission::IncidentRead)?;
+    let now = app.clock.now();
+    let rules = &app.catalog.incidents;
+    let mut lines = Vec::new();
+    for i in app.store.incidents(&user.actor, None).await? {
+        let changes = app.store.incident_level_changes(i.id).await?;
+        let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
+        let next = course_of(&i, &changes)
+            .and_then(|c| rules.deadlines(&c).ok())
+            .map(|ds| views(&t, &i, ds, now))
+            .and_then(|vs| {
+                vs.into_iter()
+                    .filter(|v| v.done_at.is_none())
+                    .min_by_key(|v| v.due)
+            });
+        lines.push(IncidentLine { i, level, next });
+    }
+    let report_href = match (
+        &user.session.agency_code,
+        user.can(&app, Permission::IncidentReport),
+    ) {
+        (Some(code), true) => format!("/agencies/{code}/incidents/new"),
+        _ => String::new(),
+    };
+    let page = ListPage {
+        t: &t,
+        c: Chrome::for_user(&app, &t, &user, "/incidents"),
+        lines,
+        report_href,
+        now_rfc3339: now.format(&Rfc3339).unwrap_or_default(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// The filing form's fields; check boxes and the combined classification are split into the
+/// domain's `RawFiling` (which the API takes as JSON).
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct FilingForm {
+    pub title: String,
+    pub reporter_name: String,
+    pub reporter_phone: String,
+    pub reporter_email: String,
+    pub occurred_at: String,
+    pub aware_at: String,
+    /// `CODE/subtype`
+    pub classification: String,
+    pub description: String,
+    pub device_ip: String,
+    pub device_url: String,
+    pub device_model: String,
+    pub device_os: String,
+    pub affected_software: String,
+    pub protection_antivirus: Option<String>,
+    pub protection_firewall: Option<String>,
+    pub protection_ips_ids: Option<String>,
+    pub protection_other: Option<String>,
+    pub protection_other_text: String,
+    pub c_scope: String,
+    pub c_severity: String,
+    pub i_scope: String,
+    pub i_severity: String,
+    pub a_scope: String,
+    pub a_outcome: String,
+    pub level: String,
+    pub level_reason: String,
+}
+
+impl FilingForm {
+    fn raw(&self) -> RawFiling {
+        let (category, subtype) = self
+            .classification
+            .split_once('/')
+            .unwrap_or((&self.classification, ""));
+        let protection = [
+            ("antivirus", &self.protection_antivirus),
+            ("firewall", &self.protection_firewall),
+            ("ips_ids", &self.protection_ips_ids),
+            ("other", &self.protection_other),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(k, _)| k.to_string())
+        .collect();
+        RawFiling {
+            title: self.title.clone(),
+            reporter_name: self.reporter_name.clone(),
+            reporter_phone: self.reporter_phone.clone(),
+            reporter_email: self.reporter_email.clone(),
+            occurred_at: self.occurred_at.clone(),
+            aware_at: self.aware_at.clone(),
+            category: category.to_string(),
+            subtype: subtype.to_string(),
+            description: self.description.clone(),
+            device_ip: self.device_ip.clone(),
+            device_url: self.device_url.clone(),
+            device_model: self.device_model.clone(),
+            device_os: self.device_os.clone(),
+            affected_software: self.affected_software.clone(),
+            protection,
+            protection_other: self.protection_other_text.clone(),
+            c_scope: self.c_scope.clone(),
+            c_severity: self.c_severity.clone(),
+            i_scope: self.i_scope.clone(),
+            i_severity: self.i_severity.clone(),
+            a_scope: self.a_scope.clone(),
+            a_outcome: self.a_outcome.clone(),
+            level: self.level.clone(),
+            level_reason: self.level_reason.clone(),
+        }
+    }
+}
+
+/// `<optgroup>` of the classification select.
+pub struct ClassGroup {
+    pub label: String,
+    pub options: Vec<Opt>,
+}
+
+#[derive(Template)]
+#[template(path = "incident_form.html")]
+struct FormPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    f: FilingForm,
+    errors: FormErrors,
+    classes: Vec<ClassGroup>,
+    c_scopes: Vec<Opt>,
+    c_severities: Vec<Opt>,
+    i_scopes: Vec<Opt>,
+    i_severities: Vec<Opt>,
+    a_scopes: Vec<Opt>,
+    a_outcomes: Vec<Opt>,
+    levels: Vec<Opt>,
+}
+
+const SECRET_SCOPES: [&str; 6] = [
+    "none",
+    "non_core",
+    "core",
+    "core_ci",
+    "official_secret",
+    "national_secret",
+];
+const SYSTEM_SCOPES: [&str; 4] = ["none", "non_core", "core", "core_ci"];
+const SEVERITIES: [&str; 2] = ["minor", "serious"];
+const OUTCOMES: [&str; 2] = ["within_tolerance", "beyond_tolerance"];
+const LEVELS: [&str; 4] = ["1", "2", "3", "4"];
+
+fn form_page<'a>(
+    app: &AppState,
+    t: &'a Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    f: FilingForm,
+    errors: FormErrors,
+) -> FormPage<'a> {
+    let classes = app
+        .catalog
+        .incidents
+        .categories
+        .iter()
+        .map(|c| ClassGroup {
+            label: format!(
+                "{} {}",
+                c.code,
+                if t.lang == crate::i18n::Lang::En {
+                    &c.name_en
+                } else {
+                    &c.name
+                }
+            ),
+            options: c
+                .subtypes
+                .iter()
+                .map(|s| {
+                    let value = format!("{}/{s}", c.code);
+                    Opt {
+                        selected: value == f.classification,
+                        value,
+                        label: s.clone(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    FormPage {
+        t,
+        c: Chrome::for_user(app, t, user, &format!("/agencies/{}/incidents/new", a.code)),
+        classes,
+        c_scopes: options(t, &SECRET_SCOPES, "scope-", &f.c_scope),
+        c_severities: options(t, &SEVERITIES, "severity-", &f.c_severity),
+        i_scopes: options(t, &SECRET_SCOPES, "scope-", &f.i_scope),
+        i_severities: options(t, &SEVERITIES, "severity-", &f.i_severity),
+        a_scopes: options(t, &SYSTEM_SCOPES, "scope-", &f.a_scope),
+        a_outcomes: options(t, &OUTCOMES, "outcome-", &f.a_outcome),
+        levels: options(t, &LEVELS, "incident-level-", &f.level),
+        a,
+        f,
+        errors,
+    }
+}
+
+async fn new_form(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::IncidentReport, &a.agency_path())?;
+    let f = FilingForm {
+        reporter_name: user.session.display_name.clone(),
+        ..Default::default()
+    };
+    Ok(render(&form_page(&app, &t, &user, a, f, FormErrors::default()))?.into_response())
+}
+
+async fn create(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(f): Form<FilingForm>,
+) -> Result<Response, AppError> {
+    let a = visible_agency(&app, &user, &code).await?;
+    user.require(&app, Permission::IncidentReport, &a.agency_path())?;
+    let now = app.clock.now();
+    match app.catalog.incidents.parse_filing(&f.raw(), now) {
+        Ok(filing) => {
+            let id = app
+                .store
+                .create_incident(&user.actor, a.id, &filing, now)
+                .await?;
+            Ok(redirect(&format!("/incidents/{id}?notice=incident-filed")))
+        }
+        Err(errors) => {
+            // The classification select carries both category and sub-type.
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|e| match e.field {
+                    "category" | "subtype" => FieldError {
+                        field: "classification",
+                        ..e
+                    },
+                    _ => e,
+                })
+                .collect();
+            let page = form_page(&app, &t, &user, a, f, FormErrors::from_fields(&t, &errors));
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct ShowPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    i: IncidentRow,
+    level: i32,
+    category_name: String,
+    protection: Vec<String>,
+    proposal: Option<Proposal>,
+    deadlines: Vec<DeadlineView>,
+    changes: Vec<LevelChangeRow>,
+    events: Vec<IncidentEventRow>,
+    meeting: bool,
+    can_manage: bool,
+    can_review: bool,
+    closed: bool,
+    notice: String,
+    errors: FormErrors,
+    now_rfc3339: String,
+    levels: Vec<Opt>,
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn impact_of(i: &IncidentRow) -> Impact {
+    let scope = |s: &Option<String>| match s.as_deref() {
+        Some("non_core") => Some(Scope::NonCore),
+        Some("core") => Some(Scope::Core),
+        Some("core_ci") => Some(Scope::CoreCi),
+        Some("official_secret") => Some(Scope::OfficialSecret),
+        Some("national_secret") => Some(Scope::NationalSecret),
+        _ => None,
+    };
+    let sev = |s: &Option<String>| match s.as_deref() {
+        Some("minor") => Some(Severity::Minor),
+        Some("serious") => Some(Severity::Serious),
+        _ => None,
+    };
+    let out = |s: &Option<String>| match s.as_deref() {
+        Some("within_tolerance") => Some(Outcome::WithinTolerance),
+        Some("beyond_tolerance") => Some(Outcome::BeyondTolerance),
+        _ => None,
+    };
+    Impact {
+        confidentiality: scope(&i.c_scope).zip(sev(&i.c_severity)),
+        integrity: scope(&i.i_scope).zip(sev(&i.i_severity)),
+        availability: scope(&i.a_scope).zip(out(&i.a_outcome)),
+    }
+}
+
+async fn visible_incident(
+    app: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<IncidentRow, AppError> {
+    let i = app
+        .store
+        .incident(&user.actor, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user.require(
+        app,
+        Permission::IncidentRead,
+        &AgencyPath::from_stored(i.agency_path.clone()),
+    )?;
+    Ok(i)
+}
+
+async fn show_page(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    i: IncidentRow,
+    notice: String,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let now = app.clock.now();
+    let rules = &app.catalog.incidents;
+    let changes = app.store.incident_level_changes(i.id).await?;
+    let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
+    let deadlines = course_of(&i, &changes)
+        .and_then(|c| rules.deadlines(&c).ok())
+        .map(|ds| views(t, &i, ds, now))
+        .unwrap_or_default();
+    let path = AgencyPath::from_stored(i.agency_path.clone());
+    let category_name = rules
+        .category(&i.category)
+        .map(|c| {
+            if t.lang == crate::i18n::Lang::En {
+                c.name_en.clone()
+            } else {
+                c.name.clone()
+            }
+        })
+        .unwrap_or_else(|| i.category.clone());
+    let page = ShowPage {
+        t,
+        c: Chrome::for_user(app, t, user, &format!("/incidents/{}", i.id)),
+        level,
+        category_name,
+        protection: i
+            .protection
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(|p| t.t(&format!("protection-{p}")))
+            .collect(),
+        proposal: rules.propose_level(&impact_of(&i)).ok(),
+        deadlines,
+        events: app.store.incident_events(i.id).await?,
+        meeting: IncidentLevel::new(u8::try_from(level).unwrap_or(1))
+            .is_some_and(|l| rules.needs_meeting(l)),
+        can_manage: user.require(app, Permission::IncidentManage, &path).is_ok(),
+        can_review: user.require(app, Permission::IncidentReview, &path).is_ok(),
+        closed: i.status == "closed",
+        notice,
+        errors,
+        now_rfc3339: now.format(&Rfc3339).unwrap_or_default(),
+        levels: options(t, &LEVELS, "incident-level-", &level.to_string()),
+        changes,
+        i,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn show(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let i = visible_incident(&app, &user, id).await?;
+    let notice = notice_key(q.notice.as_deref())
+        .map(|k| t.t(k))
+        .unwrap_or_default();
+    show_page(
+        &app,
+        &t,
+        &user,
+        i,
+        notice,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The fields of one step's form. Each form on the page names its fields `{step}-{field}`, so
+/// that ids are unique and errors land in the right form.
+#[derive(Default)]
+struct StepForm {
+    at: String,
+    ticket: String,
+    level: String,
+    reason: String,
+    note: String,
+}
+
+impl StepForm {
+    fn from_pairs(step: &str, pairs: Vec<(String, String)>) -> Self {
+        let mut f = StepForm::default();
+        for (name, value) in pairs {
+            let Some(field) = name.strip_prefix(step).and_then(|n| n.strip_prefix('-')) else {
+                continue;
+            };
+            match field {
+                "at" => f.at = value,
+                "ticket" => f.ticket = value,
+                "level" => f.level = value,
+                "reason" => f.reason = value,
+                "note" => f.note = value,
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+fn parse_step(
+    kind: &str,
+    f: &StepForm,
+    i: &IncidentRow,
+    now: OffsetDateTime,
+) -> Result<Step, Vec<FieldError>> {
+    let one = |e: FieldError| vec![e];
+    match kind {
+        "notify" => {
+            let at = step_time("at", &f.at, i.aware_at, now).map_err(one);
+            let ticket = parse_line("ticket", &f.ticket, 1, 60).map_err(one);
+            match (at, ticket) {
+                (Ok(at), Ok(ticket)) => Ok(Step::Notify { at, ticket }),
+                (a, b) => Err([a.err(), b.err()].into_iter().flatten().flatten().collect()),
+            }
+        }
+        "level" => {
+            let at = step_time("at", &f.at, i.aware_at, now).map_err(one);
+            let level = IncidentLevel::parse("level", &f.level).map_err(one);
+            let reason = parse_line("reason", &f.reason, 1, 300).map_err(one);
+            match (at, level, reason) {
+                (Ok(at), Ok(level), Ok(reason)) => Ok(Step::ChangeLevel {
+                    at,
+                    level: level.get(),
+                    reason,
+                }),
+                (a, b, c) => Err([a.err(), b.err(), c.err()]
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .collect()),
+            }
+        }
+        "review" => parse_text("note", &f.note, 1, 2000)
+            .map(|note| Step::Review { note })
+            .map_err(one),
+        "recover" => step_time("at", &f.at, i.aware_at, now)
+            .map(|at| Step::Recover { at })
+            .map_err(one),
+        "report" => {
+            let at = step_time("at", &f.at, i.aware_at, now).map_err(one)?;
+            if i.recovered_at.is_some_and(|r| at < r) {
+                return Err(one(FieldError::new("at", "err-report-before-recovery")));
+            }
+            Ok(Step::SubmitReport { at })
+        }
+        "close" => Ok(Step::Close),
+        "note" => parse_text("note", &f.note, 1, 2000)
+            .map(|text| Step::Note { text })
+            .map_err(one),
+        _ => Err(one(FieldError::new("step", "err-choice"))),
+    }
+}
+
+async fn step(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((id, kind)): Path<(Uuid, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let f = StepForm::from_pairs(&kind, pairs);
+    let i = visible_incident(&app, &user, id).await?;
+    let path = AgencyPath::from_stored(i.agency_path.clone());
+    // The supervisor reviews; everything else is the agency's own.
+    let needed = if kind == "review" {
+        Permission::IncidentReview
+    } else {
+        Permission::IncidentManage
+    };
+    user.require(&app, needed, &path)?;
+    let now = app.clock.now();
+    let parsed = step_allowed(
+        &i.status,
+        &kind,
+        i.notified_at.is_some(),
+        i.recovered_at.is_some(),
+    )
+    .map_err(|e| vec![e])
+    .and_then(|()| parse_step(&kind, &f, &i, now));
+    match parsed {
+        Ok(s) => {
+            app.store.incident_step(&user.actor, &i, &s, now).await?;
+            Ok(redirect(&format!(
+                "/incidents/{id}?notice=incident-updated"
+            )))
+        }
+        Err(errors) => {
+            let status = if errors.iter().any(|e| e.key == "err-incident-closed") {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            // Each step has its own form: key the errors `step-field` so they show in it.
+            let errors = FormErrors::from_fields_in(&t, &errors, &kind);
+            show_page(&app, &t, &user, i, String::new(), errors, status).await
+        }
+    }
+}

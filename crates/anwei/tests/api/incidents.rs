@@ -1,0 +1,381 @@
+//! Incidents through the pages: filing with the TACERT fields, the level proposal, the statutory
+//! deadlines on the page, the course of the incident, and who may see and do what.
+
+use crate::support::*;
+
+/// The test clock starts at 2026-03-02 01:00 UTC = 09:00 in Taipei.
+const AWARE: &str = "2026-03-02T08:30";
+
+fn filing<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("title", "教務處電腦感染勒索軟體"),
+        ("aware_at", AWARE),
+        ("occurred_at", "2026-03-02T07:50"),
+        ("reporter_name", "施昀豆"),
+        ("reporter_phone", "06-6892404"),
+        ("reporter_email", ""),
+        ("classification", "INT/散播惡意程式"),
+        ("description", "教務處一台電腦檔案遭加密。\n已拔除網路線。"),
+        ("device_ip", "163.26.1.20"),
+        ("device_os", "Windows 11"),
+        ("protection_antivirus", "on"),
+        ("c_scope", "none"),
+        ("i_scope", "non_core"),
+        ("i_severity", "serious"),
+        ("a_scope", "core"),
+        ("a_outcome", "within_tolerance"),
+        ("level", ""),
+        ("level_reason", ""),
+    ];
+    for (k, v) in overrides {
+        f.retain(|(name, _)| name != k);
+        f.push((k, v));
+    }
+    f
+}
+
+/// Moves the clock on while the person keeps working (the session would end after 15 idle
+/// minutes otherwise).
+async fn work_for(app: &TestApp, b: &mut Browser<'_>, minutes: i64) {
+    let mut left = minutes;
+    while left > 0 {
+        let step = left.min(10);
+        app.clock.advance(time::Duration::minutes(step));
+        b.get("/").await;
+        left -= step;
+    }
+}
+
+async fn file(b: &mut Browser<'_>, overrides: &[(&str, &str)]) -> Resp {
+    b.get("/agencies/xiaying-es/incidents/new").await;
+    b.post("/agencies/xiaying-es/incidents", &filing(overrides))
+        .await
+}
+
+fn id_of(r: &Resp) -> String {
+    r.location()
+        .trim_start_matches("/incidents/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn an_officer_files_an_incident_and_sees_its_deadlines() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let r = file(&mut b, &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let id = id_of(&r);
+    let page = b.get(&format!("/incidents/{id}")).await;
+    assert_eq!(page.status, 200);
+    let body = &page.body;
+    // Level 2: integrity serious on non-core (2) and a core system back in time (2).
+    assert!(body.contains("id=\"incident-level\">第 2 級"), "{body}");
+    assert!(body.contains("非核心業務資訊或非核心資通系統遭嚴重竄改"));
+    // §6 I: notify by 09:30; §7 I: review by 17:30; §8 I: recover by 3/5 08:30.
+    for expected in [
+        "民國115年3月2日 09:30",
+        "民國115年3月2日 17:30",
+        "民國115年3月5日 08:30",
+        "§6 I",
+        "§8 I",
+    ] {
+        assert!(body.contains(expected), "{expected}");
+    }
+    assert!(
+        body.contains("data-due=\"2026-03-02T01:30:00Z\""),
+        "countdown carries the due instant"
+    );
+    assert!(
+        body.contains("剩餘 0 小時 30 分"),
+        "30 minutes left at 09:00"
+    );
+    assert_eq!(app.events("incident.create").await.len(), 1);
+
+    // The list shows the next deadline; after 40 minutes it is overdue.
+    work_for(&app, &mut b, 40).await;
+    let list = b.get("/incidents").await;
+    assert!(
+        list.body.contains("教務處電腦感染勒索軟體") && list.body.contains("已逾期 0 小時 10 分"),
+        "{}",
+        list.body
+    );
+
+    // Notified late (09:40): recorded, and the notification shows as late.
+    b.get(&format!("/incidents/{id}")).await;
+    let r = b
+        .post(
+            &format!("/incidents/{id}/notify"),
+            &[("notify-at", ""), ("notify-ticket", "TACERT-2026-0312")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get(&format!("/incidents/{id}")).await;
+    assert!(
+        page.body.contains("TACERT-2026-0312") && page.body.contains("已逾期"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn raising_the_level_moves_the_deadlines() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let id = id_of(&file(&mut b, &[]).await);
+    b.get(&format!("/incidents/{id}")).await;
+    // 90 minutes after awareness: 10:00 Taipei. The clock is at 09:00; move it on.
+    work_for(&app, &mut b, 60).await;
+    b.get(&format!("/incidents/{id}")).await;
+    let r = b
+        .post(
+            &format!("/incidents/{id}/level"),
+            &[
+                ("level-level", "3"),
+                ("level-at", "2026-03-02T10:00"),
+                ("level-reason", "確認學籍系統資料遭竄改"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get(&format!("/incidents/{id}")).await;
+    assert!(page.body.contains("id=\"incident-level\">第 3 級"));
+    // §6 II re-notify by 11:00; §7 I level 3 review 2 h later, 13:00; §8 I level 3: 36 h from awareness.
+    for expected in [
+        "民國115年3月2日 11:00",
+        "民國115年3月2日 13:00",
+        "民國115年3月3日 20:30",
+        "資通安全長應召開會議",
+    ] {
+        assert!(page.body.contains(expected), "{expected}: {}", page.body);
+    }
+}
+
+#[tokio::test]
+async fn bad_filings_show_every_error_and_store_nothing() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let before = app.audit_count().await;
+    let r = file(
+        &mut b,
+        &[
+            ("title", ""),
+            ("aware_at", "2026-03-02T12:00"),
+            ("occurred_at", "2026-03-02T13:00"),
+            ("classification", "XXX/nothing"),
+            ("description", ""),
+            ("device_ip", "999.1.1.1"),
+            ("level", "4"),
+            ("level_reason", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    for (field, text) in [
+        ("title", "此欄位必填"),
+        ("aware_at", "不可晚於現在時間"),
+        ("occurred_at", "不可晚於知悉時間"),
+        ("classification", "請從清單中選擇"),
+        ("description", "此欄位必填"),
+        ("device_ip", "IP 位址格式不正確"),
+        ("level_reason", "請說明理由"),
+    ] {
+        let marker = format!("id=\"{field}-error\">");
+        let at = r
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no error for {field}"));
+        assert!(
+            r.body[at..].split("</p>").next().unwrap().contains(text),
+            "{field}: {text}"
+        );
+    }
+    let r = file(
+        &mut b,
+        &[
+            ("aware_at", "yesterday"),
+            ("i_scope", "none"),
+            ("a_scope", "none"),
+        ],
+    )
+    .await;
+    assert!(r.body.contains("id=\"aware_at-error\"") && r.body.contains("id=\"level-error\""));
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    assert!(
+        app.store
+            .incidents(&anwei_store::Actor::cli(), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_supervisor_reviews_but_cannot_edit_and_others_cannot_see() {
+    let app = spawn_app().await;
+    let mut officer = app.signed_in("xiaying.officer").await;
+    let id = id_of(&file(&mut officer, &[]).await);
+    let mut auditor = app.signed_in("tainan.auditor").await;
+    let page = auditor.get(&format!("/incidents/{id}")).await;
+    assert_eq!(page.status, 200);
+    // Review needs a notification first.
+    let r = auditor
+        .post(
+            &format!("/incidents/{id}/review"),
+            &[("review-note", "已閱")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("尚未通報"));
+    officer.get(&format!("/incidents/{id}")).await;
+    officer
+        .post(
+            &format!("/incidents/{id}/notify"),
+            &[("notify-ticket", "T-1")],
+        )
+        .await;
+    let r = auditor
+        .post(
+            &format!("/incidents/{id}/review"),
+            &[("review-note", "處置得宜，請持續監控。")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut bureau = app.signed_in("tainan.officer").await;
+    let mut tuku = app.signed_in("tuku.officer").await;
+    let before = app.audit_count().await;
+    for step in ["notify", "level", "recover", "report", "close", "note"] {
+        let r = auditor
+            .post(
+                &format!("/incidents/{id}/{step}"),
+                &[
+                    ("note-note", "x"),
+                    ("level-level", "1"),
+                    ("level-reason", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 403, "the supervisor may not {step}");
+    }
+    // The bureau's officer reviews too, but never edits the school's record.
+    assert_eq!(
+        bureau
+            .post(&format!("/incidents/{id}/close"), &[])
+            .await
+            .status,
+        403
+    );
+    // The school cannot review its own incident.
+    assert_eq!(
+        officer
+            .post(&format!("/incidents/{id}/review"), &[("review-note", "x")])
+            .await
+            .status,
+        403
+    );
+    // Another school sees nothing.
+    assert_eq!(tuku.get(&format!("/incidents/{id}")).await.status, 404);
+    assert_eq!(
+        tuku.post(&format!("/incidents/{id}/note"), &[("note-note", "x")])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        tuku.get("/agencies/xiaying-es/incidents/new").await.status,
+        404
+    );
+    assert!(!tuku.get("/incidents").await.body.contains("勒索"));
+    assert_eq!(
+        app.audit_count().await,
+        before,
+        "nothing written by refused steps"
+    );
+    let page = officer.get(&format!("/incidents/{id}")).await;
+    assert!(page.body.contains("處置得宜") && page.body.contains("tainan.auditor"));
+}
+
+#[tokio::test]
+async fn staff_report_but_do_not_manage() {
+    let app = spawn_app().await;
+    let mut staff = app.signed_in("xiaying.dean").await;
+    let r = file(&mut staff, &[("reporter_name", "李玉萍")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let id = id_of(&r);
+    assert_eq!(staff.get(&format!("/incidents/{id}")).await.status, 200);
+    assert_eq!(
+        staff
+            .post(
+                &format!("/incidents/{id}/notify"),
+                &[("notify-ticket", "T")]
+            )
+            .await
+            .status,
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_closed_incident_takes_notes_only() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let id = id_of(&file(&mut b, &[]).await);
+    b.get(&format!("/incidents/{id}")).await;
+    assert_eq!(
+        b.post(&format!("/incidents/{id}/close"), &[]).await.status,
+        422,
+        "no closing before the report"
+    );
+    let r = b.post(&format!("/incidents/{id}/report"), &[]).await;
+    assert!(r.body.contains("尚未完成損害控制或復原"));
+    let r = b
+        .post(
+            &format!("/incidents/{id}/recover"),
+            &[("recover-at", "2026-03-02T08:00")],
+        )
+        .await;
+    assert!(
+        r.body.contains("不可早於知悉時間"),
+        "recovery before awareness refused"
+    );
+    assert_eq!(
+        b.post(
+            &format!("/incidents/{id}/recover"),
+            &[("recover-at", "2026-03-02T08:50")]
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(
+        b.post(&format!("/incidents/{id}/report"), &[]).await.status,
+        303
+    );
+    assert_eq!(
+        b.post(&format!("/incidents/{id}/close"), &[]).await.status,
+        303
+    );
+    let r = b
+        .post(
+            &format!("/incidents/{id}/level"),
+            &[("level-level", "1"), ("level-reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status, 409, "closed");
+    assert!(r.body.contains("已結案"));
+    assert_eq!(
+        b.post(
+            &format!("/incidents/{id}/note"),
+            &[("note-note", "更正：受駭主機為兩台。")]
+        )
+        .await
+        .status,
+        303
+    );
+    let page = b.get(&format!("/incidents/{id}")).await;
+    assert!(page.body.contains("更正：受駭主機為兩台。") && page.body.contains("已結案"));
+    // §8 II: report due one month after recovery on 3/2 → 4/2.
+    assert!(page.body.contains("民國115年4月2日 23:59"), "{}", page.body);
+}
