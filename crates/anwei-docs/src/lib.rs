@@ -1,1 +1,91 @@
+//! One document model and its renderers. Taiwan's government standard for editable documents is
+//! ODF, so ODT comes first and is written here by hand (no mature crate exists): a package of four
+//! files whose text Traditional-Chinese readers and LibreOffice alike can open. DOCX and PDF
+//! renderers will take the same model.
+//!
+//! Documents are built from data (an incident, a plan), never by filling a template's text, so
+//! each generated file can be read back and checked in tests.
 #![forbid(unsafe_code)]
+
+mod odt;
+
+pub use odt::to_odt;
+
+/// A document: a title and blocks in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub title: String,
+    /// e.g. "zh-TW"
+    pub language: &'static str,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// Level 1 or 2.
+    Heading { level: u8, text: String },
+    /// A paragraph; line breaks inside are kept.
+    Paragraph(String),
+    /// Label–value rows, as on a form (e.g. the fields of a notification).
+    Fields(Vec<(String, String)>),
+    /// A table with a header row.
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("cannot write the document package: {0}")]
+    Package(String),
+}
+
+impl Document {
+    pub fn new(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            language: "zh-TW",
+            blocks: Vec::new(),
+        }
+    }
+
+    pub fn heading(mut self, level: u8, text: impl Into<String>) -> Self {
+        self.blocks.push(Block::Heading {
+            level,
+            text: text.into(),
+        });
+        self
+    }
+
+    pub fn paragraph(mut self, text: impl Into<String>) -> Self {
+        self.blocks.push(Block::Paragraph(text.into()));
+        self
+    }
+
+    pub fn fields(mut self, rows: Vec<(String, String)>) -> Self {
+        self.blocks.push(Block::Fields(rows));
+        self
+    }
+
+    pub fn table(mut self, header: Vec<String>, rows: Vec<Vec<String>>) -> Self {
+        self.blocks.push(Block::Table { header, rows });
+        self
+    }
+
+    /// Every text of the document in order, one per line: what a reader extracts, for tests.
+    pub fn plain_text(&self) -> String {
+        let mut out = vec![self.title.clone()];
+        for b in &self.blocks {
+            match b {
+                Block::Heading { text, .. } | Block::Paragraph(text) => out.push(text.clone()),
+                Block::Fields(rows) => out.extend(rows.iter().map(|(k, v)| format!("{k} {v}"))),
+                Block::Table { header, rows } => {
+                    out.push(header.join(" "));
+                    out.extend(rows.iter().map(|r| r.join(" ")));
+                }
+            }
+        }
+        out.join("\n")
+    }
+}

@@ -124,3 +124,30 @@ pub fn render<T: Template>(page: &T) -> Result<Html<String>, AppError> {
         .map(Html)
         .map_err(|e| AppError::Internal(format!("template: {e}")))
 }
+
+/// A file to download, named in the person's language (RFC 6266/5987: the UTF-8 name, plus a
+/// plain ASCII fallback for old clients).
+pub fn download(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    filename: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let encoded: String = filename
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let ext = filename.rsplit('.').next().unwrap_or("bin");
+    let disposition = format!("attachment; filename=\"anwei.{ext}\"; filename*=UTF-8''{encoded}");
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -371,3 +371,10 @@ err-incident-not-notified = The incident has not been notified yet, so it cannot
 err-incident-not-recovered = Recovery is not complete, so the report cannot be submitted.
 err-incident-no-report = Submit the investigation report before closing.
 err-report-before-recovery = The report cannot come before recovery.
+
+doc-notification-title = Security incident notification
+doc-section-report = Notification
+doc-confidentiality = Confidentiality (leak)
+doc-integrity = Integrity (tampering)
+doc-availability = Availability (interruption)
+doc-download-notification = Download the notification (ODT)

@@ -371,3 +371,10 @@ err-incident-not-notified = 事件尚未通報，無法審核。
 err-incident-not-recovered = 尚未完成損害控制或復原，無法提出改善報告。
 err-incident-no-report = 提出調查處理改善報告後才能結案。
 err-report-before-recovery = 報告時間不可早於復原時間。
+
+doc-notification-title = 資通安全事件通報單
+doc-section-report = 通報資料
+doc-confidentiality = 機密性（洩漏）
+doc-integrity = 完整性（竄改）
+doc-availability = 可用性（中斷）
+doc-download-notification = 下載通報單（ODT）

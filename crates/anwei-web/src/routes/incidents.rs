@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}/incidents", post(create))
         .route("/agencies/{code}/incidents/new", get(new_form))
         .route("/incidents/{id}", get(show))
+        .route("/incidents/{id}/notification.odt", get(notification_odt))
         .route("/incidents/{id}/{step}", post(step))
 }
 
@@ -679,4 +680,166 @@ async fn step(
             show_page(&app, &t, &user, i, String::new(), errors, status).await
         }
     }
+}
+
+/// The notification (通報單) with every field of the TACERT form, the impact assessment, the level
+/// and the deadlines, as a document.
+fn notification_document(
+    t: &Locale,
+    app: &AppState,
+    i: &IncidentRow,
+    level: i32,
+    deadlines: &[DeadlineView],
+) -> anwei_docs::Document {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let rules = &app.catalog.incidents;
+    let category = rules
+        .category(&i.category)
+        .map(|c| {
+            if t.lang == crate::i18n::Lang::En {
+                c.name_en.clone()
+            } else {
+                c.name.clone()
+            }
+        })
+        .unwrap_or_default();
+    let protection: Vec<String> = i
+        .protection
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| t.tp("protection-", p))
+        .collect();
+    let dimension = |scope: &Option<String>, extent: String| match scope.as_deref() {
+        None | Some("none") => t.t("scope-none"),
+        Some(s) => format!("{}（{extent}）", t.tp("scope-", s)),
+    };
+    let proposal = rules.propose_level(&impact_of(i)).ok();
+    let mut doc = anwei_docs::Document::new(t.t("doc-notification-title"))
+        .paragraph(format!("{}：{}", t.t("field-agency"), i.agency_name))
+        .heading(1, t.t("doc-section-report"))
+        .fields(vec![
+            (t.t("field-title"), i.title.clone()),
+            (t.t("field-reporter-name"), i.reporter_name.clone()),
+            (t.t("field-phone"), opt(&i.reporter_phone)),
+            (t.t("field-email"), opt(&i.reporter_email)),
+            (t.t("field-occurred-at"), t.opt_datetime(&i.occurred_at)),
+            (t.t("field-aware-at"), t.datetime(&i.aware_at)),
+            (
+                t.t("field-classification"),
+                format!("{} {category} / {}", i.category, i.subtype),
+            ),
+            (t.t("field-description"), i.description.clone()),
+            (t.t("field-external-ticket"), opt(&i.external_ticket)),
+        ])
+        .heading(1, t.t("incident-device"))
+        .fields(vec![
+            (t.t("field-device-ip"), opt(&i.device_ip)),
+            (t.t("field-device-url"), opt(&i.device_url)),
+            (t.t("field-device-model"), opt(&i.device_model)),
+            (t.t("field-device-os"), opt(&i.device_os)),
+            (t.t("field-affected-software"), opt(&i.affected_software)),
+            (
+                t.t("field-protection"),
+                format!(
+                    "{} {}",
+                    protection.join("、"),
+                    i.protection_other.clone().unwrap_or_default()
+                )
+                .trim()
+                .to_string(),
+            ),
+        ])
+        .heading(1, t.t("incident-impact"))
+        .fields(vec![
+            (
+                t.t("doc-confidentiality"),
+                dimension(
+                    &i.c_scope,
+                    t.tp("severity-", i.c_severity.as_deref().unwrap_or("")),
+                ),
+            ),
+            (
+                t.t("doc-integrity"),
+                dimension(
+                    &i.i_scope,
+                    t.tp("severity-", i.i_severity.as_deref().unwrap_or("")),
+                ),
+            ),
+            (
+                t.t("doc-availability"),
+                dimension(
+                    &i.a_scope,
+                    t.tp("outcome-", i.a_outcome.as_deref().unwrap_or("")),
+                ),
+            ),
+            (
+                t.t("field-incident-level"),
+                t.f1("incident-level-n", "n", &level),
+            ),
+            (
+                t.t("incident-level-proposal"),
+                proposal
+                    .map(|p| {
+                        p.reasons
+                            .iter()
+                            .map(|r| r.text.clone())
+                            .collect::<Vec<_>>()
+                            .join("；")
+                    })
+                    .unwrap_or_default(),
+            ),
+            (t.t("field-level-reason"), opt(&i.level_reason)),
+        ])
+        .heading(1, t.t("incident-deadlines"));
+    doc = doc.table(
+        vec![
+            t.t("field-step"),
+            t.t("field-due"),
+            t.t("field-state"),
+            t.t("field-rule"),
+        ],
+        deadlines
+            .iter()
+            .map(|d| {
+                let state = match d.done_at {
+                    Some(done) => format!(
+                        "{} {}{}",
+                        t.t("deadline-done"),
+                        t.datetime(&done),
+                        if d.late {
+                            format!("（{}）", t.t("clock-late"))
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    None if d.overdue => t.t("clock-late"),
+                    None => String::new(),
+                };
+                vec![t.t(d.label_key), t.datetime(&d.due), state, d.rule.clone()]
+            })
+            .collect(),
+    );
+    doc
+}
+
+async fn notification_odt(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let i = visible_incident(&app, &user, id).await?;
+    let changes = app.store.incident_level_changes(i.id).await?;
+    let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
+    let deadlines = course_of(&i, &changes)
+        .and_then(|c| app.catalog.incidents.deadlines(&c).ok())
+        .map(|ds| views(&t, &i, ds, app.clock.now()))
+        .unwrap_or_default();
+    let doc = notification_document(&t, &app, &i, level, &deadlines);
+    let bytes = anwei_docs::to_odt(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::pages::download(
+        bytes,
+        "application/vnd.oasis.opendocument.text",
+        &format!("{}-{}.odt", t.t("doc-notification-title"), i.title),
+    ))
 }

@@ -379,3 +379,111 @@ async fn a_closed_incident_takes_notes_only() {
     // §8 II: report due one month after recovery on 3/2 → 4/2.
     assert!(page.body.contains("民國115年4月2日 23:59"), "{}", page.body);
 }
+
+/// Runs a document converter or reader; None (a skip outside CI) when it is not installed.
+fn tool(program: &str, args: &[&str], home: &std::path::Path) -> Option<std::process::Output> {
+    match std::process::Command::new(program)
+        .args(args)
+        .env("HOME", home)
+        .output()
+    {
+        Ok(out) => Some(out),
+        Err(e) => {
+            assert!(!in_ci(), "{program} is needed under CI: {e}");
+            eprintln!("skipped: {program} not installed ({e})");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_notification_is_an_odt_that_libreoffice_opens() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let id = id_of(&file(&mut b, &[]).await);
+    b.get(&format!("/incidents/{id}")).await;
+    b.post(
+        &format!("/incidents/{id}/notify"),
+        &[("notify-ticket", "TACERT-115-0042")],
+    )
+    .await;
+    let (status, headers, bytes) = b
+        .get_bytes(&format!("/incidents/{id}/notification.odt"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers.get("content-type").unwrap(),
+        "application/vnd.oasis.opendocument.text"
+    );
+    assert!(
+        headers
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    assert_eq!(&bytes[30..38], b"mimetype");
+    // Another school cannot download it.
+    let mut tuku = app.signed_in("tuku.officer").await;
+    assert_eq!(
+        tuku.get_bytes(&format!("/incidents/{id}/notification.odt"))
+            .await
+            .0,
+        404
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let odt = dir.path().join("notification.odt");
+    std::fs::write(&odt, &bytes).unwrap();
+    let Some(out) = tool(
+        "soffice",
+        &[
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            dir.path().to_str().unwrap(),
+            odt.to_str().unwrap(),
+        ],
+        dir.path(),
+    ) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "LibreOffice failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = dir.path().join("notification.pdf");
+    assert!(
+        pdf.exists(),
+        "LibreOffice wrote no PDF: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let Some(text) = tool("pdftotext", &[pdf.to_str().unwrap(), "-"], dir.path()) else {
+        return;
+    };
+    // Text extraction drops the spaces between CJK characters and digits; compare without them.
+    let text = String::from_utf8_lossy(&text.stdout).replace([' ', '\n'], "");
+    for expected in [
+        "資通安全事件通報單",
+        "臺南市下營區下營國民小學",
+        "教務處電腦感染勒索軟體",
+        "施昀豆",
+        "163.26.1.20",
+        "Windows 11",
+        "散播惡意程式",
+        "防毒軟體",
+        "TACERT-115-0042",
+        "第 2 級",
+        "民國115年3月2日 09:30",
+        "§6 I",
+    ] {
+        assert!(
+            text.contains(&expected.replace(' ', "")),
+            "the PDF lacks {expected}: {text}"
+        );
+    }
+}
