@@ -4,7 +4,7 @@
 
 use crate::auth::ApiUser;
 use crate::error::AppError;
-use crate::routes::agencies::visible_agency;
+use crate::routes::agencies::agency_for;
 use crate::routes::audit_log::{AuditQuery, filter_of};
 use crate::routes::users::UserForm;
 use crate::state::AppState;
@@ -63,8 +63,7 @@ async fn agency(
     ApiUser(user): ApiUser,
     Path(code): Path<String>,
 ) -> Result<Json<AgencyDetail>, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::AgencyRead, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::AgencyRead).await?;
     Ok(Json(AgencyDetail {
         hosted_systems: app.store.hosted_systems(a.id).await?,
         agency: a,
@@ -76,8 +75,7 @@ async fn users(
     ApiUser(user): ApiUser,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<UserRow>>, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::UserRead, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::UserRead).await?;
     Ok(Json(app.store.users_of_agency(&user.actor, a.id).await?))
 }
 
@@ -87,8 +85,7 @@ async fn create_user(
     Path(code): Path<String>,
     body: Result<Json<UserForm>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::UserManage, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::UserManage).await?;
     let Json(f) = body.map_err(|_| AppError::BadRequest("error-bad-json"))?;
     let parsed = f.parse(&app).map_err(AppError::Invalid)?;
     let id = parsed.create(&app, &user, &a, f.password.clone()).await?;

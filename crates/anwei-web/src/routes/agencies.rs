@@ -33,6 +33,19 @@ pub fn router() -> Router<AppState> {
 }
 
 /// An agency the actor may see, or 404.
+/// The agency of `code` if the actor may do `what` to it: 404 outside their subtree (or for a code
+/// that names no agency), 403 within it without the permission.
+pub async fn agency_for(
+    app: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    what: Permission,
+) -> Result<AgencyRow, AppError> {
+    let a = visible_agency(app, user, code).await?;
+    user.require(app, what, &a.agency_path())?;
+    Ok(a)
+}
+
 /// A code that does not parse names no agency.
 pub async fn visible_agency(
     app: &AppState,
@@ -118,8 +131,7 @@ async fn show(
     Path(code): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::AgencyRead, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::AgencyRead).await?;
     let notice = notice_key(q.notice.as_deref())
         .map(|k| t.t(k))
         .unwrap_or_default();
@@ -372,8 +384,7 @@ async fn edit_form(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::AgencyEdit, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
     let action = format!("/agencies/{}/edit", a.code);
     Ok(render(&form_page(
         &app,
@@ -394,8 +405,7 @@ async fn update(
     Path(code): Path<String>,
     Form(f): Form<AgencyForm>,
 ) -> Result<Response, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::AgencyEdit, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
     match f.profile() {
         Ok(profile) => {
             app.store
@@ -437,8 +447,7 @@ async fn add_system(
     Path(code): Path<String>,
     Form(f): Form<SystemForm>,
 ) -> Result<Response, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::AgencyEdit, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
     let fail =
         |key: &'static str| FormErrors::from_fields(&t, &[FieldError::new("system_name", key)]);
     let name = match parse_line("system_name", &f.name, 1, 100) {
@@ -498,8 +507,7 @@ async fn remove_system(
     user: CurrentUser,
     Path((code, id)): Path<(String, Uuid)>,
 ) -> Result<Response, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::AgencyEdit, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
     app.store
         .remove_hosted_system(&user.actor, &a, id, app.clock.now())
         .await?;

@@ -8,7 +8,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
-use crate::routes::agencies::visible_agency;
+use crate::routes::agencies::agency_for;
 use crate::routes::notice_key;
 use crate::state::AppState;
 use anwei_domain::FieldError;
@@ -354,8 +354,7 @@ async fn new_form(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::IncidentReport, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::IncidentReport).await?;
     let f = FilingForm {
         reporter_name: user.session.display_name.clone(),
         ..Default::default()
@@ -370,8 +369,7 @@ async fn create(
     Path(code): Path<String>,
     Form(f): Form<FilingForm>,
 ) -> Result<Response, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::IncidentReport, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::IncidentReport).await?;
     let now = app.clock.now();
     match app.catalog.incidents.parse_filing(&f.raw(), now) {
         Ok(filing) => {

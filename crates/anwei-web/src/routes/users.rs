@@ -6,7 +6,7 @@ use crate::auth::{CurrentUser, hash_blocking};
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
-use crate::routes::agencies::visible_agency;
+use crate::routes::agencies::agency_for;
 use crate::routes::notice_key;
 use crate::state::AppState;
 use anwei_domain::FieldError;
@@ -75,8 +75,7 @@ async fn list(
     Path(code): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::UserRead, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::UserRead).await?;
     let now = app.clock.now();
     let lines = app
         .store
@@ -234,8 +233,7 @@ async fn new_form(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::UserManage, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::UserManage).await?;
     let f = UserForm {
         role: "staff".into(),
         ..Default::default()
@@ -250,8 +248,7 @@ async fn create(
     Path(code): Path<String>,
     Form(f): Form<UserForm>,
 ) -> Result<Response, AppError> {
-    let a = visible_agency(&app, &user, &code).await?;
-    user.require(&app, Permission::UserManage, &a.agency_path())?;
+    let a = agency_for(&app, &user, &code, Permission::UserManage).await?;
     let parsed = match f.parse(&app) {
         Ok(p) => p,
         Err(errors) => {
