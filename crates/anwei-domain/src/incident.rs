@@ -161,7 +161,81 @@ pub struct IncidentRules {
     pub meeting: MeetingRule,
     levels: LevelTable,
     pub categories: Vec<Category>,
+    pub report_contents: ReportContents,
 }
+
+/// The sections an investigation report must have (施行細則 §12).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportContents {
+    pub citation: String,
+    pub times_label: String,
+    pub times_label_en: String,
+    pub sections: Vec<ReportSection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportSection {
+    pub key: String,
+    pub label: String,
+    pub label_en: String,
+}
+
+/// Longest text of one report section.
+pub const REPORT_SECTION_MAX: usize = 8000;
+
+impl ReportContents {
+    /// Keeps the known sections of a draft, each checked as free text; every problem at once.
+    pub fn parse_draft(
+        &self,
+        sent: &std::collections::BTreeMap<String, String>,
+    ) -> Result<std::collections::BTreeMap<String, String>, Vec<FieldError>> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut errors = Vec::new();
+        for (n, section) in self.sections.iter().enumerate() {
+            let raw = sent.get(&section.key).map(String::as_str).unwrap_or("");
+            match parse_text(
+                SECTION_FIELDS.get(n).copied().unwrap_or("section"),
+                raw,
+                0,
+                REPORT_SECTION_MAX,
+            ) {
+                Ok(text) if !text.is_empty() => {
+                    out.insert(section.key.clone(), text);
+                }
+                Ok(_) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Labels of the sections still empty; the report can be submitted when there are none.
+    pub fn missing<'a>(
+        &'a self,
+        saved: &std::collections::BTreeMap<String, String>,
+    ) -> Vec<&'a ReportSection> {
+        self.sections
+            .iter()
+            .filter(|s| saved.get(&s.key).is_none_or(|t| t.trim().is_empty()))
+            .collect()
+    }
+}
+
+/// Field names of the sections in order (field errors need static names).
+const SECTION_FIELDS: [&str; 8] = [
+    "section-0",
+    "section-1",
+    "section-2",
+    "section-3",
+    "section-4",
+    "section-5",
+    "section-6",
+    "section-7",
+];
 
 /// 事件分類 with its sub-types.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -187,6 +261,8 @@ impl IncidentRules {
             || rules.renotification.hours <= 0
             || rules.report.months == 0
             || rules.categories.is_empty()
+            || rules.report_contents.sections.is_empty()
+            || rules.report_contents.sections.len() > SECTION_FIELDS.len()
         {
             return Err(bad("every time limit must be positive".into()));
         }
@@ -653,7 +729,9 @@ pub fn step_allowed(
         (_, "review") if !notified => refuse("err-incident-not-notified"),
         (_, "report") if !recovered => refuse("err-incident-not-recovered"),
         (s, "close") if s != "report_submitted" => refuse("err-incident-no-report"),
-        (_, "notify" | "level" | "review" | "recover" | "report" | "close") => Ok(()),
+        (_, "notify" | "level" | "review" | "recover" | "report" | "close" | "note_report") => {
+            Ok(())
+        }
         _ => refuse("err-choice"),
     }
 }

@@ -322,3 +322,64 @@ impl Store {
         tx.commit().await
     }
 }
+
+/// A saved (draft or final) investigation report.
+#[derive(Debug, Clone)]
+pub struct ReportRow {
+    pub contents: std::collections::BTreeMap<String, String>,
+    pub updated_at: OffsetDateTime,
+    pub updated_by: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReportDbRow {
+    contents: String,
+    updated_at: OffsetDateTime,
+    updated_by: String,
+}
+
+impl Store {
+    pub async fn incident_report(&self, incident_id: Uuid) -> Result<Option<ReportRow>> {
+        let row: Option<ReportDbRow> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT contents, updated_at, updated_by FROM incident_report WHERE incident_id = $1")
+            .bind(incident_id).fetch_optional(p).await)?;
+        Ok(row.map(|r| ReportRow {
+            // Written by this crate from a map; an unreadable value would be a corrupted row.
+            contents: serde_json::from_str(&r.contents).unwrap_or_default(),
+            updated_at: r.updated_at,
+            updated_by: r.updated_by,
+        }))
+    }
+
+    /// Saves the report's sections (replacing the previous text), with the change in the audit log.
+    pub async fn save_incident_report(
+        &self,
+        actor: &Actor,
+        incident: &IncidentRow,
+        contents: &std::collections::BTreeMap<String, String>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let before = self.incident_report(incident.id).await?.map(|r| r.contents);
+        let text = json!(contents).to_string();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO incident_report (incident_id, agency_id, contents, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (incident_id) DO UPDATE SET contents = $3, updated_at = $4, updated_by = $5")
+            .bind(incident.id).bind(incident.agency_id).bind(&text).bind(now).bind(&actor.label)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(incident.agency_id),
+                action: "incident.report_save",
+                target: format!("incident:{}", incident.id),
+                before: before.map(|b| json!(b)),
+                after: Some(json!(contents)),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+}

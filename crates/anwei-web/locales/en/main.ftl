@@ -378,3 +378,12 @@ doc-confidentiality = Confidentiality (leak)
 doc-integrity = Integrity (tampering)
 doc-availability = Availability (interruption)
 doc-download-notification = Download the notification (ODT)
+
+doc-report-title = Incident investigation, handling and improvement report
+doc-download-report = Download the report (ODT)
+report-hint = Due within one month of recovery; every section must be written before the report can be recorded as submitted.
+report-saved-at = Last saved
+report-save = Save the report
+notice-report-saved = The report has been saved.
+action-incident-report-save = Report saved
+err-report-incomplete = The report still lacks: { $sections }.

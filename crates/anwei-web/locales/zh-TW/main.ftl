@@ -378,3 +378,12 @@ doc-confidentiality = 機密性（洩漏）
 doc-integrity = 完整性（竄改）
 doc-availability = 可用性（中斷）
 doc-download-notification = 下載通報單（ODT）
+
+doc-report-title = 資通安全事件調查、處理及改善報告
+doc-download-report = 下載改善報告（ODT）
+report-hint = 復原後一個月內提出；各節皆完成後才能登錄「已提出調查處理改善報告」。
+report-saved-at = 最後儲存
+report-save = 儲存報告
+notice-report-saved = 已儲存改善報告。
+action-incident-report-save = 儲存改善報告
+err-report-incomplete = 改善報告尚缺：{ $sections }。

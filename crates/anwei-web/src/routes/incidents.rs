@@ -38,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}/incidents/new", get(new_form))
         .route("/incidents/{id}", get(show))
         .route("/incidents/{id}/notification.odt", get(notification_odt))
+        .route("/incidents/{id}/report.odt", get(report_odt))
+        .route("/incidents/{id}/report-draft", post(save_report))
         .route("/incidents/{id}/{step}", post(step))
 }
 
@@ -418,6 +420,42 @@ struct ShowPage<'a> {
     errors: FormErrors,
     now_rfc3339: String,
     levels: Vec<Opt>,
+    report: Vec<SectionView>,
+    report_saved: Option<String>,
+}
+
+/// One section of the investigation report as shown or edited.
+pub struct SectionView {
+    /// The form field, `section-{key}`.
+    pub field: String,
+    /// Where its error is kept (`report-section-{n}`, as the domain numbers sections).
+    pub error_field: String,
+    pub label: String,
+    pub text: String,
+}
+
+fn section_views(
+    t: &Locale,
+    app: &AppState,
+    saved: &std::collections::BTreeMap<String, String>,
+) -> Vec<SectionView> {
+    app.catalog
+        .incidents
+        .report_contents
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(n, s)| SectionView {
+            field: format!("section-{}", s.key),
+            error_field: format!("report-section-{n}"),
+            label: if t.lang == crate::i18n::Lang::En {
+                s.label_en.clone()
+            } else {
+                s.label.clone()
+            },
+            text: saved.get(&s.key).cloned().unwrap_or_default(),
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -497,9 +535,19 @@ async fn show_page(
             }
         })
         .unwrap_or_else(|| i.category.clone());
+    let saved = app.store.incident_report(i.id).await?;
     let page = ShowPage {
         t,
         c: Chrome::for_user(app, t, user, &format!("/incidents/{}", i.id)),
+        report: section_views(
+            t,
+            app,
+            &saved
+                .as_ref()
+                .map(|r| r.contents.clone())
+                .unwrap_or_default(),
+        ),
+        report_saved: saved.map(|r| format!("{} · {}", t.datetime(&r.updated_at), r.updated_by)),
         level,
         category_name,
         protection: i
@@ -652,7 +700,7 @@ async fn step(
     };
     user.require(&app, needed, &path)?;
     let now = app.clock.now();
-    let parsed = step_allowed(
+    let mut parsed = step_allowed(
         &i.status,
         &kind,
         i.notified_at.is_some(),
@@ -660,6 +708,32 @@ async fn step(
     )
     .map_err(|e| vec![e])
     .and_then(|()| parse_step(&kind, &f, &i, now));
+    // The report can be submitted only with every section the law requires written.
+    if kind == "report" && parsed.is_ok() {
+        let saved = app
+            .store
+            .incident_report(i.id)
+            .await?
+            .map(|r| r.contents)
+            .unwrap_or_default();
+        let missing = app.catalog.incidents.report_contents.missing(&saved);
+        if !missing.is_empty() {
+            let en = t.lang == crate::i18n::Lang::En;
+            let names: Vec<&str> = missing
+                .iter()
+                .map(|s| {
+                    if en {
+                        s.label_en.as_str()
+                    } else {
+                        s.label.as_str()
+                    }
+                })
+                .collect();
+            parsed = Err(vec![
+                FieldError::new("step", "err-report-incomplete").with("sections", names.join("、")),
+            ]);
+        }
+    }
     match parsed {
         Ok(s) => {
             app.store.incident_step(&user.actor, &i, &s, now).await?;
@@ -839,5 +913,119 @@ async fn notification_odt(
         bytes,
         "application/vnd.oasis.opendocument.text",
         &format!("{}-{}.odt", t.t("doc-notification-title"), i.title),
+    ))
+}
+
+async fn save_report(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let i = visible_incident(&app, &user, id).await?;
+    user.require(
+        &app,
+        Permission::IncidentManage,
+        &AgencyPath::from_stored(i.agency_path.clone()),
+    )?;
+    let sent: std::collections::BTreeMap<String, String> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| k.strip_prefix("section-").map(|key| (key.to_string(), v)))
+        .collect();
+    let contents = &app.catalog.incidents.report_contents;
+    let result = step_allowed(
+        &i.status,
+        "note_report",
+        i.notified_at.is_some(),
+        i.recovered_at.is_some(),
+    )
+    .map_err(|e| vec![e])
+    .and_then(|()| contents.parse_draft(&sent));
+    match result {
+        Ok(map) => {
+            app.store
+                .save_incident_report(&user.actor, &i, &map, app.clock.now())
+                .await?;
+            Ok(redirect(&format!(
+                "/incidents/{id}?notice=report-saved#report"
+            )))
+        }
+        Err(errors) => {
+            let status = if errors.iter().any(|e| e.key == "err-incident-closed") {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            show_page(
+                &app,
+                &t,
+                &user,
+                i,
+                String::new(),
+                FormErrors::from_fields_in(&t, &errors, "report"),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// The investigation report (調查、處理及改善報告) with the contents 施行細則 §12 requires: the
+/// times from the record, then each written section.
+async fn report_odt(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let i = visible_incident(&app, &user, id).await?;
+    let saved = app
+        .store
+        .incident_report(i.id)
+        .await?
+        .map(|r| r.contents)
+        .unwrap_or_default();
+    let rc = &app.catalog.incidents.report_contents;
+    let en = t.lang == crate::i18n::Lang::En;
+    let mut doc = anwei_docs::Document::new(t.t("doc-report-title"))
+        .paragraph(format!("{}：{}", t.t("field-agency"), i.agency_name))
+        .paragraph(format!("{}：{}", t.t("field-title"), i.title))
+        .heading(
+            1,
+            if en {
+                rc.times_label_en.clone()
+            } else {
+                rc.times_label.clone()
+            },
+        )
+        .fields(vec![
+            (t.t("field-occurred-at"), t.opt_datetime(&i.occurred_at)),
+            (t.t("field-aware-at"), t.datetime(&i.aware_at)),
+            (t.t("step-recover"), t.opt_datetime(&i.recovered_at)),
+        ]);
+    for s in &rc.sections {
+        doc = doc
+            .heading(
+                1,
+                if en {
+                    s.label_en.clone()
+                } else {
+                    s.label.clone()
+                },
+            )
+            .paragraph(
+                saved
+                    .get(&s.key)
+                    .cloned()
+                    .unwrap_or_else(|| t.t("not-recorded")),
+            );
+    }
+    doc = doc.paragraph(rc.citation.clone());
+    let bytes = anwei_docs::to_odt(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::pages::download(
+        bytes,
+        "application/vnd.oasis.opendocument.text",
+        &format!("{}-{}.odt", t.t("doc-report-title"), i.title),
     ))
 }

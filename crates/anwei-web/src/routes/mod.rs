@@ -12,7 +12,8 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 13] = [
+    const KNOWN: [&str; 14] = [
+        "notice-report-saved",
         "notice-incident-filed",
         "notice-incident-updated",
         "notice-password-changed",

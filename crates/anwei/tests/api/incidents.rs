@@ -52,6 +52,23 @@ async fn file(b: &mut Browser<'_>, overrides: &[(&str, &str)]) -> Resp {
         .await
 }
 
+/// Writes every section the law requires into the incident's report.
+async fn write_report(b: &mut Browser<'_>, id: &str) -> Resp {
+    b.get(&format!("/incidents/{id}")).await;
+    b.post(
+        &format!("/incidents/{id}/report-draft"),
+        &[
+            ("section-scope_damage", "教務處一台電腦，未擴散。"),
+            ("section-containment", "拔除網路線，以備份還原。"),
+            ("section-investigation", "檢視防毒紀錄與郵件。"),
+            ("section-root_cause", "開啟釣魚郵件附件。"),
+            ("section-measures", "加強社交工程教育訓練；更新防毒。"),
+            ("section-schedule", "115年4月底前完成，6月演練追蹤。"),
+        ],
+    )
+    .await
+}
+
 fn id_of(r: &Resp) -> String {
     r.location()
         .trim_start_matches("/incidents/")
@@ -349,6 +366,7 @@ async fn a_closed_incident_takes_notes_only() {
         .status,
         303
     );
+    assert_eq!(write_report(&mut b, &id).await.status, 303);
     assert_eq!(
         b.post(&format!("/incidents/{id}/report"), &[]).await.status,
         303
@@ -486,4 +504,114 @@ async fn the_notification_is_an_odt_that_libreoffice_opens() {
             "the PDF lacks {expected}: {text}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_investigation_report_needs_every_section_and_opens_in_libreoffice() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let id = id_of(&file(&mut b, &[]).await);
+    b.get(&format!("/incidents/{id}")).await;
+    b.post(
+        &format!("/incidents/{id}/recover"),
+        &[("recover-at", "2026-03-02T08:50")],
+    )
+    .await;
+    // Nothing written yet: submitting names what is missing.
+    let r = b.post(&format!("/incidents/{id}/report"), &[]).await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("改善報告尚缺") && r.body.contains("事件根因分析"),
+        "{}",
+        r.body
+    );
+    // A draft with one section is kept; a control character is refused next to its field.
+    let r = b
+        .post(
+            &format!("/incidents/{id}/report-draft"),
+            &[("section-root_cause", "開啟釣魚郵件附件。")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = b
+        .post(
+            &format!("/incidents/{id}/report-draft"),
+            &[("section-root_cause", "bad\u{7}")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("id=\"section-root_cause-error\"") || r.body.contains("不可包含控制字元"),
+        "{}",
+        r.body
+    );
+    let r = b.post(&format!("/incidents/{id}/report"), &[]).await;
+    assert!(r.body.contains("事件影響範圍及損害評估") && !r.body.contains("尚缺：事件根因分析"));
+    assert_eq!(write_report(&mut b, &id).await.status, 303);
+    assert_eq!(
+        b.post(&format!("/incidents/{id}/report"), &[]).await.status,
+        303
+    );
+    assert_eq!(app.events("incident.report_save").await.len(), 2);
+
+    let (status, _, bytes) = b.get_bytes(&format!("/incidents/{id}/report.odt")).await;
+    assert_eq!(status, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let odt = dir.path().join("report.odt");
+    std::fs::write(&odt, &bytes).unwrap();
+    let Some(out) = tool(
+        "soffice",
+        &[
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            dir.path().to_str().unwrap(),
+            odt.to_str().unwrap(),
+        ],
+        dir.path(),
+    ) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let Some(text) = tool(
+        "pdftotext",
+        &[dir.path().join("report.pdf").to_str().unwrap(), "-"],
+        dir.path(),
+    ) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&text.stdout).replace([' ', '\n'], "");
+    for expected in [
+        "資通安全事件調查、處理及改善報告",
+        "事件發生或知悉、完成損害控制或復原之時間",
+        "民國115年3月2日08:30",
+        "民國115年3月2日08:50",
+        "事件影響範圍及損害評估",
+        "教務處一台電腦，未擴散。",
+        "損害控制及復原作業之歷程",
+        "事件調查及處理作業之歷程",
+        "事件根因分析",
+        "開啟釣魚郵件附件。",
+        "防範類似事件再次發生",
+        "預定完成時程及成效追蹤機制",
+        "施行細則§12",
+    ] {
+        assert!(
+            text.contains(&expected.replace(' ', "")),
+            "the PDF lacks {expected}: {text}"
+        );
+    }
+    // Once closed, the report is frozen like the rest of the record.
+    b.get(&format!("/incidents/{id}")).await;
+    assert_eq!(
+        b.post(&format!("/incidents/{id}/close"), &[]).await.status,
+        303
+    );
+    assert_eq!(write_report(&mut b, &id).await.status, 409);
 }

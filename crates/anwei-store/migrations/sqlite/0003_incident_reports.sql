@@ -1,0 +1,10 @@
+-- SQLite dialect of postgres/0003_incident_reports.sql.
+-- 調查、處理及改善報告: one per incident. The sections the law requires are catalog data, so the
+-- contents are kept as a JSON object of section key → text (TEXT, as hashed into the audit log).
+CREATE TABLE incident_report (
+    incident_id BLOB PRIMARY KEY REFERENCES incident (id),
+    agency_id BLOB NOT NULL REFERENCES agency (id),
+    contents TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
