@@ -234,6 +234,40 @@ impl Store {
         Ok(rows)
     }
 
+    /// Level changes of every incident within the actor's reach, by incident, in one query (list
+    /// pages would otherwise ask once per incident).
+    pub async fn incident_level_changes_in_reach(
+        &self,
+        actor: &Actor,
+    ) -> Result<std::collections::HashMap<Uuid, Vec<LevelChangeRow>>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            incident_id: Uuid,
+            changed_at: OffsetDateTime,
+            level: i32,
+            reason: String,
+        }
+        let pattern = actor.reach.path_pattern();
+        let rows: Vec<Row> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT c.incident_id, c.changed_at, c.level, c.reason FROM incident_level_change c
+             JOIN agency a ON a.id = c.agency_id WHERE ($1 IS NULL OR a.path LIKE $1)
+             ORDER BY c.changed_at, c.created_at")
+            .bind(&pattern).fetch_all(p).await)?;
+        let mut by_incident: std::collections::HashMap<Uuid, Vec<LevelChangeRow>> =
+            std::collections::HashMap::new();
+        for r in rows {
+            by_incident
+                .entry(r.incident_id)
+                .or_default()
+                .push(LevelChangeRow {
+                    changed_at: r.changed_at,
+                    level: r.level,
+                    reason: r.reason,
+                });
+        }
+        Ok(by_incident)
+    }
+
     pub async fn incident_events(&self, incident_id: Uuid) -> Result<Vec<IncidentEventRow>> {
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT at, kind, note, actor_label FROM incident_event WHERE incident_id = $1 ORDER BY created_at, at")

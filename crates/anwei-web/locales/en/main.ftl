@@ -387,3 +387,6 @@ report-save = Save the report
 notice-report-saved = The report has been saved.
 action-incident-report-save = Report saved
 err-report-incomplete = The report still lacks: { $sections }.
+
+dashboard-open-incidents = Open incidents
+incident-awaiting-review = Awaiting your review

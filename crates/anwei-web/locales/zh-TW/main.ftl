@@ -387,3 +387,6 @@ report-save = 儲存報告
 notice-report-saved = 已儲存改善報告。
 action-incident-report-save = 儲存改善報告
 err-report-incomplete = 改善報告尚缺：{ $sections }。
+
+dashboard-open-incidents = 處理中的資安事件
+incident-awaiting-review = 待審核

@@ -43,6 +43,8 @@ struct DashboardPage<'a> {
     totp_enabled: bool,
     is_admin: bool,
     can_audit: bool,
+    incidents: Vec<crate::routes::incidents::IncidentLine>,
+    now_rfc3339: String,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +97,14 @@ async fn dashboard(
     } else {
         Vec::new()
     };
+    // Open incidents with their next deadline: a missed notification should be hard to miss.
+    let incidents = if user.can(&app, Permission::IncidentRead) {
+        let mut lines = crate::routes::incidents::incident_lines(&app, &t, &user, false).await?;
+        lines.truncate(10);
+        lines
+    } else {
+        Vec::new()
+    };
     let row = app
         .store
         .login_row(user.session.user_id)
@@ -119,6 +129,10 @@ async fn dashboard(
         totp_enabled: row.totp_secret.is_some(),
         is_admin: user.role.is_admin(),
         can_audit,
+        incidents,
+        now_rfc3339: now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
     };
     render(&page)
 }

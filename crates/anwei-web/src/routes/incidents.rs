@@ -128,7 +128,56 @@ fn views(t: &Locale, i: &IncidentRow, ds: Vec<Deadline>, now: OffsetDateTime) ->
 pub struct IncidentLine {
     pub i: IncidentRow,
     pub level: i32,
+    /// The earliest deadline not yet met.
     pub next: Option<DeadlineView>,
+    /// Notified, not yet reviewed, and this person may review it.
+    pub awaiting_my_review: bool,
+}
+
+/// The incidents within the person's reach with their next deadline, soonest first; closed ones
+/// only when asked. Shared by the incident list and the dashboard.
+pub async fn incident_lines(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    include_closed: bool,
+) -> Result<Vec<IncidentLine>, AppError> {
+    let now = app.clock.now();
+    let rules = &app.catalog.incidents;
+    let mut changes = app
+        .store
+        .incident_level_changes_in_reach(&user.actor)
+        .await?;
+    let mut lines = Vec::new();
+    for i in app.store.incidents(&user.actor, None).await? {
+        if !include_closed && i.status == "closed" {
+            continue;
+        }
+        let changes = changes.remove(&i.id).unwrap_or_default();
+        let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
+        let next = course_of(&i, &changes)
+            .and_then(|c| rules.deadlines(&c).ok())
+            .map(|ds| views(t, &i, ds, now))
+            .and_then(|vs| {
+                vs.into_iter()
+                    .filter(|v| v.done_at.is_none())
+                    .min_by_key(|v| v.due)
+            });
+        let path = AgencyPath::from_stored(i.agency_path.clone());
+        let awaiting_my_review = i.notified_at.is_some()
+            && i.reviewed_at.is_none()
+            && i.status != "closed"
+            && user.require(app, Permission::IncidentReview, &path).is_ok();
+        lines.push(IncidentLine {
+            i,
+            level,
+            next,
+            awaiting_my_review,
+        });
+    }
+    // Open incidents with the nearest deadline first; then the rest by awareness (newest first).
+    lines.sort_by_key(|l| (l.next.is_none(), l.next.as_ref().map(|n| n.due)));
+    Ok(lines)
 }
 
 #[derive(Template)]
@@ -148,21 +197,7 @@ async fn list(
 ) -> Result<Response, AppError> {
     user.require_global(&app, Permission::IncidentRead)?;
     let now = app.clock.now();
-    let rules = &app.catalog.incidents;
-    let mut lines = Vec::new();
-    for i in app.store.incidents(&user.actor, None).await? {
-        let changes = app.store.incident_level_changes(i.id).await?;
-        let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
-        let next = course_of(&i, &changes)
-            .and_then(|c| rules.deadlines(&c).ok())
-            .map(|ds| views(&t, &i, ds, now))
-            .and_then(|vs| {
-                vs.into_iter()
-                    .filter(|v| v.done_at.is_none())
-                    .min_by_key(|v| v.due)
-            });
-        lines.push(IncidentLine { i, level, next });
-    }
+    let lines = incident_lines(&app, &t, &user, true).await?;
     let report_href = match (
         &user.session.agency_code,
         user.can(&app, Permission::IncidentReport),

@@ -615,3 +615,51 @@ async fn the_investigation_report_needs_every_section_and_opens_in_libreoffice()
     );
     assert_eq!(write_report(&mut b, &id).await.status, 409);
 }
+
+#[tokio::test]
+async fn open_incidents_and_pending_reviews_are_on_the_dashboard() {
+    let app = spawn_app().await;
+    let mut officer = app.signed_in("xiaying.officer").await;
+    let id = id_of(&file(&mut officer, &[]).await);
+    let dash = officer.get("/").await;
+    assert!(dash.body.contains("處理中的資安事件") && dash.body.contains("教務處電腦感染勒索軟體"));
+    assert!(
+        dash.body.contains("通報") && dash.body.contains("剩餘 0 小時 30 分"),
+        "{}",
+        dash.body
+    );
+    let mut auditor = app.signed_in("tainan.auditor").await;
+    assert!(
+        !auditor.get("/").await.body.contains("待審核"),
+        "nothing to review before notification"
+    );
+    officer.get(&format!("/incidents/{id}")).await;
+    officer
+        .post(
+            &format!("/incidents/{id}/notify"),
+            &[("notify-ticket", "T-9")],
+        )
+        .await;
+    let dash = auditor.get("/").await;
+    assert!(
+        dash.body.contains("教務處電腦感染勒索軟體") && dash.body.contains("待審核"),
+        "{}",
+        dash.body
+    );
+    assert!(auditor.get("/incidents").await.body.contains("待審核"));
+    assert!(
+        !officer.get("/").await.body.contains("待審核"),
+        "the school does not review itself"
+    );
+    auditor.get(&format!("/incidents/{id}")).await;
+    auditor
+        .post(
+            &format!("/incidents/{id}/review"),
+            &[("review-note", "已閱")],
+        )
+        .await;
+    assert!(!auditor.get("/").await.body.contains("待審核"));
+    // The other school's dashboard stays empty of it.
+    let mut tuku = app.signed_in("tuku.officer").await;
+    assert!(!tuku.get("/").await.body.contains("勒索"));
+}
