@@ -27,6 +27,12 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}", get(agency))
         .route("/agencies/{code}/users", get(users).post(create_user))
         .route("/audit-events", get(audit_events))
+        .route("/incidents", get(incidents))
+        .route("/incidents/{id}", get(incident))
+        .route(
+            "/agencies/{code}/incidents",
+            axum::routing::post(file_incident),
+        )
         .fallback(|| async { AppError::NotFound })
 }
 
@@ -120,4 +126,86 @@ async fn audit_events(
         page,
         has_more,
     }))
+}
+
+// ---- incidents ----
+
+fn deadline_json(d: &crate::routes::incidents::DeadlineView) -> Value {
+    json!({
+        "kind": d.label_key.trim_start_matches("clock-").replace('-', "_"),
+        "level": d.level,
+        "due": d.due_rfc3339,
+        "rule": d.rule,
+        "uncertain": d.uncertain,
+        "done_at": d.done_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+        "late": d.late,
+        "overdue": d.overdue,
+    })
+}
+
+async fn incidents(
+    State(app): State<AppState>,
+    t: crate::i18n::Locale,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Vec<Value>>, AppError> {
+    user.require_global(&app, Permission::IncidentRead)?;
+    let lines = crate::routes::incidents::incident_lines(&app, &t, &user, true).await?;
+    Ok(Json(
+        lines
+            .iter()
+            .map(|l| {
+                json!({
+                    "id": l.i.id,
+                    "agency": l.i.agency_code,
+                    "title": l.i.title,
+                    "status": l.i.status,
+                    "level": l.level,
+                    "aware_at": l.i.aware_at.format(&time::format_description::well_known::Rfc3339).ok(),
+                    "next_deadline": l.next.as_ref().map(deadline_json),
+                    "awaiting_my_review": l.awaiting_my_review,
+                })
+            })
+            .collect(),
+    ))
+}
+
+async fn incident(
+    State(app): State<AppState>,
+    t: crate::i18n::Locale,
+    ApiUser(user): ApiUser,
+    Path(id): Path<uuid::Uuid>,
+) -> Result<Json<Value>, AppError> {
+    let (i, level, deadlines) =
+        crate::routes::incidents::incident_with_deadlines(&app, &t, &user, id).await?;
+    Ok(Json(json!({
+        "incident": i,
+        "level": level,
+        "deadlines": deadlines.iter().map(deadline_json).collect::<Vec<_>>(),
+    })))
+}
+
+async fn file_incident(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    body: Result<Json<anwei_domain::incident::RawFiling>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let a = agency_for(&app, &user, &code, Permission::IncidentReport).await?;
+    let Json(raw) = body.map_err(|_| AppError::BadRequest("error-bad-json"))?;
+    let now = app.clock.now();
+    let filing = app
+        .catalog
+        .incidents
+        .parse_filing(&raw, now)
+        .map_err(AppError::Invalid)?;
+    let id = app
+        .store
+        .create_incident(&user.actor, a.id, &filing, now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({ "id": id, "level": filing.level.get(), "proposed_level": filing.proposed_level.get() }),
+        ),
+    ))
 }

@@ -125,6 +125,34 @@ fn views(t: &Locale, i: &IncidentRow, ds: Vec<Deadline>, now: OffsetDateTime) ->
         .collect()
 }
 
+/// The level in force and every deadline of an incident, from its record and level changes.
+pub fn level_and_deadlines(
+    app: &AppState,
+    t: &Locale,
+    i: &IncidentRow,
+    changes: &[LevelChangeRow],
+) -> (i32, Vec<DeadlineView>) {
+    let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
+    let deadlines = course_of(i, changes)
+        .and_then(|c| app.catalog.incidents.deadlines(&c).ok())
+        .map(|ds| views(t, i, ds, app.clock.now()))
+        .unwrap_or_default();
+    (level, deadlines)
+}
+
+/// An incident the person may read, with its level and deadlines.
+pub async fn incident_with_deadlines(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(IncidentRow, i32, Vec<DeadlineView>), AppError> {
+    let i = visible_incident(app, user, id).await?;
+    let changes = app.store.incident_level_changes(i.id).await?;
+    let (level, deadlines) = level_and_deadlines(app, t, &i, &changes);
+    Ok((i, level, deadlines))
+}
+
 pub struct IncidentLine {
     pub i: IncidentRow,
     pub level: i32,
@@ -142,8 +170,6 @@ pub async fn incident_lines(
     user: &CurrentUser,
     include_closed: bool,
 ) -> Result<Vec<IncidentLine>, AppError> {
-    let now = app.clock.now();
-    let rules = &app.catalog.incidents;
     let mut changes = app
         .store
         .incident_level_changes_in_reach(&user.actor)
@@ -154,15 +180,12 @@ pub async fn incident_lines(
             continue;
         }
         let changes = changes.remove(&i.id).unwrap_or_default();
-        let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
-        let next = course_of(&i, &changes)
-            .and_then(|c| rules.deadlines(&c).ok())
-            .map(|ds| views(t, &i, ds, now))
-            .and_then(|vs| {
-                vs.into_iter()
-                    .filter(|v| v.done_at.is_none())
-                    .min_by_key(|v| v.due)
-            });
+        let (level, deadlines) = level_and_deadlines(app, t, &i, &changes);
+        let next = deadlines
+            .into_iter()
+            .filter(|v| v.done_at.is_none())
+            .min_by_key(|v| v.due);
+
         let path = AgencyPath::from_stored(i.agency_path.clone());
         let awaiting_my_review = i.notified_at.is_some()
             && i.reviewed_at.is_none()
@@ -554,11 +577,7 @@ async fn show_page(
     let now = app.clock.now();
     let rules = &app.catalog.incidents;
     let changes = app.store.incident_level_changes(i.id).await?;
-    let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
-    let deadlines = course_of(&i, &changes)
-        .and_then(|c| rules.deadlines(&c).ok())
-        .map(|ds| views(t, &i, ds, now))
-        .unwrap_or_default();
+    let (level, deadlines) = level_and_deadlines(app, t, &i, &changes);
     let path = AgencyPath::from_stored(i.agency_path.clone());
     let category_name = rules
         .category(&i.category)
@@ -935,13 +954,7 @@ async fn notification_odt(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let i = visible_incident(&app, &user, id).await?;
-    let changes = app.store.incident_level_changes(i.id).await?;
-    let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
-    let deadlines = course_of(&i, &changes)
-        .and_then(|c| app.catalog.incidents.deadlines(&c).ok())
-        .map(|ds| views(&t, &i, ds, app.clock.now()))
-        .unwrap_or_default();
+    let (i, level, deadlines) = incident_with_deadlines(&app, &t, &user, id).await?;
     let doc = notification_document(&t, &app, &i, level, &deadlines);
     let bytes = anwei_docs::to_odt(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(crate::pages::download(

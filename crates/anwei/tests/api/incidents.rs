@@ -663,3 +663,96 @@ async fn open_incidents_and_pending_reviews_are_on_the_dashboard() {
     let mut tuku = app.signed_in("tuku.officer").await;
     assert!(!tuku.get("/").await.body.contains("勒索"));
 }
+
+#[tokio::test]
+async fn scripts_file_and_watch_incidents_through_the_api() {
+    let app = spawn_app().await;
+    let token = |user: &str| {
+        let out = app.cli(&["token", "create", "--username", user], None);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let officer = token("xiaying.officer");
+    let r = app
+        .bearer_post_json(&officer, "/api/v1/agencies/xiaying-es/incidents", &serde_json::json!({
+            "title": "郵件帳號遭盜用", "reporter_name": "施昀豆", "aware_at": "2026-03-02T08:30:00+08:00",
+            "category": "INT", "subtype": "系統被入侵", "description": "寄出大量垃圾郵件。",
+            "protection": ["antivirus", "firewall"], "c_scope": "core", "c_severity": "minor"
+        }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let created: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(created["level"], 2, "core information, minor leak");
+    let id = created["id"].as_str().unwrap().to_string();
+    let detail = app
+        .bearer_get(&officer, &format!("/api/v1/incidents/{id}"))
+        .await;
+    assert_eq!(detail.status, 200);
+    let v: serde_json::Value = serde_json::from_str(&detail.body).unwrap();
+    assert_eq!(v["deadlines"][0]["kind"], "notification");
+    assert_eq!(v["deadlines"][0]["due"], "2026-03-02T01:30:00Z");
+    assert_eq!(v["incident"]["protection"], "antivirus,firewall");
+    let list = app.bearer_get(&officer, "/api/v1/incidents").await;
+    let v: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+    assert_eq!(v[0]["next_deadline"]["kind"], "notification");
+
+    let bad = app
+        .bearer_post_json(
+            &officer,
+            "/api/v1/agencies/xiaying-es/incidents",
+            &serde_json::json!({
+            "title": "", "aware_at": "2099-01-01T00:00:00+08:00", "category": "ZZZ"}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let v: serde_json::Value = serde_json::from_str(&bad.body).unwrap();
+    let fields: Vec<&str> = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "title",
+        "reporter_name",
+        "aware_at",
+        "category",
+        "description",
+    ] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    let tuku = token("tuku.officer");
+    assert_eq!(
+        app.bearer_get(&tuku, &format!("/api/v1/incidents/{id}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.bearer_post_json(
+            &tuku,
+            "/api/v1/agencies/xiaying-es/incidents",
+            &serde_json::json!({})
+        )
+        .await
+        .status,
+        404
+    );
+    let auditor = token("tainan.auditor");
+    assert_eq!(
+        app.bearer_get(&auditor, &format!("/api/v1/incidents/{id}"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.bearer_post_json(
+            &auditor,
+            "/api/v1/agencies/xiaying-es/incidents",
+            &serde_json::json!({})
+        )
+        .await
+        .status,
+        403,
+        "the bureau does not file the school's incidents"
+    );
+}
