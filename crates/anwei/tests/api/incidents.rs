@@ -414,6 +414,50 @@ fn tool(program: &str, args: &[&str], home: &std::path::Path) -> Option<std::pro
     }
 }
 
+/// Converts an ODT with LibreOffice and reads the PDF back, with spaces and line breaks removed
+/// (text extraction drops the spaces between CJK characters and digits). None when the tools
+/// are missing outside CI.
+fn pdf_text_of(odt_bytes: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let odt = dir.path().join("document.odt");
+    std::fs::write(&odt, odt_bytes).unwrap();
+    let out = tool(
+        "soffice",
+        &[
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            dir.path().to_str().unwrap(),
+            odt.to_str().unwrap(),
+        ],
+        dir.path(),
+    )?;
+    assert!(
+        out.status.success(),
+        "LibreOffice failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = dir.path().join("document.pdf");
+    assert!(
+        pdf.exists(),
+        "LibreOffice wrote no PDF: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"], dir.path())?;
+    Some(String::from_utf8_lossy(&text.stdout).replace([' ', '\n'], ""))
+}
+
+fn assert_pdf_has(text: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(
+            text.contains(&e.replace(' ', "")),
+            "the PDF lacks {e}: {text}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_notification_is_an_odt_that_libreoffice_opens() {
     let app = spawn_app().await;
@@ -451,59 +495,26 @@ async fn the_notification_is_an_odt_that_libreoffice_opens() {
         404
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let odt = dir.path().join("notification.odt");
-    std::fs::write(&odt, &bytes).unwrap();
-    let Some(out) = tool(
-        "soffice",
+    let Some(text) = pdf_text_of(&bytes) else {
+        return;
+    };
+    assert_pdf_has(
+        &text,
         &[
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            dir.path().to_str().unwrap(),
-            odt.to_str().unwrap(),
+            "資通安全事件通報單",
+            "臺南市下營區下營國民小學",
+            "教務處電腦感染勒索軟體",
+            "施昀豆",
+            "163.26.1.20",
+            "Windows 11",
+            "散播惡意程式",
+            "防毒軟體",
+            "TACERT-115-0042",
+            "第 2 級",
+            "民國115年3月2日 09:30",
+            "§6 I",
         ],
-        dir.path(),
-    ) else {
-        return;
-    };
-    assert!(
-        out.status.success(),
-        "LibreOffice failed: {}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let pdf = dir.path().join("notification.pdf");
-    assert!(
-        pdf.exists(),
-        "LibreOffice wrote no PDF: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let Some(text) = tool("pdftotext", &[pdf.to_str().unwrap(), "-"], dir.path()) else {
-        return;
-    };
-    // Text extraction drops the spaces between CJK characters and digits; compare without them.
-    let text = String::from_utf8_lossy(&text.stdout).replace([' ', '\n'], "");
-    for expected in [
-        "資通安全事件通報單",
-        "臺南市下營區下營國民小學",
-        "教務處電腦感染勒索軟體",
-        "施昀豆",
-        "163.26.1.20",
-        "Windows 11",
-        "散播惡意程式",
-        "防毒軟體",
-        "TACERT-115-0042",
-        "第 2 級",
-        "民國115年3月2日 09:30",
-        "§6 I",
-    ] {
-        assert!(
-            text.contains(&expected.replace(' ', "")),
-            "the PDF lacks {expected}: {text}"
-        );
-    }
 }
 
 #[tokio::test]
@@ -556,57 +567,27 @@ async fn the_investigation_report_needs_every_section_and_opens_in_libreoffice()
 
     let (status, _, bytes) = b.get_bytes(&format!("/incidents/{id}/report.odt")).await;
     assert_eq!(status, 200);
-    let dir = tempfile::tempdir().unwrap();
-    let odt = dir.path().join("report.odt");
-    std::fs::write(&odt, &bytes).unwrap();
-    let Some(out) = tool(
-        "soffice",
+    let Some(text) = pdf_text_of(&bytes) else {
+        return;
+    };
+    assert_pdf_has(
+        &text,
         &[
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            dir.path().to_str().unwrap(),
-            odt.to_str().unwrap(),
+            "資通安全事件調查、處理及改善報告",
+            "事件發生或知悉、完成損害控制或復原之時間",
+            "民國115年3月2日08:30",
+            "民國115年3月2日08:50",
+            "事件影響範圍及損害評估",
+            "教務處一台電腦，未擴散。",
+            "損害控制及復原作業之歷程",
+            "事件調查及處理作業之歷程",
+            "事件根因分析",
+            "開啟釣魚郵件附件。",
+            "防範類似事件再次發生",
+            "預定完成時程及成效追蹤機制",
+            "施行細則§12",
         ],
-        dir.path(),
-    ) else {
-        return;
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let Some(text) = tool(
-        "pdftotext",
-        &[dir.path().join("report.pdf").to_str().unwrap(), "-"],
-        dir.path(),
-    ) else {
-        return;
-    };
-    let text = String::from_utf8_lossy(&text.stdout).replace([' ', '\n'], "");
-    for expected in [
-        "資通安全事件調查、處理及改善報告",
-        "事件發生或知悉、完成損害控制或復原之時間",
-        "民國115年3月2日08:30",
-        "民國115年3月2日08:50",
-        "事件影響範圍及損害評估",
-        "教務處一台電腦，未擴散。",
-        "損害控制及復原作業之歷程",
-        "事件調查及處理作業之歷程",
-        "事件根因分析",
-        "開啟釣魚郵件附件。",
-        "防範類似事件再次發生",
-        "預定完成時程及成效追蹤機制",
-        "施行細則§12",
-    ] {
-        assert!(
-            text.contains(&expected.replace(' ', "")),
-            "the PDF lacks {expected}: {text}"
-        );
-    }
     // Once closed, the report is frozen like the rest of the record.
     b.get(&format!("/incidents/{id}")).await;
     assert_eq!(

@@ -480,7 +480,9 @@ async fn an_officer_files_an_incident_watches_the_countdown_and_the_supervisor_r
     fill(d, "notify-ticket", "TACERT-115-0001").await;
     find(d, By::Id("do-notify")).await.click().await.unwrap();
     wait_for_text(d, "已更新處理進度").await;
-    let incident_url = d.current_url().await.unwrap();
+    // The incident's own address, without the notice the redirect added.
+    let mut incident_url = d.current_url().await.unwrap();
+    incident_url.set_query(None);
 
     // The supervisor's auditor reviews it in their own browser session.
     find(d, By::XPath("//button[text()='登出']"))
@@ -494,7 +496,7 @@ async fn an_officer_files_an_incident_watches_the_countdown_and_the_supervisor_r
     wait_for_text(d, "學校首頁遭置換").await;
     fill(d, "review-note", "已確認，請於復原後提報告。").await;
     find(d, By::Id("do-review")).await.click().await.unwrap();
-    let page = wait_for_text(d, "已更新處理進度").await;
+    let page = wait_for_text(d, "已確認，請於復原後提報告。").await;
     assert!(
         page.contains("已確認，請於復原後提報告。") && page.contains("tainan.auditor"),
         "{page}"
