@@ -118,6 +118,19 @@ async fn unknown_and_disabled_accounts_get_the_same_answer() {
     let r = app.browser().login("nobody.here", "Whatever-1").await;
     assert_eq!(r.status, 401);
     assert!(r.body.contains("帳號或通行碼錯誤"));
+    let mut officer = app.signed_in("xiaying.officer").await;
+    let dean = app.user_id("xiaying.dean").await;
+    officer.get(&format!("/users/{dean}")).await;
+    officer.post(&format!("/users/{dean}/disable"), &[]).await;
+    // The right password of a disabled account gets the same answer as a wrong one.
+    let r = app.browser().login("xiaying.dean", DEMO_PASSWORD).await;
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("帳號或通行碼錯誤") && !r.body.contains("停用"));
+    assert_eq!(
+        app.events("auth.login_refused").await.len(),
+        2,
+        "both refusals on record"
+    );
 }
 
 #[tokio::test]
@@ -434,4 +447,42 @@ async fn forms_without_a_csrf_token_or_from_elsewhere_are_refused() {
         r.status, 200,
         "same request with the token and origin passes"
     );
+}
+
+#[tokio::test]
+async fn a_session_ends_after_twelve_hours_even_in_use() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    // Keep working every 10 minutes for just under 12 hours.
+    for _ in 0..71 {
+        app.clock.advance(Duration::minutes(10));
+        assert_eq!(b.get("/").await.status, 200);
+    }
+    app.clock.advance(Duration::minutes(10));
+    let r = b.get("/").await;
+    assert_eq!(r.location(), "/login?reason=expired");
+    assert_eq!(app.events("auth.session_expired").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_disabled_account_s_tokens_stop_working() {
+    let app = spawn_app().await;
+    let out = app.cli(&["token", "create", "--username", "xiaying.dean"], None);
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(app.bearer_get(&token, "/api/v1/me").await.status, 200);
+    let mut officer = app.signed_in("xiaying.officer").await;
+    let dean = app.user_id("xiaying.dean").await;
+    officer.get(&format!("/users/{dean}")).await;
+    assert_eq!(
+        officer
+            .post(&format!("/users/{dean}/disable"), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(app.bearer_get(&token, "/api/v1/me").await.status, 401);
+    // And a disabled account gets no new token from the command line.
+    let out = app.cli(&["token", "create", "--username", "xiaying.dean"], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("disabled"));
 }
