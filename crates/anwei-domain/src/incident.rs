@@ -162,6 +162,129 @@ pub struct IncidentRules {
     levels: LevelTable,
     pub categories: Vec<Category>,
     pub report_contents: ReportContents,
+    pub drills: Vec<DrillRule>,
+}
+
+/// How often a kind of drill is due (§10 I).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DrillRule {
+    pub kind: String,
+    pub name: String,
+    pub name_en: String,
+    pub every_months: u8,
+    pub citation: String,
+}
+
+/// A drill as recorded: when it ran and, for e-mail drills, how people responded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrillRecord {
+    pub kind: String,
+    pub held_on: Date,
+    pub participants: u32,
+    pub opened: u32,
+    pub clicked: u32,
+    pub notes: String,
+}
+
+/// A drill as typed into the form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RawDrill {
+    pub kind: String,
+    pub held_on: String,
+    pub participants: String,
+    pub opened: String,
+    pub clicked: String,
+    pub notes: String,
+}
+
+fn count(field: &'static str, raw: &str) -> Result<u32, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(0);
+    }
+    s.parse::<u32>()
+        .ok()
+        .filter(|n| *n <= 100_000)
+        .ok_or_else(|| FieldError::new(field, "err-count"))
+}
+
+impl IncidentRules {
+    pub fn drill_rule(&self, kind: &str) -> Option<&DrillRule> {
+        self.drills.iter().find(|d| d.kind == kind)
+    }
+
+    /// Parses a drill record: a known kind, a date not in the future, and counts that fit
+    /// together (no more opened than took part, no more clicked than opened).
+    pub fn parse_drill(&self, raw: &RawDrill, today: Date) -> Result<DrillRecord, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let kind = keep(
+            &mut errors,
+            self.drill_rule(raw.kind.trim())
+                .map(|r| r.kind.clone())
+                .ok_or_else(|| FieldError::new("kind", "err-choice")),
+        );
+        let held_on = keep(
+            &mut errors,
+            crate::roc::parse_date_input("held_on", &raw.held_on)
+                .and_then(|d| d.ok_or_else(|| FieldError::new("held_on", "err-required"))),
+        );
+        if held_on.is_some_and(|d| d > today) {
+            errors.push(FieldError::new("held_on", "err-in-future"));
+        }
+        let participants = keep(&mut errors, count("participants", &raw.participants));
+        let opened = keep(&mut errors, count("opened", &raw.opened));
+        let clicked = keep(&mut errors, count("clicked", &raw.clicked));
+        if let (Some(p), Some(o)) = (participants, opened)
+            && o > p
+        {
+            errors.push(FieldError::new("opened", "err-more-than-participants"));
+        }
+        if let (Some(o), Some(c)) = (opened, clicked)
+            && c > o
+        {
+            errors.push(FieldError::new("clicked", "err-more-than-opened"));
+        }
+        let notes = keep(&mut errors, parse_text("notes", &raw.notes, 0, 4000));
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        match (kind, held_on, participants, opened, clicked, notes) {
+            (
+                Some(kind),
+                Some(held_on),
+                Some(participants),
+                Some(opened),
+                Some(clicked),
+                Some(notes),
+            ) => Ok(DrillRecord {
+                kind,
+                held_on,
+                participants,
+                opened,
+                clicked,
+                notes,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// When the next drill of a kind is due: its period after the last one, or now when there
+    /// has been none.
+    pub fn next_drill_due(&self, kind: &str, last: Option<Date>, today: Date) -> Option<Date> {
+        let rule = self.drill_rule(kind)?;
+        Some(match last {
+            None => today,
+            Some(d) => {
+                let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1
+                    + i32::from(rule.every_months);
+                let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
+                let month = Month::try_from(u8::try_from(month0 + 1).unwrap_or(1))
+                    .unwrap_or(Month::January);
+                Date::from_calendar_date(year, month, d.day().min(month.length(year))).unwrap_or(d)
+            }
+        })
+    }
 }
 
 /// The sections an investigation report must have (施行細則 §12).
@@ -262,6 +385,7 @@ impl IncidentRules {
             || rules.report.months == 0
             || rules.categories.is_empty()
             || rules.report_contents.sections.is_empty()
+            || rules.drills.iter().any(|d| d.every_months == 0)
             || rules.report_contents.sections.len() > SECTION_FIELDS.len()
         {
             return Err(bad("every time limit must be positive".into()));
@@ -1242,6 +1366,48 @@ mod tests {
             .unwrap();
         assert_eq!((f.proposed_level.get(), f.level.get()), (1, 3));
         assert_eq!(f.level_reason.as_deref(), Some("影響學籍系統"));
+    }
+
+    #[test]
+    fn drills_are_checked_and_fall_due_by_their_period() {
+        use time::macros::date;
+        let r = rules();
+        let today = date!(2026 - 03 - 02);
+        let ok = RawDrill {
+            kind: "social_engineering".into(),
+            held_on: "115/02/10".into(),
+            participants: "40".into(),
+            opened: "12".into(),
+            clicked: "3".into(),
+            notes: "".into(),
+        };
+        let d = r.parse_drill(&ok, today).unwrap();
+        assert_eq!((d.participants, d.opened, d.clicked), (40, 12, 3));
+        // §10 I: every six months for e-mail drills, yearly for the response drill.
+        assert_eq!(
+            r.next_drill_due("social_engineering", Some(d.held_on), today),
+            Some(date!(2026 - 08 - 10))
+        );
+        assert_eq!(
+            r.next_drill_due("response", Some(date!(2025 - 08 - 31)), today),
+            Some(date!(2026 - 08 - 31))
+        );
+        assert_eq!(r.next_drill_due("response", None, today), Some(today));
+        let bad = RawDrill {
+            kind: "fire".into(),
+            held_on: "2026-04-01".into(),
+            participants: "10".into(),
+            opened: "11".into(),
+            clicked: "-1".into(),
+            notes: "".into(),
+        };
+        let fields: Vec<_> = r
+            .parse_drill(&bad, today)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["kind", "held_on", "clicked", "opened"]);
     }
 
     #[test]

@@ -417,3 +417,82 @@ impl Store {
         tx.commit().await
     }
 }
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct DrillRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub held_on: time::Date,
+    pub participants: i32,
+    pub opened: i32,
+    pub clicked: i32,
+    pub notes: String,
+    pub created_by: String,
+}
+
+impl DrillRow {
+    /// Share of participants, to one decimal ("—" when nobody took part).
+    fn percent(&self, n: i32) -> String {
+        if self.participants <= 0 {
+            "—".into()
+        } else {
+            format!(
+                "{:.1}%",
+                f64::from(n) * 100.0 / f64::from(self.participants)
+            )
+        }
+    }
+
+    pub fn open_rate(&self) -> String {
+        self.percent(self.opened)
+    }
+
+    pub fn click_rate(&self) -> String {
+        self.percent(self.clicked)
+    }
+}
+
+impl Store {
+    pub async fn create_drill(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        d: &anwei_domain::incident::DrillRecord,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO incident_drill (id, agency_id, kind, held_on, participants, opened, clicked, notes, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(id).bind(agency_id).bind(&d.kind).bind(d.held_on).bind(n(d.participants)).bind(n(d.opened))
+            .bind(n(d.clicked)).bind(&d.notes).bind(&actor.label).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "incident.drill_create",
+                target: format!("drill:{id}"),
+                before: None,
+                after: Some(json!({ "kind": d.kind, "held_on": d.held_on.to_string(), "participants": d.participants,
+                                    "opened": d.opened, "clicked": d.clicked })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// An agency's drills, newest first (the caller has checked the agency is within reach).
+    pub async fn drills(&self, agency_id: Uuid) -> Result<Vec<DrillRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id, kind, held_on, participants, opened, clicked, notes, created_by FROM incident_drill
+             WHERE agency_id = $1 ORDER BY held_on DESC, created_at DESC")
+            .bind(agency_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+}

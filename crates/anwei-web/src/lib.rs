@@ -32,6 +32,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::tokens::router())
         .merge(routes::audit_log::router())
         .merge(routes::incidents::router())
+        .merge(routes::drills::router())
         .nest("/api/v1", api::router())
         .fallback(|| async { error::AppError::NotFound })
         .layer(from_fn_with_state(state.clone(), auth::session_layer))

@@ -390,3 +390,23 @@ err-report-incomplete = The report still lacks: { $sections }.
 
 dashboard-open-incidents = Open incidents
 incident-awaiting-review = Awaiting your review
+
+drills-title = Drills
+drill-last = Last held
+drill-none = None yet
+drill-next-due = Next due
+drill-record = Record a drill
+drill-open-rate = Opened
+drill-click-rate = Clicked
+field-drill-kind = Kind of drill
+field-held-on = Held on
+field-participants = Participants
+field-opened = Opened the e-mail
+field-clicked = Clicked the link or attachment
+hint-email-drill = For e-mail drills; leave empty otherwise.
+hint-drill-notes = e.g. results per unit, follow-up training.
+notice-drill-recorded = The drill has been recorded.
+action-incident-drill-create = Drill recorded
+err-count = Enter a whole number from 0 to 100000.
+err-more-than-participants = Cannot be more than the participants.
+err-more-than-opened = Cannot be more than those who opened it.

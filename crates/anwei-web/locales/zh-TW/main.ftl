@@ -390,3 +390,23 @@ err-report-incomplete = 改善報告尚缺：{ $sections }。
 
 dashboard-open-incidents = 處理中的資安事件
 incident-awaiting-review = 待審核
+
+drills-title = 演練
+drill-last = 最近一次
+drill-none = 尚無紀錄
+drill-next-due = 下次應辦
+drill-record = 登錄演練
+drill-open-rate = 開啟率
+drill-click-rate = 點擊率
+field-drill-kind = 演練類別
+field-held-on = 演練日期
+field-participants = 參與人數
+field-opened = 開啟郵件人數
+field-clicked = 點擊連結或附件人數
+hint-email-drill = 社交工程演練填寫；其他演練可留白。
+hint-drill-notes = 例如各單位結果、後續教育訓練安排。
+notice-drill-recorded = 已登錄演練。
+action-incident-drill-create = 登錄演練
+err-count = 請填寫 0 至 100000 的整數。
+err-more-than-participants = 不可多於參與人數。
+err-more-than-opened = 不可多於開啟郵件人數。

@@ -210,6 +210,7 @@ struct ListPage<'a> {
     c: Chrome,
     lines: Vec<IncidentLine>,
     report_href: String,
+    drills_href: String,
     now_rfc3339: String,
 }
 
@@ -228,11 +229,18 @@ async fn list(
         (Some(code), true) => format!("/agencies/{code}/incidents/new"),
         _ => String::new(),
     };
+    let drills_href = user
+        .session
+        .agency_code
+        .as_ref()
+        .map(|c| format!("/agencies/{c}/drills"))
+        .unwrap_or_default();
     let page = ListPage {
         t: &t,
         c: Chrome::for_user(&app, &t, &user, "/incidents"),
         lines,
         report_href,
+        drills_href,
         now_rfc3339: now.format(&Rfc3339).unwrap_or_default(),
     };
     Ok(render(&page)?.into_response())

@@ -2,6 +2,7 @@ pub mod agencies;
 pub mod assets;
 pub mod audit_log;
 pub mod dashboard;
+pub mod drills;
 pub mod health;
 pub mod incidents;
 pub mod lang;
@@ -12,7 +13,8 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 14] = [
+    const KNOWN: [&str; 15] = [
+        "notice-drill-recorded",
         "notice-report-saved",
         "notice-incident-filed",
         "notice-incident-updated",

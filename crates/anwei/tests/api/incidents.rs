@@ -737,3 +737,68 @@ async fn scripts_file_and_watch_incidents_through_the_api() {
         "the bureau does not file the school's incidents"
     );
 }
+
+#[tokio::test]
+async fn drills_are_recorded_with_their_results_and_fall_due_again() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let page = b.get("/agencies/xiaying-es/drills").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("社交工程演練")
+            && page.body.contains("尚無紀錄")
+            && page.body.contains("§10 I")
+    );
+    let before = app.audit_count().await;
+    let r = b
+        .post(
+            "/agencies/xiaying-es/drills",
+            &[
+                ("kind", "fire"),
+                ("held_on", "2026-04-01"),
+                ("participants", "10"),
+                ("opened", "11"),
+                ("clicked", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    for field in ["kind", "held_on", "opened", "clicked"] {
+        assert!(r.body.contains(&format!("id=\"{field}-error\"")), "{field}");
+    }
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    let r = b
+        .post(
+            "/agencies/xiaying-es/drills",
+            &[
+                ("kind", "social_engineering"),
+                ("held_on", "115/02/10"),
+                ("participants", "40"),
+                ("opened", "12"),
+                ("clicked", "3"),
+                ("notes", "教務處點擊率最高"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get("/agencies/xiaying-es/drills").await;
+    // §10 I: six months after 2026-02-10; 12 of 40 opened, 3 clicked.
+    for expected in ["民國115年8月10日", "30.0%", "7.5%", "教務處點擊率最高"] {
+        assert!(page.body.contains(expected), "{expected}");
+    }
+    assert_eq!(app.events("incident.drill_create").await.len(), 1);
+    let mut auditor = app.signed_in("tainan.auditor").await;
+    assert_eq!(auditor.get("/agencies/xiaying-es/drills").await.status, 200);
+    assert_eq!(
+        auditor
+            .post(
+                "/agencies/xiaying-es/drills",
+                &[("kind", "response"), ("held_on", "115/02/11")]
+            )
+            .await
+            .status,
+        403
+    );
+    let mut tuku = app.signed_in("tuku.officer").await;
+    assert_eq!(tuku.get("/agencies/xiaying-es/drills").await.status, 404);
+}
