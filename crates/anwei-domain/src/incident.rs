@@ -4,11 +4,11 @@
 //! from); this module only does the arithmetic, with times passed in, so tests can set the clock.
 
 use crate::catalog::INCIDENT_RULES_FILE;
-use crate::roc::TAIPEI;
+use crate::roc::{TAIPEI, add_months};
 use crate::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use time::{Date, Duration, Month, OffsetDateTime, Time};
+use time::{Date, Duration, OffsetDateTime, Time};
 
 /// 事件等級 1–4 (資通安全事件通報應變及演練辦法 §2); 3 and 4 are 重大資通安全事件.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -107,6 +107,30 @@ pub enum Scope {
     NationalSecret,
 }
 
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::NonCore => "non_core",
+            Scope::Core => "core",
+            Scope::CoreCi => "core_ci",
+            Scope::OfficialSecret => "official_secret",
+            Scope::NationalSecret => "national_secret",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Scope::NonCore,
+            Scope::Core,
+            Scope::CoreCi,
+            Scope::OfficialSecret,
+            Scope::NationalSecret,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
 /// 輕微 or 嚴重 (leaks and tampering).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -115,12 +139,42 @@ pub enum Severity {
     Serious,
 }
 
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Minor => "minor",
+            Severity::Serious => "serious",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Severity::Minor, Severity::Serious]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
 /// Whether an interrupted system came back within its 最大可容忍中斷時間.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     WithinTolerance,
     BeyondTolerance,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::WithinTolerance => "within_tolerance",
+            Outcome::BeyondTolerance => "beyond_tolerance",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Outcome::WithinTolerance, Outcome::BeyondTolerance]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -273,17 +327,7 @@ impl IncidentRules {
     /// has been none.
     pub fn next_drill_due(&self, kind: &str, last: Option<Date>, today: Date) -> Option<Date> {
         let rule = self.drill_rule(kind)?;
-        Some(match last {
-            None => today,
-            Some(d) => {
-                let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1
-                    + i32::from(rule.every_months);
-                let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
-                let month = Month::try_from(u8::try_from(month0 + 1).unwrap_or(1))
-                    .unwrap_or(Month::January);
-                Date::from_calendar_date(year, month, d.day().min(month.length(year))).unwrap_or(d)
-            }
-        })
+        Some(last.map_or(today, |d| add_months(d, rule.every_months)))
     }
 }
 
@@ -611,21 +655,18 @@ fn optional_line(field: &'static str, raw: &str, max: usize) -> Result<Option<St
 fn scope_of(field: &'static str, raw: &str, secrets: bool) -> Result<Option<Scope>, FieldError> {
     match raw.trim() {
         "" | "none" => Ok(None),
-        "non_core" => Ok(Some(Scope::NonCore)),
-        "core" => Ok(Some(Scope::Core)),
-        "core_ci" => Ok(Some(Scope::CoreCi)),
-        "official_secret" if secrets => Ok(Some(Scope::OfficialSecret)),
-        "national_secret" if secrets => Ok(Some(Scope::NationalSecret)),
-        _ => Err(FieldError::new(field, "err-choice")),
+        other => match Scope::parse(other) {
+            Some(Scope::OfficialSecret | Scope::NationalSecret) if !secrets => {
+                Err(FieldError::new(field, "err-choice"))
+            }
+            Some(scope) => Ok(Some(scope)),
+            None => Err(FieldError::new(field, "err-choice")),
+        },
     }
 }
 
 fn severity_of(field: &'static str, raw: &str) -> Result<Severity, FieldError> {
-    match raw.trim() {
-        "minor" => Ok(Severity::Minor),
-        "serious" => Ok(Severity::Serious),
-        _ => Err(FieldError::new(field, "err-choice")),
-    }
+    Severity::parse(raw.trim()).ok_or_else(|| FieldError::new(field, "err-choice"))
 }
 
 impl IncidentRules {
@@ -729,11 +770,8 @@ impl IncidentRules {
         let a_out = match a {
             Some(Some(_)) => keep(
                 &mut errors,
-                match raw.a_outcome.trim() {
-                    "within_tolerance" => Ok(Outcome::WithinTolerance),
-                    "beyond_tolerance" => Ok(Outcome::BeyondTolerance),
-                    _ => Err(FieldError::new("a_outcome", "err-choice")),
-                },
+                Outcome::parse(raw.a_outcome.trim())
+                    .ok_or_else(|| FieldError::new("a_outcome", "err-choice")),
             ),
             _ => None,
         };
@@ -1050,12 +1088,7 @@ impl IncidentRules {
 /// month's last day when it has no such day (31 January + 1 month ends 28 February). Days are
 /// Taipei days.
 pub fn end_of_month_period(start: OffsetDateTime, months: u8) -> OffsetDateTime {
-    let local = start.to_offset(TAIPEI).date();
-    let total = local.year() * 12 + i32::from(u8::from(local.month())) - 1 + i32::from(months);
-    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
-    let month = Month::try_from(u8::try_from(month0 + 1).unwrap_or(1)).unwrap_or(Month::January);
-    let day = local.day().min(month.length(year));
-    let end_date = Date::from_calendar_date(year, month, day).unwrap_or(local);
+    let end_date = add_months(start.to_offset(TAIPEI).date(), months);
     let end = end_date.with_time(Time::MIDNIGHT).assume_offset(TAIPEI) + Duration::days(1)
         - Duration::seconds(1);
     end.to_offset(time::UtcOffset::UTC)

@@ -78,6 +78,18 @@ impl RocDate {
     }
 }
 
+/// The same day `months` later, or the last day of that month when it has no such day
+/// (31 January + 1 month → 28 February).
+pub fn add_months(d: Date, months: u8) -> Date {
+    let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + i32::from(months);
+    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
+    let month = u8::try_from(month0 + 1)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .unwrap_or(time::Month::January);
+    Date::from_calendar_date(year, month, d.day().min(month.length(year))).unwrap_or(d)
+}
+
 /// A date typed into a form: ISO (`2026-01-07`, what `<input type="date">` sends) or 民國
 /// (`115/01/07`, `民國115年1月7日`). Empty means none.
 pub fn parse_date_input(field: &'static str, raw: &str) -> Result<Option<Date>, crate::FieldError> {

@@ -4,7 +4,7 @@
 use crate::audit::{Change, append};
 use crate::db::{on_db, on_tx};
 use crate::{Actor, Result, Store};
-use anwei_domain::incident::{Filing, Outcome, Scope, Severity};
+use anwei_domain::incident::Filing;
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -77,30 +77,6 @@ const INCIDENT_SELECT: &str = "SELECT i.id, i.agency_id, a.code AS agency_code, 
         i.review_note, i.recovered_at, i.report_submitted_at, i.closed_at, i.created_at
      FROM incident i JOIN agency a ON a.id = i.agency_id";
 
-fn scope_str(s: Scope) -> &'static str {
-    match s {
-        Scope::NonCore => "non_core",
-        Scope::Core => "core",
-        Scope::CoreCi => "core_ci",
-        Scope::OfficialSecret => "official_secret",
-        Scope::NationalSecret => "national_secret",
-    }
-}
-
-fn severity_str(s: Severity) -> &'static str {
-    match s {
-        Severity::Minor => "minor",
-        Severity::Serious => "serious",
-    }
-}
-
-fn outcome_str(o: Outcome) -> &'static str {
-    match o {
-        Outcome::WithinTolerance => "within_tolerance",
-        Outcome::BeyondTolerance => "beyond_tolerance",
-    }
-}
-
 /// One step of an incident's course.
 #[derive(Debug, Clone)]
 pub enum Step {
@@ -172,9 +148,9 @@ impl Store {
             .bind(&f.reporter_email).bind(f.occurred_at).bind(f.aware_at).bind(&f.category).bind(&f.subtype)
             .bind(&f.description).bind(&f.device_ip).bind(&f.device_url).bind(&f.device_model).bind(&f.device_os)
             .bind(&f.affected_software).bind(f.protection.join(",")).bind(&f.protection_other)
-            .bind(c.map(|x| scope_str(x.0))).bind(c.map(|x| severity_str(x.1)))
-            .bind(i.map(|x| scope_str(x.0))).bind(i.map(|x| severity_str(x.1)))
-            .bind(a.map(|x| scope_str(x.0))).bind(a.map(|x| outcome_str(x.1)))
+            .bind(c.map(|x| x.0.as_str())).bind(c.map(|x| x.1.as_str()))
+            .bind(i.map(|x| x.0.as_str())).bind(i.map(|x| x.1.as_str()))
+            .bind(a.map(|x| x.0.as_str())).bind(a.map(|x| x.1.as_str()))
             .bind(i32::from(f.proposed_level.get())).bind(i32::from(f.level.get())).bind(&f.level_reason)
             .bind(actor.user_id).bind(now)
             .execute(&mut **conn).await.map(|r| r.rows_affected()))?;
@@ -203,19 +179,22 @@ impl Store {
         Ok(id)
     }
 
-    /// Incidents within the actor's reach, newest first; of one agency when given.
+    /// Incidents within the actor's reach, newest first; of one agency when given; only those not
+    /// closed when `open_only`.
     pub async fn incidents(
         &self,
         actor: &Actor,
         agency_id: Option<Uuid>,
+        open_only: bool,
     ) -> Result<Vec<IncidentRow>> {
         let pattern = actor.reach.path_pattern();
         let sql = format!(
             "{INCIDENT_SELECT} WHERE ($1 IS NULL OR a.path LIKE $1) AND ($2 IS NULL OR i.agency_id = $2)
+               AND ($3 = FALSE OR i.status <> 'closed')
              ORDER BY i.aware_at DESC LIMIT 500"
         );
         let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(&pattern).bind(agency_id).fetch_all(p).await)?;
+            .bind(&pattern).bind(agency_id).bind(open_only).fetch_all(p).await)?;
         Ok(rows)
     }
 

@@ -179,6 +179,14 @@ impl Locale {
         }
     }
 
+    /// A name the catalog gives in both languages.
+    pub fn pick(&self, zh: &str, en: &str) -> String {
+        match self.lang {
+            Lang::ZhTw => zh.to_string(),
+            Lang::En => en.to_string(),
+        }
+    }
+
     /// The message `{prefix}{key}`, for keys built from stored values (statuses, event kinds).
     pub fn tp(&self, prefix: &str, key: &str) -> String {
         self.t(&format!("{prefix}{key}"))

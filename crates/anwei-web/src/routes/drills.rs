@@ -4,7 +4,7 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
-use crate::i18n::{FormErrors, Lang, Locale, Opt};
+use crate::i18n::{FormErrors, Locale, Opt};
 use crate::pages::{Chrome, Outcome, render};
 use crate::routes::agencies::agency_for;
 use crate::routes::notice_key;
@@ -69,13 +69,7 @@ async fn page(
     let name = |k: &str| {
         rules
             .drill_rule(k)
-            .map(|r| {
-                if t.lang == Lang::En {
-                    r.name_en.clone()
-                } else {
-                    r.name.clone()
-                }
-            })
+            .map(|r| t.pick(&r.name, &r.name_en))
             .unwrap_or_else(|| k.to_string())
     };
     let due = rules

@@ -175,10 +175,11 @@ pub async fn incident_lines(
         .incident_level_changes_in_reach(&user.actor)
         .await?;
     let mut lines = Vec::new();
-    for i in app.store.incidents(&user.actor, None).await? {
-        if !include_closed && i.status == "closed" {
-            continue;
-        }
+    for i in app
+        .store
+        .incidents(&user.actor, None, !include_closed)
+        .await?
+    {
         let changes = changes.remove(&i.id).unwrap_or_default();
         let (level, deadlines) = level_and_deadlines(app, t, &i, &changes);
         let next = deadlines
@@ -376,15 +377,7 @@ fn form_page<'a>(
         .categories
         .iter()
         .map(|c| ClassGroup {
-            label: format!(
-                "{} {}",
-                c.code,
-                if t.lang == crate::i18n::Lang::En {
-                    &c.name_en
-                } else {
-                    &c.name
-                }
-            ),
+            label: format!("{} {}", c.code, t.pick(&c.name, &c.name_en)),
             options: c
                 .subtypes
                 .iter()
@@ -514,11 +507,7 @@ fn section_views(
         .map(|(n, s)| SectionView {
             field: format!("section-{}", s.key),
             error_field: format!("report-section-{n}"),
-            label: if t.lang == crate::i18n::Lang::En {
-                s.label_en.clone()
-            } else {
-                s.label.clone()
-            },
+            label: t.pick(&s.label, &s.label_en),
             text: saved.get(&s.key).cloned().unwrap_or_default(),
         })
         .collect()
@@ -530,28 +519,11 @@ struct NoticeQuery {
 }
 
 fn impact_of(i: &IncidentRow) -> Impact {
-    let scope = |s: &Option<String>| match s.as_deref() {
-        Some("non_core") => Some(Scope::NonCore),
-        Some("core") => Some(Scope::Core),
-        Some("core_ci") => Some(Scope::CoreCi),
-        Some("official_secret") => Some(Scope::OfficialSecret),
-        Some("national_secret") => Some(Scope::NationalSecret),
-        _ => None,
-    };
-    let sev = |s: &Option<String>| match s.as_deref() {
-        Some("minor") => Some(Severity::Minor),
-        Some("serious") => Some(Severity::Serious),
-        _ => None,
-    };
-    let out = |s: &Option<String>| match s.as_deref() {
-        Some("within_tolerance") => Some(Outcome::WithinTolerance),
-        Some("beyond_tolerance") => Some(Outcome::BeyondTolerance),
-        _ => None,
-    };
+    let scope = |v: &Option<String>| v.as_deref().and_then(Scope::parse);
     Impact {
-        confidentiality: scope(&i.c_scope).zip(sev(&i.c_severity)),
-        integrity: scope(&i.i_scope).zip(sev(&i.i_severity)),
-        availability: scope(&i.a_scope).zip(out(&i.a_outcome)),
+        confidentiality: scope(&i.c_scope).zip(i.c_severity.as_deref().and_then(Severity::parse)),
+        integrity: scope(&i.i_scope).zip(i.i_severity.as_deref().and_then(Severity::parse)),
+        availability: scope(&i.a_scope).zip(i.a_outcome.as_deref().and_then(Outcome::parse)),
     }
 }
 
@@ -589,13 +561,7 @@ async fn show_page(
     let path = AgencyPath::from_stored(i.agency_path.clone());
     let category_name = rules
         .category(&i.category)
-        .map(|c| {
-            if t.lang == crate::i18n::Lang::En {
-                c.name_en.clone()
-            } else {
-                c.name.clone()
-            }
-        })
+        .map(|c| t.pick(&c.name, &c.name_en))
         .unwrap_or_else(|| i.category.clone());
     let saved = app.store.incident_report(i.id).await?;
     let page = ShowPage {
@@ -780,16 +746,9 @@ async fn step(
             .unwrap_or_default();
         let missing = app.catalog.incidents.report_contents.missing(&saved);
         if !missing.is_empty() {
-            let en = t.lang == crate::i18n::Lang::En;
-            let names: Vec<&str> = missing
+            let names: Vec<String> = missing
                 .iter()
-                .map(|s| {
-                    if en {
-                        s.label_en.as_str()
-                    } else {
-                        s.label.as_str()
-                    }
-                })
+                .map(|s| t.pick(&s.label, &s.label_en))
                 .collect();
             parsed = Err(vec![
                 FieldError::new("step", "err-report-incomplete").with("sections", names.join("、")),
@@ -829,13 +788,7 @@ fn notification_document(
     let rules = &app.catalog.incidents;
     let category = rules
         .category(&i.category)
-        .map(|c| {
-            if t.lang == crate::i18n::Lang::En {
-                c.name_en.clone()
-            } else {
-                c.name.clone()
-            }
-        })
+        .map(|c| t.pick(&c.name, &c.name_en))
         .unwrap_or_default();
     let protection: Vec<String> = i
         .protection
@@ -1043,39 +996,22 @@ async fn report_odt(
         .map(|r| r.contents)
         .unwrap_or_default();
     let rc = &app.catalog.incidents.report_contents;
-    let en = t.lang == crate::i18n::Lang::En;
     let mut doc = anwei_docs::Document::new(t.t("doc-report-title"))
         .paragraph(format!("{}：{}", t.t("field-agency"), i.agency_name))
         .paragraph(format!("{}：{}", t.t("field-title"), i.title))
-        .heading(
-            1,
-            if en {
-                rc.times_label_en.clone()
-            } else {
-                rc.times_label.clone()
-            },
-        )
+        .heading(1, t.pick(&rc.times_label, &rc.times_label_en))
         .fields(vec![
             (t.t("field-occurred-at"), t.opt_datetime(&i.occurred_at)),
             (t.t("field-aware-at"), t.datetime(&i.aware_at)),
             (t.t("step-recover"), t.opt_datetime(&i.recovered_at)),
         ]);
     for s in &rc.sections {
-        doc = doc
-            .heading(
-                1,
-                if en {
-                    s.label_en.clone()
-                } else {
-                    s.label.clone()
-                },
-            )
-            .paragraph(
-                saved
-                    .get(&s.key)
-                    .cloned()
-                    .unwrap_or_else(|| t.t("not-recorded")),
-            );
+        doc = doc.heading(1, t.pick(&s.label, &s.label_en)).paragraph(
+            saved
+                .get(&s.key)
+                .cloned()
+                .unwrap_or_else(|| t.t("not-recorded")),
+        );
     }
     doc = doc.paragraph(rc.citation.clone());
     let bytes = anwei_docs::to_odt(&doc).map_err(|e| AppError::Internal(e.to_string()))?;

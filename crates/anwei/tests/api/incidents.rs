@@ -222,7 +222,7 @@ async fn bad_filings_show_every_error_and_store_nothing() {
     assert_eq!(app.audit_count().await, before, "nothing written");
     assert!(
         app.store
-            .incidents(&anwei_store::Actor::cli(), None)
+            .incidents(&anwei_store::Actor::cli(), None, false)
             .await
             .unwrap()
             .is_empty()
