@@ -4,16 +4,19 @@
 
 use crate::DomainError;
 use crate::incident::IncidentRules;
+use crate::obligation::ObligationCatalog;
 use crate::password::AccountPolicy;
 use crate::rbac::RoleCatalog;
 
 pub const ACCOUNT_POLICY_FILE: &str = "catalog/account-policy.toml";
 pub const ROLES_FILE: &str = "catalog/roles.toml";
 pub const INCIDENT_RULES_FILE: &str = "catalog/incident-rules.toml";
+pub const OBLIGATIONS_FILE: &str = "catalog/obligations.toml";
 
 const ACCOUNT_POLICY_TOML: &str = include_str!("../../../catalog/account-policy.toml");
 const ROLES_TOML: &str = include_str!("../../../catalog/roles.toml");
 const INCIDENT_RULES_TOML: &str = include_str!("../../../catalog/incident-rules.toml");
+const OBLIGATIONS_TOML: &str = include_str!("../../../catalog/obligations.toml");
 
 /// Everything parsed from `catalog/`.
 #[derive(Debug, Clone)]
@@ -21,6 +24,7 @@ pub struct Catalog {
     pub account_policy: AccountPolicy,
     pub roles: RoleCatalog,
     pub incidents: IncidentRules,
+    pub obligations: ObligationCatalog,
 }
 
 impl Catalog {
@@ -29,6 +33,7 @@ impl Catalog {
             account_policy: AccountPolicy::from_toml(ACCOUNT_POLICY_TOML)?,
             roles: RoleCatalog::from_toml(ROLES_TOML)?,
             incidents: IncidentRules::from_toml(INCIDENT_RULES_TOML)?,
+            obligations: ObligationCatalog::from_toml(OBLIGATIONS_TOML)?,
         })
     }
 }

@@ -25,10 +25,14 @@ pub enum Permission {
     IncidentReport,
     IncidentManage,
     IncidentReview,
+    ObligationRead,
+    ObligationWork,
+    ObligationApprove,
+    ObligationManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 15] = [
         Permission::DashboardView,
         Permission::AgencyRead,
         Permission::AgencyEdit,
@@ -40,6 +44,10 @@ impl Permission {
         Permission::IncidentReport,
         Permission::IncidentManage,
         Permission::IncidentReview,
+        Permission::ObligationRead,
+        Permission::ObligationWork,
+        Permission::ObligationApprove,
+        Permission::ObligationManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +63,10 @@ impl Permission {
             Permission::IncidentReport => "incident.report",
             Permission::IncidentManage => "incident.manage",
             Permission::IncidentReview => "incident.review",
+            Permission::ObligationRead => "obligation.read",
+            Permission::ObligationWork => "obligation.work",
+            Permission::ObligationApprove => "obligation.approve",
+            Permission::ObligationManage => "obligation.manage",
         }
     }
 

@@ -80,8 +80,9 @@ impl RocDate {
 
 /// The same day `months` later, or the last day of that month when it has no such day
 /// (31 January + 1 month → 28 February).
-pub fn add_months(d: Date, months: u8) -> Date {
-    let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + i32::from(months);
+pub fn add_months(d: Date, months: impl Into<u32>) -> Date {
+    let months = i32::try_from(months.into()).unwrap_or(i32::MAX / 24);
+    let total = (d.year() * 12 + i32::from(u8::from(d.month())) - 1).saturating_add(months);
     let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
     let month = u8::try_from(month0 + 1)
         .ok()

@@ -45,6 +45,17 @@ impl Actor {
         }
     }
 
+    /// Anwei's own background work (reminders, scheduled recomputation).
+    pub fn system() -> Self {
+        Self {
+            user_id: None,
+            label: "system".into(),
+            agency_id: None,
+            reach: Reach::All,
+            client_addr: None,
+        }
+    }
+
     /// Someone not yet signed in (e.g. a sign-in attempt).
     pub fn anonymous(label: &str, client_addr: Option<String>) -> Self {
         Self {

@@ -2,8 +2,10 @@
 
 use crate::audit::{Change, append};
 use crate::db::{on_db, on_tx};
+use crate::obligations::record_level;
 use crate::{Actor, Result, Store, StoreError};
 use anwei_domain::agency::{AgencyCode, AgencyKind, AgencyPath, ResponsibilityLevel};
+use anwei_domain::roc::RocDate;
 use serde::Serialize;
 use serde_json::json;
 use time::{Date, OffsetDateTime};
@@ -100,6 +102,19 @@ impl Store {
             .bind(&profile.level_basis).bind(now)
             .execute(&mut **c).await.map(|r| r.rows_affected()))
             .map_err(|e| StoreError::unique(e, "code"))?;
+        let effective_on = profile
+            .level_approved_on
+            .unwrap_or_else(|| RocDate::of_instant(now).date());
+        record_level(
+            &mut tx,
+            actor,
+            id,
+            profile.level,
+            effective_on,
+            profile.level_basis.as_deref(),
+            now,
+        )
+        .await?;
         let mut after = profile_json(profile);
         after["code"] = json!(code.as_str());
         after["parent"] = json!(parent.map(|p| p.code.clone()));
@@ -181,6 +196,25 @@ impl Store {
             .execute(&mut **c).await.map(|r| r.rows_affected()))?;
         if n == 0 {
             return Err(StoreError::NotFound);
+        }
+        // 分級辦法 §3: a new level, or a re-approval of the same one, takes effect on its approval
+        // date (today when none is given); the agency's duties are recomputed from it.
+        let new_level = profile.level.map(|l| l.as_str().to_string());
+        if new_level != current.level || profile.level_approved_on != current.level_approved_on {
+            let effective_on = match profile.level_approved_on {
+                Some(d) if profile.level_approved_on != current.level_approved_on => d,
+                _ => RocDate::of_instant(now).date(),
+            };
+            record_level(
+                &mut tx,
+                actor,
+                current.id,
+                profile.level,
+                effective_on,
+                profile.level_basis.as_deref(),
+                now,
+            )
+            .await?;
         }
         append(
             &mut tx,

@@ -11,6 +11,11 @@ pub enum StoreError {
     Conflict { field: &'static str },
     #[error("not found")]
     NotFound,
+    #[error("file storage: {0}")]
+    Files(String),
+    /// A stored file no longer matches the digest recorded when it was uploaded.
+    #[error("stored file {0} does not match its recorded SHA-256")]
+    Tampered(String),
     #[error("unsupported database URL `{0}`: use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
     #[error(transparent)]

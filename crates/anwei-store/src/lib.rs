@@ -10,10 +10,15 @@
 mod actor;
 pub mod agencies;
 pub mod audit;
+pub mod calendar;
 mod db;
 mod error;
+pub mod evidence;
+pub mod files;
 pub mod incidents;
 pub mod migrate;
+pub mod obligations;
+pub mod outbox;
 pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -154,7 +154,7 @@ pub async fn session_layer(
     }
     let mut req = req;
     if is_state_changing(req.method()) && !req.uri().path().starts_with("/api/") {
-        req = check_csrf(req, &state, secure).await?;
+        req = check_csrf(req, &state, secure, app.config.max_upload_bytes).await?;
     }
     req.extensions_mut().insert(state);
     Ok(next.run(req).await)
@@ -166,7 +166,12 @@ fn is_state_changing(m: &Method) -> bool {
 
 /// Same-origin (Sec-Fetch-Site / Origin) and a token: the session's, or for forms shown before
 /// sign-in, the double-submit cookie's.
-async fn check_csrf(req: Request, state: &SessionState, secure: bool) -> Result<Request, AppError> {
+async fn check_csrf(
+    req: Request,
+    state: &SessionState,
+    secure: bool,
+    max_upload: usize,
+) -> Result<Request, AppError> {
     let (parts, body) = req.into_parts();
     let fail = |reason: &str| -> AppError {
         tracing::warn!(reason, path = %parts.uri.path(), "CSRF check failed");
@@ -200,15 +205,30 @@ async fn check_csrf(req: Request, state: &SessionState, secure: bool) -> Result<
             return Err(fail("foreign origin"));
         }
     }
-    let bytes = to_bytes(body, MAX_FORM_BYTES)
+    // File uploads (multipart) may be larger than forms; their token is one of the parts.
+    let boundary = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| multer::parse_boundary(ct).ok());
+    let limit = if boundary.is_some() {
+        max_upload + MAX_FORM_BYTES
+    } else {
+        MAX_FORM_BYTES
+    };
+    let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| AppError::BadRequest("error-too-large"))?;
+    let from_body = match &boundary {
+        Some(b) => multipart_field(bytes.clone(), b, "csrf").await,
+        None => form_field(&bytes, "csrf"),
+    };
     let sent = parts
         .headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .or_else(|| form_field(&bytes, "csrf"));
+        .or(from_body);
     let Some(sent) = sent else {
         return Err(fail("no token"));
     };
@@ -222,6 +242,19 @@ async fn check_csrf(req: Request, state: &SessionState, secure: bool) -> Result<
         return Err(fail("token mismatch"));
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The text of one multipart part; the browser sends hidden inputs before the file when the
+/// form lists them first, so this rarely reads past the first part.
+async fn multipart_field(body: axum::body::Bytes, boundary: &str, name: &str) -> Option<String> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut parts = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = parts.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {

@@ -34,6 +34,9 @@ pub enum AppError {
     Domain(#[from] DomainError),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A stored file no longer matches its recorded digest: never served, always logged.
+    #[error("a stored file failed its integrity check")]
+    Tampered,
 }
 
 impl From<FieldError> for AppError {
@@ -67,6 +70,7 @@ impl AppError {
                 (StatusCode::CONFLICT, "error-conflict")
             }
             AppError::Redirect(_) => (StatusCode::SEE_OTHER, ""),
+            AppError::Tampered => (StatusCode::INTERNAL_SERVER_ERROR, "error-tampered"),
             AppError::Store(_) | AppError::Domain(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }

@@ -6,6 +6,7 @@
 //! `Accept-Language`, else zh-TW — and passed explicitly; there is no process-wide locale.
 
 use anwei_domain::FieldError;
+use anwei_domain::obligation::Period;
 use anwei_domain::roc::{RocDate, iso_datetime, roc_datetime};
 use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
@@ -190,6 +191,14 @@ impl Locale {
     /// The message `{prefix}{key}`, for keys built from stored values (statuses, event kinds).
     pub fn tp(&self, prefix: &str, key: &str) -> String {
         self.t(&format!("{prefix}{key}"))
+    }
+
+    /// The period a task covers, as this language's forms name it (民國 years in Chinese).
+    pub fn period(&self, p: &Period) -> String {
+        match self.lang {
+            Lang::ZhTw => p.label_zh(),
+            Lang::En => p.label_en(),
+        }
     }
 
     /// Name of a role in this language.

@@ -16,6 +16,8 @@ pub struct Nav {
     pub users_href: String,
     pub audit: bool,
     pub incidents: bool,
+    /// The signed-in person's agency's duties, when they may see them.
+    pub obligations_href: String,
     pub signed_in: bool,
 }
 
@@ -44,6 +46,13 @@ impl Chrome {
             (Some(code), true) => format!("/agencies/{code}/users"),
             _ => String::new(),
         };
+        let obligations_href = match (
+            &user.session.agency_code,
+            user.can(app, Permission::ObligationRead),
+        ) {
+            (Some(code), true) => format!("/agencies/{code}/obligations"),
+            _ => String::new(),
+        };
         Self {
             csrf: user.session.csrf_token.clone(),
             user_name: user.session.display_name.clone(),
@@ -59,6 +68,7 @@ impl Chrome {
                 users_href,
                 audit: user.can(app, Permission::AuditRead),
                 incidents: user.can(app, Permission::IncidentRead),
+                obligations_href,
                 signed_in: true,
             },
             other_lang: t.other().code(),
@@ -127,11 +137,7 @@ pub fn render<T: Template>(page: &T) -> Result<Html<String>, AppError> {
 
 /// A file to download, named in the person's language (RFC 6266/5987: the UTF-8 name, plus a
 /// plain ASCII fallback for old clients).
-pub fn download(
-    bytes: Vec<u8>,
-    content_type: &'static str,
-    filename: &str,
-) -> axum::response::Response {
+pub fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
     let encoded: String = filename
         .bytes()

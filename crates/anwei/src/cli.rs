@@ -88,6 +88,27 @@ pub enum Command {
         /// during an evaluation; browsers accept secure cookies from localhost without it.
         #[arg(long)]
         insecure_cookies: bool,
+        /// Where evidence files are kept. Default: the directory files/ inside --data-dir.
+        #[arg(long, env = "ANWEI_FILES_DIR")]
+        files_dir: Option<PathBuf>,
+        /// The largest evidence file accepted, in MB.
+        #[arg(long, env = "ANWEI_MAX_UPLOAD_MB", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=500))]
+        max_upload_mb: u16,
+        /// How people reach this server, for links in reminders and calendar feeds, e.g.
+        /// https://anwei.tn.edu.tw. Default: http:// and the --bind address.
+        #[arg(long, env = "ANWEI_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// SMTP server for reminders: smtp://host:25, smtp://user:pass@host:587?tls=required or
+        /// smtps://user:pass@host:465. Without it reminders wait in the outbox.
+        #[arg(long, env = "ANWEI_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The sender of reminders.
+        #[arg(
+            long,
+            env = "ANWEI_MAIL_FROM",
+            default_value = "安維 Anwei <anwei@localhost>"
+        )]
+        mail_from: String,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -122,6 +143,17 @@ pub enum Command {
     Incident {
         #[command(subcommand)]
         command: IncidentCommand,
+    },
+    /// An agency's duties (應辦事項) for a year and their tasks, each with its citation.
+    Obligations {
+        /// The agency's code, e.g. xiaying-es.
+        #[arg(long)]
+        agency: String,
+        /// The calendar year, e.g. 2026.
+        #[arg(long)]
+        year: i32,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Load the demo: 臺南市政府教育局 (tainan-edu) with 下營國小 (xiaying-es) and 土庫國小 (tuku-es).
     Demo,
@@ -380,23 +412,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bind,
             demo,
             insecure_cookies,
+            files_dir,
+            max_upload_mb,
+            public_url,
+            smtp_url,
+            mail_from,
         } => {
             let store = server::open_store(&url()?).await?;
             if demo && let demo::Outcome::Loaded = demo::load(&store, clock.now()).await? {
                 tracing::info!("demo data loaded (see README for the accounts)");
             }
-            let state = server::state(
-                store,
-                clock,
-                WebConfig {
-                    secure_cookies: !insecure_cookies,
-                },
+            let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
+            let config = WebConfig {
+                secure_cookies: !insecure_cookies,
+                files_dir: files_dir.unwrap_or_else(|| db.data_dir.join("files")),
+                max_upload_bytes: usize::from(max_upload_mb) * 1024 * 1024,
+                public_url: Some(public_url.clone()),
+                mail_configured: smtp_url.is_some(),
+            };
+            let mail = crate::jobs::MailConfig {
+                smtp_url,
+                from: mail_from,
+            };
+            if mail.smtp_url.is_none() {
+                tracing::warn!("no --smtp-url: reminders are queued but not sent");
+            }
+            let worker = crate::jobs::Worker::new(
+                store.clone(),
+                Arc::new(anwei_domain::catalog::Catalog::load()?),
+                clock.clone(),
+                &mail,
+                public_url,
             )?;
+            let state = server::state(store, clock, config)?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
             tracing::info!(database = %server::redact(&url()?), "Anwei is listening on http://{bind}");
-            server::serve(listener, state, shutdown_signal()).await?;
+            server::serve(listener, state, Some(worker), shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -513,6 +566,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Incident { command } => crate::incident_clock::run(&command),
+        Command::Obligations {
+            agency,
+            year,
+            format,
+        } => crate::obligations_cli::run(&url()?, &agency, year, format, clock.now()).await,
         Command::Demo => {
             let store = server::open_store(&url()?).await?;
             match demo::load(&store, clock.now()).await? {

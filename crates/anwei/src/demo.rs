@@ -20,6 +20,8 @@ pub struct DemoUser {
     pub username: &'static str,
     pub name: &'static str,
     pub role: Role,
+    /// Reminders go here; `.example` addresses (RFC 2606) never reach a real mailbox.
+    pub email: &'static str,
 }
 
 pub const DEMO_USERS: [DemoUser; 6] = [
@@ -28,36 +30,42 @@ pub const DEMO_USERS: [DemoUser; 6] = [
         username: "xiaying.officer",
         name: "施昀豆",
         role: Role::Officer,
+        email: "officer@xiaying-es.example",
     },
     DemoUser {
         agency: "xiaying-es",
         username: "xiaying.principal",
         name: "邱明崇",
         role: Role::Ciso,
+        email: "principal@xiaying-es.example",
     },
     DemoUser {
         agency: "xiaying-es",
         username: "xiaying.dean",
         name: "李玉萍",
         role: Role::Staff,
+        email: "dean@xiaying-es.example",
     },
     DemoUser {
         agency: "tuku-es",
         username: "tuku.officer",
         name: "土庫國小承辦人（示範）",
         role: Role::Officer,
+        email: "officer@tuku-es.example",
     },
     DemoUser {
         agency: "tainan-edu",
         username: "tainan.auditor",
         name: "教育局稽核員（示範）",
         role: Role::Auditor,
+        email: "auditor@tainan-edu.example",
     },
     DemoUser {
         agency: "tainan-edu",
         username: "tainan.officer",
         name: "教育局承辦人（示範）",
         role: Role::Officer,
+        email: "officer@tainan-edu.example",
     },
 ];
 
@@ -124,7 +132,9 @@ pub async fn load(store: &Store, now: OffsetDateTime) -> anyhow::Result<Outcome>
                     name: name.into(),
                     kind: AgencyKind::School,
                     level: Some(ResponsibilityLevel::D),
-                    level_approved_on: None,
+                    // The demo's approval date; the seed's letter (107年) predates the 2026
+                    // re-approval rule, so the demo starts from a re-approval in 113年.
+                    level_approved_on: Some(time::macros::date!(2024 - 08 - 01)),
                     level_basis: basis.map(str::to_string),
                 },
                 now,
@@ -156,13 +166,21 @@ pub async fn load(store: &Store, now: OffsetDateTime) -> anyhow::Result<Outcome>
                     agency_id: Some(agency.id),
                     username: &Username::parse(u.username)?,
                     display_name: u.name,
-                    email: None,
+                    email: Some(u.email),
                     role: u.role,
                     password_hash: &hash,
                     must_change_password: true,
                 },
                 now,
             )
+            .await?;
+    }
+    // This year's duties, so that the first page a new user opens already lists them.
+    let obligations = anwei_domain::catalog::Catalog::load()?.obligations;
+    let year = anwei_domain::roc::RocDate::of_instant(now).date().year();
+    for agency in store.agencies(&actor).await? {
+        store
+            .materialise_year(&actor, &obligations, agency.id, year, now)
             .await?;
     }
     Ok(Outcome::Loaded)

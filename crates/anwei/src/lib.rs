@@ -5,4 +5,6 @@
 pub mod cli;
 pub mod demo;
 pub mod incident_clock;
+pub mod jobs;
+pub mod obligations_cli;
 pub mod server;

@@ -46,12 +46,15 @@ pub fn state(store: Store, clock: Arc<dyn Clock>, config: WebConfig) -> anyhow::
 }
 
 /// Serves until `shutdown` resolves; also removes expired sessions every few minutes (each
-/// request checks its own session; this only keeps the table small).
+/// request checks its own session; this only keeps the table small) and, with a worker, runs
+/// the background jobs (duties, reminders, mail) once a minute.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    worker: Option<crate::jobs::Worker>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let background = worker.map(|w| tokio::spawn(w.run(Duration::from_secs(60))));
     let purge_state = state.clone();
     let purger = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
@@ -74,5 +77,8 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     purger.abort();
+    if let Some(b) = background {
+        b.abort();
+    }
     result.context("the server stopped with an error")
 }

@@ -46,6 +46,21 @@ pub async fn agency_for(
     Ok(a)
 }
 
+/// 分級辦法 §3: a level takes effect at once, so this year's duties are recomputed as soon as
+/// the level (or its approval date) is saved.
+async fn refresh_duties(
+    app: &AppState,
+    user: &CurrentUser,
+    agency_id: uuid::Uuid,
+) -> Result<(), AppError> {
+    let now = app.clock.now();
+    let year = anwei_domain::roc::RocDate::of_instant(now).date().year();
+    app.store
+        .materialise_year(&user.actor, &app.catalog.obligations, agency_id, year, now)
+        .await?;
+    Ok(())
+}
+
 /// A code that does not parse names no agency.
 pub async fn visible_agency(
     app: &AppState,
@@ -88,6 +103,7 @@ async fn list(
     let lines = rows
         .into_iter()
         .map(|row| AgencyLine {
+            duties: None,
             users: counts
                 .iter()
                 .find(|(id, _)| *id == row.id)
@@ -360,7 +376,10 @@ async fn create(
         )
         .await
     {
-        Ok(_) => Ok(redirect(&format!("/agencies/{code}?notice=agency-created"))),
+        Ok(id) => {
+            refresh_duties(&app, &user, id).await?;
+            Ok(redirect(&format!("/agencies/{code}?notice=agency-created")))
+        }
         Err(anwei_store::StoreError::Conflict { .. }) => {
             let errors = [FieldError::new("code", "err-taken")];
             let page = form_page(
@@ -411,6 +430,7 @@ async fn update(
             app.store
                 .update_agency(&user.actor, &a, &profile, app.clock.now())
                 .await?;
+            refresh_duties(&app, &user, a.id).await?;
             Ok(redirect(&format!(
                 "/agencies/{}?notice=agency-updated",
                 a.code

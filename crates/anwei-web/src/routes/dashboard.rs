@@ -7,10 +7,13 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::pages::{Chrome, render};
 use crate::routes::notice_key;
+use crate::routes::obligations::{TaskLine, task_line};
 use crate::state::AppState;
 use anwei_domain::rbac::Permission;
+use anwei_domain::roc::RocDate;
 use anwei_store::agencies::{AgencyRow, HostedSystemRow};
 use anwei_store::audit::{AuditEntry, AuditFilter};
+use anwei_store::obligations::TaskSummary;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -26,6 +29,8 @@ pub struct AgencyLine {
     pub row: AgencyRow,
     pub users: i64,
     pub indent: usize,
+    /// This year's duties, when the person may read them.
+    pub duties: Option<TaskSummary>,
 }
 
 #[derive(Template)]
@@ -45,6 +50,10 @@ struct DashboardPage<'a> {
     can_audit: bool,
     incidents: Vec<crate::routes::incidents::IncidentLine>,
     now_rfc3339: String,
+    own_duties: Option<TaskSummary>,
+    my_tasks: Vec<TaskLine>,
+    show_duties: bool,
+    year: i32,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +77,28 @@ async fn dashboard(
         Some(a) => app.store.hosted_systems(a.id).await?,
         None => Vec::new(),
     };
+    let today = RocDate::of_instant(now).date();
+    let year = today.year();
+    let show_duties = user.can(&app, Permission::ObligationRead);
+    let summaries = if show_duties {
+        app.store.task_summaries(&user.actor, year, today).await?
+    } else {
+        Vec::new()
+    };
+    let summary_of = |id| summaries.iter().find(|s| s.agency_id == id).cloned();
+    let own_duties = agency.as_ref().and_then(|a| summary_of(a.id));
+    let my_tasks: Vec<TaskLine> = if show_duties {
+        app.store
+            .tasks_of_user(user.session.user_id, today - time::Duration::days(730))
+            .await?
+            .into_iter()
+            .filter(|r| !r.status().is_closed())
+            .take(6)
+            .map(|r| task_line(&app, &t, r, today))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let all = app.store.agencies(&user.actor).await?;
     let counts = app.store.user_counts(&user.actor).await?;
     let base_depth = agency.as_ref().map(AgencyRow::depth).unwrap_or(1);
@@ -75,6 +106,7 @@ async fn dashboard(
         .into_iter()
         .filter(|a| agency.as_ref().is_none_or(|own| own.id != a.id))
         .map(|row| AgencyLine {
+            duties: summary_of(row.id),
             users: counts
                 .iter()
                 .find(|(id, _)| *id == row.id)
@@ -133,6 +165,10 @@ async fn dashboard(
         now_rfc3339: now
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
+        own_duties,
+        my_tasks,
+        show_duties,
+        year,
     };
     render(&page)
 }

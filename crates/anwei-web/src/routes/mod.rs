@@ -1,11 +1,14 @@
 pub mod agencies;
 pub mod assets;
 pub mod audit_log;
+pub mod calendar;
 pub mod dashboard;
 pub mod drills;
 pub mod health;
 pub mod incidents;
 pub mod lang;
+pub mod obligations;
+pub mod outbox;
 pub mod sign_in;
 pub mod tokens;
 pub mod users;
@@ -13,7 +16,14 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 15] = [
+    const KNOWN: [&str; 22] = [
+        "notice-mail-requeued",
+        "notice-calendar-created",
+        "notice-calendar-revoked",
+        "notice-tasks-refreshed",
+        "notice-task-updated",
+        "notice-evidence-added",
+        "notice-settings-saved",
         "notice-drill-recorded",
         "notice-report-saved",
         "notice-incident-filed",

@@ -121,7 +121,7 @@ async fn changes_record_actor_before_after_and_address() {
         e.before_json
             .as_deref()
             .unwrap()
-            .contains("\"level_approved_on\":null")
+            .contains("\"level_approved_on\":\"2024-08-01\"")
     );
     assert!(e.after_json.as_deref().unwrap().contains("2026-01-07"));
     // The page shows it, filtered by person and action, to the CISO.

@@ -12,4 +12,5 @@ mod cli;
 mod forms;
 mod incidents;
 mod isolation;
+mod obligations;
 mod schema;

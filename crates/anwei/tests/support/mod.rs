@@ -74,7 +74,10 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub db_url: String,
     pub client: reqwest::Client,
+    /// Where this app keeps evidence files.
+    pub files_dir: std::path::PathBuf,
     _dir: Option<tempfile::TempDir>,
+    _files: tempfile::TempDir,
     _server: tokio::task::JoinHandle<()>,
 }
 
@@ -87,14 +90,22 @@ pub async fn spawn_app() -> TestApp {
     anwei::demo::load(&store, anwei_domain::clock::Clock::now(&clock))
         .await
         .expect("demo");
-    let state = anwei::server::state(store.clone(), Arc::new(clock.clone()), WebConfig::default())
-        .expect("state");
+    let files = tempfile::tempdir().expect("files dir");
+    let config = WebConfig {
+        files_dir: files.path().to_path_buf(),
+        // small, so that the over-limit test does not move megabytes
+        max_upload_bytes: 1024 * 1024,
+        public_url: Some("https://anwei.test".into()),
+        ..WebConfig::default()
+    };
+    let state =
+        anwei::server::state(store.clone(), Arc::new(clock.clone()), config).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let port = listener.local_addr().unwrap().port();
     let server = tokio::spawn(async move {
-        let _ = anwei::server::serve(listener, state, std::future::pending()).await;
+        let _ = anwei::server::serve(listener, state, None, std::future::pending()).await;
     });
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
@@ -105,9 +116,181 @@ pub async fn spawn_app() -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
+        files_dir: files.path().to_path_buf(),
         _dir: dir,
+        _files: files,
         _server: server,
     }
+}
+
+impl TestApp {
+    /// A background worker of another Anwei instance on this app's database (its own
+    /// connection pool), sending to `sink` when given.
+    pub async fn worker(&self, sink: Option<&MailSink>) -> anwei::jobs::Worker {
+        let store = Store::connect(&self.db_url).await.expect("second instance");
+        let mail = anwei::jobs::MailConfig {
+            smtp_url: sink.map(|s| format!("smtp://127.0.0.1:{}", s.port)),
+            from: "安維 Anwei <anwei@anwei.test>".into(),
+        };
+        anwei::jobs::Worker::new(
+            store,
+            Arc::new(anwei_domain::catalog::Catalog::load().unwrap()),
+            Arc::new(self.clock.clone()),
+            &mail,
+            "https://anwei.test".into(),
+        )
+        .expect("worker")
+    }
+}
+
+/// A real SMTP server on loopback (scripts/mailsink.py, aiosmtpd from PyPI) that stores every
+/// message it accepts as a file.
+pub struct MailSink {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl MailSink {
+    pub fn start(refuse_first: u32) -> MailSink {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/mailsink.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(dir.path())
+            .arg("--refuse-first")
+            .arg(refuse_first.to_string())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 scripts/mailsink.py (needs: pip install aiosmtpd; scripts/ensure-deps does it)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().unwrap_or_else(|_| {
+            panic!("the mail sink did not start (is aiosmtpd installed? scripts/ensure-deps installs it): {line:?}")
+        });
+        MailSink { port, dir, child }
+    }
+
+    /// Every message received so far, as raw text, in order of arrival.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+            .collect()
+    }
+}
+
+impl Drop for MailSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Decodes a MIME header or a body part as mail clients show it: RFC 2047 encoded words
+/// (`=?utf-8?b?…?=`) and base64 or quoted-printable bodies are what lettre writes for Chinese.
+pub fn decode_mail(raw: &str) -> (String, String) {
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    let head = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let subject_raw = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Subject: "))
+        .unwrap_or("")
+        .to_string();
+    // RFC 2047 §6.2: whitespace between two encoded words is dropped, elsewhere it is kept
+    let mut subject = String::new();
+    let mut prev_encoded = None;
+    for token in subject_raw.split_whitespace() {
+        let encoded = token.starts_with("=?") && token.ends_with("?=");
+        if prev_encoded.is_some() && !(encoded && prev_encoded == Some(true)) {
+            subject.push(' ');
+        }
+        subject.push_str(&decode_word(token));
+        prev_encoded = Some(encoded);
+    }
+    let base64_body = head
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: base64");
+    let text = if base64_body {
+        let joined: String = body.split_whitespace().collect();
+        String::from_utf8_lossy(&b64(&joined)).into_owned()
+    } else if head.to_ascii_lowercase().contains("quoted-printable") {
+        String::from_utf8_lossy(&quoted_printable(body)).into_owned()
+    } else {
+        body.to_string()
+    };
+    (subject, text)
+}
+
+fn decode_word(w: &str) -> String {
+    let Some(inner) = w.strip_prefix("=?").and_then(|x| x.strip_suffix("?=")) else {
+        return w.to_string();
+    };
+    let mut parts = inner.splitn(3, '?');
+    let (_charset, enc, text) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    let bytes = if enc.eq_ignore_ascii_case("b") {
+        b64(text)
+    } else {
+        quoted_printable(&text.replace('_', " "))
+    };
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn b64(s: &str) -> Vec<u8> {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let mut buf = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let Some(v) = A.iter().position(|x| *x == c) else {
+            continue;
+        };
+        buf = (buf << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+            buf &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+fn quoted_printable(s: &str) -> Vec<u8> {
+    let s = s.replace("=\r\n", "").replace("=\n", "");
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'='
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
 }
 
 #[derive(Debug)]
@@ -360,6 +543,58 @@ impl Browser<'_> {
             req = req.header(k, v);
         }
         let r = into_resp(req.send().await.unwrap()).await;
+        self.absorb(&r);
+        r
+    }
+
+    /// Posts a multipart form (a file upload) as a browser would, the CSRF token first.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Resp {
+        let boundary = "----anwei-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        let csrf = self.csrf.clone();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        for (k, v) in all {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let r = self
+            .app
+            .client
+            .post(format!("{}{path}", self.app.base))
+            .header("cookie", self.cookie_header())
+            .header("accept-language", self.lang)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header("sec-fetch-site", "same-origin")
+            .header("origin", self.app.base.clone())
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let r = into_resp(r).await;
         self.absorb(&r);
         r
     }

@@ -1,0 +1,1024 @@
+//! 應辦事項 and their tasks: what the agency owes this year, grouped by plan chapter and by
+//! person, each with its citation; a task's page with its evidence and the 資通安全長's decision.
+//!
+//! Who may do what: anyone in the agency reads; the 承辦人 and the assignee do the work; only the
+//! 資通安全長 approves completions (when the agency requires it) and "not applicable" (always,
+//! because saying a legal duty does not apply is a decision, not a chore).
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, redirect};
+use crate::i18n::{FormErrors, Locale, Opt};
+use crate::pages::{Chrome, Outcome, download, render};
+use crate::routes::agencies::agency_for;
+use crate::routes::notice_key;
+use crate::state::AppState;
+use anwei_domain::FieldError;
+use anwei_domain::evidence::{check_file, clean_file_name, parse_link};
+use anwei_domain::obligation::{CHAPTER_NUMERALS, Obligation, Period, TaskAction, chapter_numeral};
+use anwei_domain::rbac::Permission;
+use anwei_domain::roc::{RocDate, parse_date_input};
+use anwei_store::agencies::AgencyRow;
+use anwei_store::evidence::{EvidenceContent, EvidenceRow, NewEvidence};
+use anwei_store::obligations::{ObligationSettingRow, TaskRow, TaskSummary};
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use time::Date;
+use uuid::Uuid;
+
+pub fn router(max_upload: usize) -> Router<AppState> {
+    Router::new()
+        .route("/agencies/{code}/obligations", get(list))
+        .route("/agencies/{code}/obligations/refresh", post(refresh))
+        .route(
+            "/agencies/{code}/obligations/settings",
+            get(settings).post(save_setting),
+        )
+        .route("/tasks/{id}", get(show))
+        .route("/tasks/{id}/action", post(act))
+        .route("/tasks/{id}/assign", post(assign))
+        .route(
+            "/tasks/{id}/evidence",
+            post(upload).layer(DefaultBodyLimit::max(max_upload + 64 * 1024)),
+        )
+        .route("/tasks/{id}/evidence/link", post(link))
+        .route("/evidence/{id}", get(fetch_evidence))
+}
+
+/// A task as a list shows it.
+pub struct TaskLine {
+    pub row: TaskRow,
+    pub title: String,
+    pub chapter: u8,
+    pub period: String,
+    pub status: String,
+    pub overdue: bool,
+}
+
+pub struct ChapterGroup {
+    pub numeral: &'static str,
+    pub name: String,
+    pub lines: Vec<TaskLine>,
+}
+
+/// One bar of the chart: a chapter's tasks as done / open / overdue shares of 100.
+pub struct Bar {
+    pub label: String,
+    pub y: usize,
+    pub done: usize,
+    pub open: usize,
+    pub overdue: usize,
+    pub done_w: f64,
+    pub open_w: f64,
+    pub overdue_w: f64,
+}
+
+pub struct PersonLine {
+    pub name: String,
+    pub total: usize,
+    pub closed: usize,
+    pub overdue: usize,
+}
+
+fn title(t: &Locale, o: Option<&Obligation>, key: &str) -> String {
+    o.map(|o| t.pick(&o.title.zh, &o.title.en))
+        .unwrap_or_else(|| key.to_string())
+}
+
+fn status_label(t: &Locale, row: &TaskRow, today: Date) -> String {
+    if row.is_overdue(today) {
+        format!(
+            "{}（{}）",
+            t.t("task-overdue"),
+            t.tp("task-status-", &row.status)
+        )
+    } else {
+        t.tp("task-status-", &row.status)
+    }
+}
+
+pub fn task_line(app: &AppState, t: &Locale, row: TaskRow, today: Date) -> TaskLine {
+    let o = app.catalog.obligations.get(&row.obligation_key);
+    TaskLine {
+        title: title(t, o, &row.obligation_key),
+        chapter: o.map(|o| o.chapter).unwrap_or(0),
+        period: Period::parse_key(&row.period_key)
+            .map(|p| t.period(&p))
+            .unwrap_or_else(|| row.period_key.clone()),
+        status: status_label(t, &row, today),
+        overdue: row.is_overdue(today),
+        row,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "obligations.html")]
+struct ListPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    year: i32,
+    years: Vec<i32>,
+    show: String,
+    groups: Vec<ChapterGroup>,
+    bars: Vec<Bar>,
+    chart_height: usize,
+    people: Vec<PersonLine>,
+    summary: TaskSummary,
+    due_this_month: usize,
+    can_manage: bool,
+    notice: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    year: Option<String>,
+    show: Option<String>,
+    notice: Option<String>,
+}
+
+fn this_year(app: &AppState) -> i32 {
+    RocDate::of_instant(app.clock.now()).date().year()
+}
+
+fn parse_year(app: &AppState, raw: Option<&str>) -> Result<i32, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(this_year(app)),
+        Some(s) => s
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2019..=2100).contains(y))
+            .ok_or_else(|| FieldError::new("year", "err-year").into()),
+    }
+}
+
+async fn list(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let year = parse_year(&app, q.year.as_deref())?;
+    let today = RocDate::of_instant(app.clock.now()).date();
+    let rows = app.store.tasks(&user.actor, Some(a.id), year).await?;
+    let summary = app
+        .store
+        .task_summaries(&user.actor, year, today)
+        .await?
+        .into_iter()
+        .find(|s| s.agency_id == a.id)
+        .unwrap_or_default();
+    let due_this_month = rows
+        .iter()
+        .filter(|r| {
+            !r.status().is_closed()
+                && r.due_on.year() == today.year()
+                && r.due_on.month() == today.month()
+        })
+        .count();
+    let mut people: Vec<PersonLine> = Vec::new();
+    for r in &rows {
+        let name = r
+            .assignee_name
+            .clone()
+            .unwrap_or_else(|| t.t("task-unassigned"));
+        let i = match people.iter().position(|p| p.name == name) {
+            Some(i) => i,
+            None => {
+                people.push(PersonLine {
+                    name,
+                    total: 0,
+                    closed: 0,
+                    overdue: 0,
+                });
+                people.len() - 1
+            }
+        };
+        let p = &mut people[i];
+        p.total += 1;
+        p.closed += usize::from(r.status().is_closed());
+        p.overdue += usize::from(r.is_overdue(today));
+    }
+    let show = match q.show.as_deref() {
+        Some("overdue") => "overdue",
+        Some("open") => "open",
+        _ => "all",
+    };
+    let mut groups: Vec<ChapterGroup> = Vec::new();
+    let mut bars: Vec<Bar> = Vec::new();
+    let lines: Vec<TaskLine> = rows
+        .into_iter()
+        .map(|r| task_line(&app, &t, r, today))
+        .collect();
+    for (i, numeral) in CHAPTER_NUMERALS.iter().enumerate() {
+        let chapter = u8::try_from(i + 1).unwrap_or(0);
+        let of_chapter: Vec<&TaskLine> = lines.iter().filter(|l| l.chapter == chapter).collect();
+        if of_chapter.is_empty() {
+            continue;
+        }
+        let done = of_chapter
+            .iter()
+            .filter(|l| l.row.status().is_closed())
+            .count();
+        let overdue = of_chapter.iter().filter(|l| l.overdue).count();
+        let open = of_chapter.len() - done - overdue;
+        let total = of_chapter.len() as f64;
+        bars.push(Bar {
+            label: format!("{numeral} {}", t.tp("chapter-", &chapter.to_string())),
+            y: bars.len() * 28,
+            done,
+            open,
+            overdue,
+            done_w: done as f64 * 100.0 / total,
+            open_w: open as f64 * 100.0 / total,
+            overdue_w: overdue as f64 * 100.0 / total,
+        });
+    }
+    for line in lines {
+        let keep = match show {
+            "overdue" => line.overdue,
+            "open" => !line.row.status().is_closed(),
+            _ => true,
+        };
+        if !keep {
+            continue;
+        }
+        match groups
+            .iter_mut()
+            .find(|g| g.numeral == chapter_numeral(line.chapter))
+        {
+            Some(g) => g.lines.push(line),
+            None => groups.push(ChapterGroup {
+                numeral: chapter_numeral(line.chapter),
+                name: t.tp("chapter-", &line.chapter.to_string()),
+                lines: vec![line],
+            }),
+        }
+    }
+    groups.sort_by_key(|g| CHAPTER_NUMERALS.iter().position(|n| *n == g.numeral));
+    let page = ListPage {
+        t: &t,
+        c: Chrome::for_user(
+            &app,
+            &t,
+            &user,
+            &format!("/agencies/{}/obligations", a.code),
+        ),
+        can_manage: user
+            .require(&app, Permission::ObligationManage, &a.agency_path())
+            .is_ok(),
+        notice: notice_key(q.notice.as_deref())
+            .map(|k| t.t(k))
+            .unwrap_or_default(),
+        years: ((this_year(&app) - 2)..=(this_year(&app) + 1)).collect(),
+        chart_height: bars.len() * 28,
+        a,
+        year,
+        show: show.to_string(),
+        groups,
+        bars,
+        people,
+        summary,
+        due_this_month,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+struct RefreshForm {
+    year: String,
+}
+
+/// Recomputes the year's tasks from the catalog and the level history (after a level change,
+/// or for next year ahead of time).
+async fn refresh(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(f): Form<RefreshForm>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let year = parse_year(&app, Some(&f.year))?;
+    app.store
+        .materialise_year(
+            &user.actor,
+            &app.catalog.obligations,
+            a.id,
+            year,
+            app.clock.now(),
+        )
+        .await?;
+    Ok(redirect(&format!(
+        "/agencies/{}/obligations?year={year}&notice=tasks-refreshed",
+        a.code
+    )))
+}
+
+// ───────────────────────────── one task ─────────────────────────────
+
+#[derive(Template)]
+#[template(path = "task.html")]
+struct TaskPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    line: TaskLine,
+    o: Option<Obligation>,
+    evidence: Vec<EvidenceRow>,
+    other_evidence: Vec<Opt>,
+    people: Vec<Opt>,
+    today: Date,
+    can_work: bool,
+    can_decide: bool,
+    can_assign: bool,
+    requires_approval: bool,
+    accept: String,
+    max_mb: usize,
+    ev: EvidenceFields,
+    note: String,
+    out: Outcome,
+}
+
+/// What the evidence form held, to show it again beside its errors.
+#[derive(Default)]
+pub struct EvidenceFields {
+    pub title: String,
+    pub url: String,
+    pub effective_on: String,
+    pub expires_on: String,
+}
+
+async fn task_for(app: &AppState, user: &CurrentUser, id: &str) -> Result<TaskRow, AppError> {
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let task = app
+        .store
+        .task(&user.actor, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(task)
+}
+
+async fn agency_of(
+    app: &AppState,
+    user: &CurrentUser,
+    task: &TaskRow,
+) -> Result<AgencyRow, AppError> {
+    app.store
+        .agency_by_id(&user.actor, task.agency_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The 承辦人 (obligation.manage) works on any task; others only on tasks given to them.
+fn may_work(app: &AppState, user: &CurrentUser, a: &AgencyRow, task: &TaskRow) -> bool {
+    let path = a.agency_path();
+    user.require(app, Permission::ObligationWork, &path).is_ok()
+        && (user
+            .require(app, Permission::ObligationManage, &path)
+            .is_ok()
+            || task.assignee_id == Some(user.session.user_id))
+}
+
+async fn requires_approval(app: &AppState, task: &TaskRow) -> Result<bool, AppError> {
+    Ok(app
+        .store
+        .obligation_settings(task.agency_id)
+        .await?
+        .iter()
+        .any(|s| s.obligation_key == task.obligation_key && s.requires_approval))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn task_page(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    task: TaskRow,
+    ev: EvidenceFields,
+    note: String,
+    out: Outcome,
+) -> Result<Response, AppError> {
+    let a = agency_of(app, user, &task).await?;
+    user.require(app, Permission::ObligationRead, &a.agency_path())?;
+    let today = RocDate::of_instant(app.clock.now()).date();
+    let evidence = app.store.evidence_of_task(task.id).await?;
+    let other_evidence = app
+        .store
+        .agency_evidence(task.agency_id)
+        .await?
+        .into_iter()
+        .filter(|e| evidence.iter().all(|mine| mine.id != e.id))
+        .map(|e| Opt {
+            value: e.id.to_string(),
+            label: format!("{}（{}）", e.title, t.date(&e.effective_on)),
+            selected: false,
+        })
+        .collect();
+    let path = a.agency_path();
+    let can_assign = user
+        .require(app, Permission::ObligationManage, &path)
+        .is_ok();
+    let people = if can_assign {
+        app.store
+            .users_of_agency(&user.actor, a.id)
+            .await?
+            .into_iter()
+            .filter(|u| u.disabled_at.is_none())
+            .map(|u| Opt {
+                selected: task.assignee_id == Some(u.id),
+                label: format!("{}（{}）", u.display_name, t.role(&u.role)),
+                value: u.id.to_string(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = TaskPage {
+        t,
+        c: Chrome::for_user(app, t, user, &format!("/tasks/{}", task.id)),
+        o: app.catalog.obligations.get(&task.obligation_key).cloned(),
+        can_work: may_work(app, user, &a, &task),
+        can_decide: user
+            .require(app, Permission::ObligationApprove, &path)
+            .is_ok(),
+        requires_approval: requires_approval(app, &task).await?,
+        line: task_line(app, t, task, today),
+        evidence,
+        other_evidence,
+        people,
+        today,
+        can_assign,
+        accept: anwei_domain::evidence::accepted_extensions()
+            .iter()
+            .map(|e| format!(".{e}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        max_mb: app.config.max_upload_bytes / (1024 * 1024),
+        ev,
+        note,
+        out,
+    };
+    let status = page.out.status;
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn show(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let task = task_for(&app, &user, &id).await?;
+    let notice = notice_key(q.notice.as_deref())
+        .map(|k| t.t(k))
+        .unwrap_or_default();
+    let today = RocDate::of_instant(app.clock.now()).date();
+    let ev = EvidenceFields {
+        effective_on: today.to_string(),
+        ..Default::default()
+    };
+    task_page(
+        &app,
+        &t,
+        &user,
+        task,
+        ev,
+        String::new(),
+        Outcome::ok(notice),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct ActionForm {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn act(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<ActionForm>,
+) -> Result<Response, AppError> {
+    let task = task_for(&app, &user, &id).await?;
+    let a = agency_of(&app, &user, &task).await?;
+    let action = TaskAction::parse(&f.action).ok_or(AppError::BadRequest("error-invalid"))?;
+    if action.needs_approver() {
+        user.require(&app, Permission::ObligationApprove, &a.agency_path())?;
+    } else if !may_work(&app, &user, &a, &task) {
+        return Err(AppError::Forbidden);
+    }
+    let note =
+        anwei_domain::agency::parse_line("note", &f.note.replace(['\r', '\n'], " "), 0, 1000);
+    let evidence = app.store.evidence_of_task(task.id).await?;
+    let o = app.catalog.obligations.get(&task.obligation_key);
+    let needs_approval = requires_approval(&app, &task).await?;
+    let result = note.and_then(|note| {
+        action
+            .apply(
+                task.status(),
+                needs_approval,
+                !evidence.is_empty(),
+                o.is_some_and(|o| o.evidence_required),
+                &note,
+            )
+            .map(|to| (to, note))
+    });
+    match result {
+        Ok((to, note)) => {
+            let keep_note = (!note.is_empty()).then_some(note.as_str());
+            match app
+                .store
+                .set_task_status(&user.actor, &task, to, keep_note, app.clock.now())
+                .await
+            {
+                Ok(()) => Ok(redirect(&format!("/tasks/{}?notice=task-updated", task.id))),
+                // someone else moved it first: show the page as it is now
+                Err(anwei_store::StoreError::NotFound) => {
+                    let fresh = task_for(&app, &user, &id).await?;
+                    let err = FieldError::new("action", "err-task-action")
+                        .with("status", fresh.status.clone());
+                    let out = Outcome::rejected(
+                        FormErrors::from_fields_in(&t, &[err], "task"),
+                        String::new(),
+                        StatusCode::CONFLICT,
+                    );
+                    task_page(
+                        &app,
+                        &t,
+                        &user,
+                        fresh,
+                        EvidenceFields::default(),
+                        f.note,
+                        out,
+                    )
+                    .await
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(e) => {
+            let e = FieldError {
+                args: localized_status(&t, e.args),
+                ..e
+            };
+            let out = Outcome::rejected(
+                FormErrors::from_fields_in(&t, &[e], "task"),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+            task_page(
+                &app,
+                &t,
+                &user,
+                task,
+                EvidenceFields::default(),
+                f.note,
+                out,
+            )
+            .await
+        }
+    }
+}
+
+/// The status named in an error, in the reader's words.
+fn localized_status(t: &Locale, args: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    args.into_iter()
+        .map(|(k, v)| {
+            if k == "status" {
+                (k, t.tp("task-status-", &v))
+            } else {
+                (k, v)
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    assignee: String,
+}
+
+async fn assign(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, AppError> {
+    let task = task_for(&app, &user, &id).await?;
+    let a = agency_of(&app, &user, &task).await?;
+    user.require(&app, Permission::ObligationManage, &a.agency_path())?;
+    let assignee = match f.assignee.trim() {
+        "" => None,
+        s => Some(Uuid::parse_str(s).map_err(|_| FieldError::new("assignee", "err-choice"))?),
+    };
+    match app
+        .store
+        .assign_task(&user.actor, &task, assignee, app.clock.now())
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!("/tasks/{}?notice=task-updated", task.id))),
+        Err(anwei_store::StoreError::NotFound) => {
+            Err(FieldError::new("assignee", "err-choice").into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ───────────────────────────── evidence ─────────────────────────────
+
+/// Reads the upload form. A file over the limit stops reading at once (the rest is never
+/// buffered) and is reported next to the field.
+async fn read_upload(
+    app: &AppState,
+    mut form: Multipart,
+) -> Result<(EvidenceFields, Option<(String, Vec<u8>)>, Vec<FieldError>), AppError> {
+    let mut fields = EvidenceFields::default();
+    let mut file = None;
+    let mut errors = Vec::new();
+    let max = app.config.max_upload_bytes;
+    loop {
+        let next = form.next_field().await;
+        let mut field = match next {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                errors.push(
+                    FieldError::new("file", "err-evidence-too-large")
+                        .with("max", max / (1024 * 1024)),
+                );
+                break;
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let mut bytes = Vec::new();
+            let mut too_large = false;
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if bytes.len() + chunk.len() > max {
+                            too_large = true;
+                            break;
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(_) => {
+                        too_large = true;
+                        break;
+                    }
+                }
+            }
+            if too_large {
+                errors.push(
+                    FieldError::new("file", "err-evidence-too-large")
+                        .with("max", max / (1024 * 1024)),
+                );
+                break;
+            }
+            if !file_name.is_empty() || !bytes.is_empty() {
+                file = Some((file_name, bytes));
+            }
+        } else {
+            let text = field.text().await.unwrap_or_default();
+            match name.as_str() {
+                "title" => fields.title = text,
+                "url" => fields.url = text,
+                "effective_on" => fields.effective_on = text,
+                "expires_on" => fields.expires_on = text,
+                _ => {}
+            }
+        }
+    }
+    Ok((fields, file, errors))
+}
+
+async fn upload(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> Result<Response, AppError> {
+    let task = task_for(&app, &user, &id).await?;
+    let a = agency_of(&app, &user, &task).await?;
+    if !may_work(&app, &user, &a, &task) {
+        return Err(AppError::Forbidden);
+    }
+    let (fields, file, mut errors) = read_upload(&app, form).await?;
+    let title = anwei_domain::agency::parse_line("title", &fields.title, 1, 200);
+    let effective_on = parse_date_input("effective_on", &fields.effective_on);
+    let expires_on = parse_date_input("expires_on", &fields.expires_on);
+    let today = RocDate::of_instant(app.clock.now()).date();
+    let title = title.map_err(|e| errors.push(e)).ok();
+    let effective_on = match effective_on {
+        Ok(Some(d)) if d > today => {
+            errors.push(FieldError::new("effective_on", "err-in-future"));
+            None
+        }
+        Ok(Some(d)) => Some(d),
+        Ok(None) => Some(today),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let expires_on = match expires_on {
+        Ok(d) => d,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    if let (Some(from), Some(to)) = (effective_on, expires_on)
+        && to < from
+    {
+        errors.push(FieldError::new("expires_on", "err-expiry-before-effective"));
+    }
+    let url = fields.url.trim();
+    let mut content = None;
+    let mut file_name = String::new();
+    let mut mime = "";
+    match (&file, url.is_empty()) {
+        (Some(_), false) => errors.push(FieldError::new("url", "err-evidence-one-kind")),
+        (None, true) if errors.iter().all(|e| e.field != "file") => {
+            errors.push(FieldError::new("file", "err-evidence-file-missing"))
+        }
+        (None, false) => match parse_link(url) {
+            Ok(_) => content = Some(()),
+            Err(e) => errors.push(e),
+        },
+        (Some((name, bytes)), true) => match clean_file_name(name)
+            .and_then(|n| check_file(&n, bytes, app.config.max_upload_bytes).map(|m| (n, m)))
+        {
+            Ok((n, m)) => {
+                file_name = n;
+                mime = m;
+                content = Some(());
+            }
+            Err(e) => errors.push(e),
+        },
+        (None, true) => {}
+    }
+    if !errors.is_empty() || content.is_none() {
+        let out = Outcome::rejected(
+            FormErrors::from_fields_in(&t, &errors, "ev"),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+        return task_page(&app, &t, &user, task, fields, String::new(), out).await;
+    }
+    let (Some(title), Some(effective_on)) = (title, effective_on) else {
+        return Err(AppError::BadRequest("error-invalid"));
+    };
+    let content = match &file {
+        Some((_, bytes)) => EvidenceContent::File {
+            name: &file_name,
+            content_type: mime,
+            bytes,
+        },
+        None => EvidenceContent::Link(url),
+    };
+    let new = NewEvidence {
+        title: &title,
+        content,
+        effective_on,
+        expires_on,
+    };
+    app.store
+        .add_evidence(&user.actor, &app.files, &task, &new, app.clock.now())
+        .await?;
+    Ok(redirect(&format!(
+        "/tasks/{}?notice=evidence-added",
+        task.id
+    )))
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    #[serde(default)]
+    evidence_id: String,
+}
+
+async fn link(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<LinkForm>,
+) -> Result<Response, AppError> {
+    let task = task_for(&app, &user, &id).await?;
+    let a = agency_of(&app, &user, &task).await?;
+    if !may_work(&app, &user, &a, &task) {
+        return Err(AppError::Forbidden);
+    }
+    let evidence = Uuid::parse_str(f.evidence_id.trim())
+        .map_err(|_| FieldError::new("evidence_id", "err-choice"))?;
+    match app
+        .store
+        .link_evidence(&user.actor, &task, evidence, app.clock.now())
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!(
+            "/tasks/{}?notice=evidence-added",
+            task.id
+        ))),
+        Err(anwei_store::StoreError::NotFound) => {
+            Err(FieldError::new("evidence_id", "err-choice").into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Serves an evidence file after checking it against its recorded digest; a link redirects.
+async fn fetch_evidence(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let row = app
+        .store
+        .evidence(&user.actor, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let a = app
+        .store
+        .agency_by_id(&user.actor, row.agency_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user.require(&app, Permission::ObligationRead, &a.agency_path())?;
+    if let Some(url) = &row.url {
+        return Ok(axum::response::Redirect::to(url).into_response());
+    }
+    match app.store.evidence_bytes(&app.files, &row).await {
+        Ok(bytes) => Ok(download(
+            bytes,
+            row.content_type
+                .as_deref()
+                .unwrap_or("application/octet-stream"),
+            row.file_name.as_deref().unwrap_or("evidence"),
+        )),
+        Err(anwei_store::StoreError::Tampered(sha)) => {
+            tracing::error!(evidence = %row.id, sha256 = %sha, "evidence file does not match its digest");
+            Err(AppError::Tampered)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ───────────────────────────── settings ─────────────────────────────
+
+pub struct SettingLine {
+    pub key: String,
+    pub numeral: &'static str,
+    pub title: String,
+    pub recurrence: String,
+    pub people: Vec<Opt>,
+    pub requires_approval: bool,
+}
+
+#[derive(Template)]
+#[template(path = "obligation_settings.html")]
+struct SettingsPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    lines: Vec<SettingLine>,
+    can_require_approval: bool,
+    notice: String,
+}
+
+async fn settings(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let current = app.store.obligation_settings(a.id).await?;
+    let users = app.store.users_of_agency(&user.actor, a.id).await?;
+    let year = this_year(&app);
+    // Only the duties this agency owes this year (or has owed).
+    let owed: Vec<String> = app
+        .store
+        .tasks(&user.actor, Some(a.id), year)
+        .await?
+        .into_iter()
+        .map(|r| r.obligation_key)
+        .collect();
+    let mut lines: Vec<SettingLine> = app
+        .catalog
+        .obligations
+        .obligations
+        .iter()
+        .filter(|o| owed.contains(&o.key))
+        .map(|o| {
+            let s = current.iter().find(|s| s.obligation_key == o.key);
+            SettingLine {
+                key: o.key.clone(),
+                numeral: chapter_numeral(o.chapter),
+                title: t.pick(&o.title.zh, &o.title.en),
+                recurrence: o.recurrence_text.clone(),
+                people: users
+                    .iter()
+                    .filter(|u| u.disabled_at.is_none())
+                    .map(|u| Opt {
+                        value: u.id.to_string(),
+                        label: u.display_name.clone(),
+                        selected: s.and_then(|s| s.assignee_id) == Some(u.id),
+                    })
+                    .collect(),
+                requires_approval: s.is_some_and(|s| s.requires_approval),
+            }
+        })
+        .collect();
+    lines.sort_by_key(|l| CHAPTER_NUMERALS.iter().position(|n| *n == l.numeral));
+    let page = SettingsPage {
+        t: &t,
+        c: Chrome::for_user(
+            &app,
+            &t,
+            &user,
+            &format!("/agencies/{}/obligations/settings", a.code),
+        ),
+        can_require_approval: user
+            .require(&app, Permission::ObligationApprove, &a.agency_path())
+            .is_ok(),
+        notice: notice_key(q.notice.as_deref())
+            .map(|k| t.t(k))
+            .unwrap_or_default(),
+        a,
+        lines,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+struct SettingForm {
+    obligation_key: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    requires_approval: Option<String>,
+}
+
+async fn save_setting(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(f): Form<SettingForm>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    if app.catalog.obligations.get(&f.obligation_key).is_none() {
+        return Err(FieldError::new("obligation_key", "err-choice").into());
+    }
+    let assignee = match f.assignee.trim() {
+        "" => None,
+        s => {
+            let id = Uuid::parse_str(s).map_err(|_| FieldError::new("assignee", "err-choice"))?;
+            let of_agency = app.store.users_of_agency(&user.actor, a.id).await?;
+            if !of_agency
+                .iter()
+                .any(|u| u.id == id && u.disabled_at.is_none())
+            {
+                return Err(FieldError::new("assignee", "err-choice").into());
+            }
+            Some(id)
+        }
+    };
+    let current = app.store.obligation_settings(a.id).await?;
+    let was = current
+        .iter()
+        .find(|s| s.obligation_key == f.obligation_key)
+        .is_some_and(|s| s.requires_approval);
+    let wants = f.requires_approval.is_some();
+    // Only the 資通安全長 decides whether completions need the 資通安全長's approval.
+    if wants != was {
+        user.require(&app, Permission::ObligationApprove, &a.agency_path())?;
+    }
+    let setting = ObligationSettingRow {
+        obligation_key: f.obligation_key,
+        assignee_id: assignee,
+        requires_approval: wants,
+    };
+    app.store
+        .set_obligation_setting(&user.actor, a.id, &setting, app.clock.now())
+        .await?;
+    Ok(redirect(&format!(
+        "/agencies/{}/obligations/settings?notice=settings-saved",
+        a.code
+    )))
+}

@@ -1,0 +1,299 @@
+//! Background work: recomputing duties, scanning for reminders, and sending the outbox. All of it
+//! is driven by the database (the `job` and `outbox` tables), not by in-memory timers, so a
+//! restart loses nothing and several instances on one PostgreSQL share the work without doing
+//! any of it twice.
+
+use anwei_domain::catalog::Catalog;
+use anwei_domain::clock::Clock;
+use anwei_domain::obligation::Period;
+use anwei_domain::reminder::{
+    MAX_ATTEMPTS, ReminderKind, ReminderText, compose, retry_after_minutes,
+};
+use anwei_domain::roc::RocDate;
+use anwei_store::outbox::{NewMail, OutboxRow, Recipient};
+use anwei_store::{Actor, Store};
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
+use std::time::Duration;
+use time::Month;
+use uuid::Uuid;
+
+/// How to send mail. `smtp_url` follows lettre's form: `smtp://host:25` (plain),
+/// `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtps://user:password@host:465`.
+#[derive(Debug, Clone, Default)]
+pub struct MailConfig {
+    pub smtp_url: Option<String>,
+    pub from: String,
+}
+
+pub struct Worker {
+    store: Store,
+    catalog: Arc<Catalog>,
+    clock: Arc<dyn Clock>,
+    mailer: Option<(AsyncSmtpTransport<Tokio1Executor>, lettre::message::Mailbox)>,
+    /// This instance's name in leases (`claimed_by`).
+    instance: String,
+    /// Base of links in reminders, e.g. `https://anwei.tn.edu.tw`.
+    public_url: String,
+}
+
+/// What one pass did, for logs and tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub materialised: bool,
+    pub queued: usize,
+    pub sent: usize,
+    pub failed: usize,
+}
+
+impl Worker {
+    pub fn new(
+        store: Store,
+        catalog: Arc<Catalog>,
+        clock: Arc<dyn Clock>,
+        mail: &MailConfig,
+        public_url: String,
+    ) -> anyhow::Result<Self> {
+        let mailer = match &mail.smtp_url {
+            None => None,
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?
+                    .timeout(Some(Duration::from_secs(30)))
+                    .build();
+                let from = mail
+                    .from
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("--mail-from {:?}: {e}", mail.from))?;
+                Some((transport, from))
+            }
+        };
+        Ok(Self {
+            store,
+            catalog,
+            clock,
+            mailer,
+            instance: format!("{}-{}", std::process::id(), Uuid::now_v7().simple()),
+            public_url: public_url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// Runs forever, one pass every `every`.
+    pub async fn run(self, every: Duration) {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.pass().await {
+                tracing::warn!(error = %e, "background pass failed");
+            }
+        }
+    }
+
+    /// One pass: each job runs if it is due and no other instance took it.
+    pub async fn pass(&self) -> anyhow::Result<Pass> {
+        let mut out = Pass::default();
+        let now = self.clock.now();
+        if self
+            .store
+            .claim_job(
+                "materialise",
+                &self.instance,
+                now,
+                now + time::Duration::hours(6),
+            )
+            .await?
+        {
+            let r = self.materialise().await;
+            self.store
+                .finish_job(
+                    "materialise",
+                    self.clock.now(),
+                    r.as_ref().err().map(|e| e.to_string()).as_deref(),
+                )
+                .await?;
+            r?;
+            out.materialised = true;
+        }
+        if self
+            .store
+            .claim_job(
+                "reminders",
+                &self.instance,
+                now,
+                now + time::Duration::hours(1),
+            )
+            .await?
+        {
+            let r = self.queue_reminders().await;
+            self.store
+                .finish_job(
+                    "reminders",
+                    self.clock.now(),
+                    r.as_ref().err().map(|e| e.to_string()).as_deref(),
+                )
+                .await?;
+            out.queued = r?;
+        }
+        if self.mailer.is_some() {
+            let (sent, failed) = self.send_outbox().await?;
+            out.sent = sent;
+            out.failed = failed;
+        }
+        Ok(out)
+    }
+
+    /// This year's tasks for every agency; in December next year's too, so January's duties
+    /// are visible (and reminded) before they start.
+    async fn materialise(&self) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let today = RocDate::of_instant(now).date();
+        let actor = Actor::system();
+        let mut years = vec![today.year()];
+        if today.month() == Month::December {
+            years.push(today.year() + 1);
+        }
+        for agency in self.store.agencies(&actor).await? {
+            for year in &years {
+                self.store
+                    .materialise_year(&actor, &self.catalog.obligations, agency.id, *year, now)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues the reminder each open task is due for today: to its assignee (or the agency's
+    /// 承辦人 when nobody is assigned), and when overdue to the 資通安全長 as well.
+    async fn queue_reminders(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let today = RocDate::of_instant(now).date();
+        let tasks = self
+            .store
+            .tasks_due_by(today + time::Duration::days(30))
+            .await?;
+        let mut people: HashMap<Uuid, Vec<Recipient>> = HashMap::new();
+        let mut mails = Vec::new();
+        for task in &tasks {
+            let Some(kind) = ReminderKind::on(task.due_on, today) else {
+                continue;
+            };
+            let all: &[Recipient] = match people.entry(task.agency_id) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(self.store.recipients(task.agency_id).await?),
+            };
+            let mut to: Vec<&Recipient> = match task.assignee_id {
+                Some(id) => all.iter().filter(|r| r.user_id == id).collect(),
+                None => all.iter().filter(|r| r.role == "officer").collect(),
+            };
+            if kind.tells_ciso() {
+                to.extend(
+                    all.iter()
+                        .filter(|r| r.role == "ciso" && Some(r.user_id) != task.assignee_id),
+                );
+            }
+            let o = self.catalog.obligations.get(&task.obligation_key);
+            let duty = o
+                .map(|o| o.title.zh.as_str())
+                .unwrap_or(&task.obligation_key);
+            let citation = o
+                .and_then(|o| o.citations.last())
+                .map(|c| c.text.as_str())
+                .unwrap_or("");
+            let period = Period::parse_key(&task.period_key)
+                .map(|p| p.label_zh())
+                .unwrap_or_else(|| task.period_key.clone());
+            let link = format!("{}/tasks/{}", self.public_url, task.id);
+            let text = ReminderText {
+                agency: &task.agency_name,
+                duty,
+                period: &period,
+                due_on: task.due_on,
+                assignee: task.assignee_name.as_deref(),
+                citation,
+                link: &link,
+            };
+            let (subject, body) = compose(kind, &text, today);
+            for r in to {
+                mails.push(NewMail {
+                    agency_id: Some(task.agency_id),
+                    dedupe_key: format!("task:{}:{}:{}", task.id, kind.as_str(), r.user_id),
+                    to_addr: r.email.clone(),
+                    subject: subject.clone(),
+                    body: body.clone(),
+                });
+            }
+        }
+        Ok(self.store.enqueue_mail(&mails, now).await?)
+    }
+
+    /// Sends what is due in the outbox; returns (sent, failed attempts).
+    async fn send_outbox(&self) -> anyhow::Result<(usize, usize)> {
+        let Some((transport, from)) = &self.mailer else {
+            return Ok((0, 0));
+        };
+        let (mut sent, mut failed) = (0, 0);
+        loop {
+            let now = self.clock.now();
+            let batch = self
+                .store
+                .claim_mail(&self.instance, now, time::Duration::minutes(5), 20)
+                .await?;
+            if batch.is_empty() {
+                break;
+            }
+            for row in batch {
+                match self.send_one(transport, from, &row).await {
+                    Ok(()) => {
+                        if self
+                            .store
+                            .mark_mail_sent(&row, &self.instance, self.clock.now())
+                            .await?
+                        {
+                            sent += 1;
+                        }
+                    }
+                    Err((error, permanent)) => {
+                        failed += 1;
+                        let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
+                        let give_up = permanent || attempts >= MAX_ATTEMPTS;
+                        let now = self.clock.now();
+                        let retry_at = now + time::Duration::minutes(retry_after_minutes(attempts));
+                        tracing::warn!(to = %row.to_addr, %error, attempts, give_up, "sending mail failed");
+                        self.store
+                            .mark_mail_failed(&row, &self.instance, &error, retry_at, give_up, now)
+                            .await?;
+                    }
+                }
+            }
+        }
+        Ok((sent, failed))
+    }
+
+    /// Err((reason, permanent)): a bad address will never work; a refused connection might.
+    async fn send_one(
+        &self,
+        transport: &AsyncSmtpTransport<Tokio1Executor>,
+        from: &lettre::message::Mailbox,
+        row: &OutboxRow,
+    ) -> Result<(), (String, bool)> {
+        let to = row
+            .to_addr
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| (format!("invalid address {}: {e}", row.to_addr), true))?;
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(row.subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(row.body.clone())
+            .map_err(|e| (e.to_string(), true))?;
+        transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| (e.to_string(), e.is_permanent()))
+    }
+}
