@@ -11,7 +11,7 @@ use crate::catalog::OBLIGATIONS_FILE;
 use crate::roc::add_months;
 use crate::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use time::{Date, Duration, Month};
 
@@ -515,7 +515,14 @@ impl ObligationCatalog {
     /// A duty is owed for a period when the agency held a level it binds during some part of
     /// that period, under the text in force on the period's due date; "start next year" duties begin on 1
     /// January after the level took effect (分級辦法 附表: 週期性項目自次年起算).
-    pub fn tasks_for_year(&self, history: &[LevelSpan], year: i32) -> Vec<PlannedTask> {
+    ///
+    /// `overrides`: the agency's own recurrence for duties its plan leaves at 「定期」.
+    pub fn tasks_for_year(
+        &self,
+        history: &[LevelSpan],
+        year: i32,
+        overrides: &HashMap<String, Recurrence>,
+    ) -> Vec<PlannedTask> {
         let (Ok(jan1), Ok(next_jan1)) = (
             Date::from_calendar_date(year, Month::January, 1),
             Date::from_calendar_date(year + 1, Month::January, 1),
@@ -546,7 +553,8 @@ impl ObligationCatalog {
                         span.from.year().max(a.from.year())
                     };
                     let in_force = |d: Date| d >= a.from && a.until.is_none_or(|u| d < u);
-                    for occ in o.recurrence.occurrences(span.from, first_year, from, until) {
+                    let recurrence = overrides.get(&o.key).copied().unwrap_or(o.recurrence);
+                    for occ in recurrence.occurrences(span.from, first_year, from, until) {
                         if !in_force(occ.due_on) {
                             continue;
                         }
@@ -905,7 +913,7 @@ mod tests {
     fn a_d_level_school_in_2026() {
         let c = catalog();
         let history = level_spans(&[(Some(ResponsibilityLevel::D), date!(2024 - 03 - 01))]);
-        let tasks = c.tasks_for_year(&history, 2026);
+        let tasks = c.tasks_for_year(&history, 2026, &HashMap::new());
         let k = keys(&tasks);
         for must in [
             "antivirus",
@@ -947,7 +955,7 @@ mod tests {
             4
         );
         // 資訊人員 training binds D only from 115.1.7: not in 2025
-        let k25 = keys(&c.tasks_for_year(&history, 2025))
+        let k25 = keys(&c.tasks_for_year(&history, 2025, &HashMap::new()))
             .into_iter()
             .map(String::from)
             .collect::<BTreeSet<_>>();
@@ -962,7 +970,7 @@ mod tests {
         assert!(!k25.contains("level-reapproval-2021"));
         // an approval of 2019 fell due in 2021 under the 2-year rule
         let old = level_spans(&[(Some(ResponsibilityLevel::D), date!(2019 - 08 - 01))]);
-        let t21 = c.tasks_for_year(&old, 2021);
+        let t21 = c.tasks_for_year(&old, 2021, &HashMap::new());
         let r = t21
             .iter()
             .find(|t| t.obligation_key == "level-reapproval-2021")
@@ -977,7 +985,7 @@ mod tests {
             (Some(ResponsibilityLevel::D), date!(2019 - 08 - 01)),
             (Some(ResponsibilityLevel::C), date!(2026 - 07 - 01)),
         ]);
-        let tasks = c.tasks_for_year(&history, 2026);
+        let tasks = c.tasks_for_year(&history, 2026, &HashMap::new());
         let find = |k: &str| tasks.iter().find(|t| t.obligation_key == k);
         let isms = find("isms").expect("ISMS");
         assert_eq!(isms.starts_on, date!(2026 - 07 - 01));
@@ -992,7 +1000,7 @@ mod tests {
         );
         // periodic items start the year after the change
         assert!(find("internal-audit-c").is_none());
-        let t27 = c.tasks_for_year(&history, 2027);
+        let t27 = c.tasks_for_year(&history, 2027, &HashMap::new());
         let audit = t27
             .iter()
             .find(|t| t.obligation_key == "internal-audit-c")
@@ -1011,14 +1019,42 @@ mod tests {
         let d_only = c.tasks_for_year(
             &level_spans(&[(Some(ResponsibilityLevel::D), date!(2019 - 08 - 01))]),
             2026,
+            &HashMap::new(),
         );
         assert!(!keys(&d_only).contains("isms"));
     }
 
     #[test]
+    fn an_agency_may_set_its_own_frequency_for_periodic_duties() {
+        let c = catalog();
+        let history = level_spans(&[(Some(ResponsibilityLevel::D), date!(2024 - 08 - 01))]);
+        let quarterly = HashMap::from([("backup-verification".to_string(), Recurrence::Quarterly)]);
+        let tasks = c.tasks_for_year(&history, 2026, &quarterly);
+        assert_eq!(
+            tasks
+                .iter()
+                .filter(|t| t.obligation_key == "backup-verification")
+                .count(),
+            4
+        );
+        let default = c.tasks_for_year(&history, 2026, &HashMap::new());
+        assert_eq!(
+            default
+                .iter()
+                .filter(|t| t.obligation_key == "backup-verification")
+                .count(),
+            2
+        );
+    }
+
+    #[test]
     fn an_agency_without_a_level_owes_the_act_wide_duties_only() {
         let c = catalog();
-        let tasks = c.tasks_for_year(&level_spans(&[(None, date!(2020 - 01 - 01))]), 2026);
+        let tasks = c.tasks_for_year(
+            &level_spans(&[(None, date!(2020 - 01 - 01))]),
+            2026,
+            &HashMap::new(),
+        );
         let k = keys(&tasks);
         assert!(k.contains("implementation-report"));
         assert!(!k.contains("antivirus"));
@@ -1164,7 +1200,7 @@ mod tests {
                 (Some(ResponsibilityLevel::C), change.max(date!(2019 - 08 - 02))),
             ]);
             for year in [change.year(), change.year() + 1] {
-                let tasks = c.tasks_for_year(&history, year);
+                let tasks = c.tasks_for_year(&history, year, &HashMap::new());
                 let mut seen = BTreeSet::new();
                 for t in &tasks {
                     prop_assert!(seen.insert((t.obligation_key.clone(), t.period)));

@@ -10,10 +10,12 @@ use crate::audit::{Change, append};
 use crate::db::{Tx, on_db, on_tx};
 use crate::{Actor, Result, Store, StoreError};
 use anwei_domain::agency::ResponsibilityLevel;
-use anwei_domain::obligation::{ObligationCatalog, Period, PlannedTask, TaskStatus, level_spans};
+use anwei_domain::obligation::{
+    ObligationCatalog, Period, PlannedTask, Recurrence, TaskStatus, level_spans,
+};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use time::{Date, Month, OffsetDateTime};
 use uuid::Uuid;
 
@@ -89,6 +91,8 @@ pub struct ObligationSettingRow {
     pub obligation_key: String,
     pub assignee_id: Option<Uuid>,
     pub requires_approval: bool,
+    /// The agency's own recurrence (catalog notation), None = the catalog's.
+    pub recurrence: Option<String>,
 }
 
 /// Counts for one agency's year: the dashboard and the supervisor's overview.
@@ -165,7 +169,18 @@ impl Store {
             .iter()
             .map(|r| (r.level(), r.effective_on))
             .collect();
-        let planned = catalog.tasks_for_year(&level_spans(&history), year);
+        // The agency's own frequencies; one that no longer parses (the notation changed) falls
+        // back to the catalog's rather than stopping every agency's recomputation.
+        let overrides: HashMap<String, Recurrence> = self
+            .obligation_settings(agency_id)
+            .await?
+            .into_iter()
+            .filter_map(|s| {
+                let r = Recurrence::parse(s.recurrence.as_deref()?).ok()?;
+                Some((s.obligation_key, r))
+            })
+            .collect();
+        let planned = catalog.tasks_for_year(&level_spans(&history), year, &overrides);
         self.materialise_tasks(actor, agency_id, year, &planned, now)
             .await
     }
@@ -276,14 +291,14 @@ impl Store {
 
     async fn settings_in(&self, tx: &mut Tx, agency_id: Uuid) -> Result<Vec<ObligationSettingRow>> {
         let rows = on_tx!(tx, c => sqlx::query_as(
-            "SELECT obligation_key, assignee_id, requires_approval FROM obligation_setting WHERE agency_id = $1")
+            "SELECT obligation_key, assignee_id, requires_approval, recurrence FROM obligation_setting WHERE agency_id = $1")
             .bind(agency_id).fetch_all(&mut **c).await)?;
         Ok(rows)
     }
 
     pub async fn obligation_settings(&self, agency_id: Uuid) -> Result<Vec<ObligationSettingRow>> {
         let rows = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT obligation_key, assignee_id, requires_approval FROM obligation_setting WHERE agency_id = $1")
+            "SELECT obligation_key, assignee_id, requires_approval, recurrence FROM obligation_setting WHERE agency_id = $1")
             .bind(agency_id).fetch_all(p).await)?;
         Ok(rows)
     }
@@ -304,13 +319,13 @@ impl Store {
             .into_iter()
             .find(|s| s.obligation_key == setting.obligation_key);
         on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO obligation_setting (agency_id, obligation_key, assignee_id, requires_approval, updated_at)
-             VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO obligation_setting (agency_id, obligation_key, assignee_id, requires_approval, recurrence, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (agency_id, obligation_key) DO UPDATE
                SET assignee_id = excluded.assignee_id, requires_approval = excluded.requires_approval,
-                   updated_at = excluded.updated_at")
+                   recurrence = excluded.recurrence, updated_at = excluded.updated_at")
             .bind(agency_id).bind(&setting.obligation_key).bind(setting.assignee_id)
-            .bind(setting.requires_approval).bind(now)
+            .bind(setting.requires_approval).bind(&setting.recurrence).bind(now)
             .execute(&mut **c).await.map(|r| r.rows_affected()))?;
         if setting.assignee_id.is_some() {
             on_tx!(&mut tx, c => sqlx::query(

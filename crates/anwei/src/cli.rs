@@ -156,7 +156,40 @@ pub enum Command {
         format: Format,
     },
     /// Load the demo: 臺南市政府教育局 (tainan-edu) with 下營國小 (xiaying-es) and 土庫國小 (tuku-es).
-    Demo,
+    Demo {
+        /// Also create this many synthetic level-D schools under the bureau (load tests).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+        schools: u32,
+    },
+    /// Background work, for operators and cron: `anwei jobs run` does one pass of what the
+    /// server does every minute (recompute duties, queue reminders, send mail).
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JobsCommand {
+    /// Run every due job once and print what it did.
+    Run {
+        /// SMTP server (as for `serve`); without it mail stays queued.
+        #[arg(long, env = "ANWEI_SMTP_URL")]
+        smtp_url: Option<String>,
+        #[arg(
+            long,
+            env = "ANWEI_MAIL_FROM",
+            default_value = "安維 Anwei <anwei@localhost>"
+        )]
+        mail_from: String,
+        /// Base of links in reminders.
+        #[arg(
+            long,
+            env = "ANWEI_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -571,7 +604,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             year,
             format,
         } => crate::obligations_cli::run(&url()?, &agency, year, format, clock.now()).await,
-        Command::Demo => {
+        Command::Demo { schools } => {
             let store = server::open_store(&url()?).await?;
             match demo::load(&store, clock.now()).await? {
                 demo::Outcome::Loaded => {
@@ -579,6 +612,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 demo::Outcome::AlreadyPresent => say("demo already present; nothing changed")?,
             }
+            if schools > 0 {
+                let made = demo::add_schools(&store, schools, clock.now()).await?;
+                say(format!("{made} synthetic schools added under tainan-edu"))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Jobs {
+            command:
+                JobsCommand::Run {
+                    smtp_url,
+                    mail_from,
+                    public_url,
+                },
+        } => {
+            let store = server::open_store(&url()?).await?;
+            let mail = crate::jobs::MailConfig {
+                smtp_url,
+                from: mail_from,
+            };
+            let worker = crate::jobs::Worker::new(
+                store,
+                Arc::new(anwei_domain::catalog::Catalog::load()?),
+                clock.clone(),
+                &mail,
+                public_url,
+            )?;
+            let started = std::time::Instant::now();
+            let pass = worker.pass().await?;
+            say(format!(
+                "duties recomputed: {} · reminders queued: {} · mail sent: {} · failed attempts: {} · {} ms",
+                if pass.materialised { "yes" } else { "not due" },
+                pass.queued,
+                pass.sent,
+                pass.failed,
+                started.elapsed().as_millis()
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -185,3 +185,37 @@ pub async fn load(store: &Store, now: OffsetDateTime) -> anyhow::Result<Outcome>
     }
     Ok(Outcome::Loaded)
 }
+
+/// Adds `count` synthetic level-D schools (`demo-school-00001` …) under the demo bureau, for
+/// load tests of a city- or country-sized deployment. Existing ones are skipped.
+pub async fn add_schools(store: &Store, count: u32, now: OffsetDateTime) -> anyhow::Result<u32> {
+    let actor = Actor::cli();
+    let bureau = store
+        .agency_by_code(&actor, "tainan-edu")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("load the demo first"))?;
+    let mut made = 0;
+    for n in 1..=count {
+        let c = format!("demo-school-{n:05}");
+        if store.agency_by_code(&actor, &c).await?.is_some() {
+            continue;
+        }
+        store
+            .create_agency(
+                &actor,
+                Some(&bureau),
+                &code(&c)?,
+                &AgencyProfile {
+                    name: format!("示範國民小學 {n:05}"),
+                    kind: AgencyKind::School,
+                    level: Some(ResponsibilityLevel::D),
+                    level_approved_on: Some(time::macros::date!(2024 - 08 - 01)),
+                    level_basis: None,
+                },
+                now,
+            )
+            .await?;
+        made += 1;
+    }
+    Ok(made)
+}

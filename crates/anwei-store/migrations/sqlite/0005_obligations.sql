@@ -22,12 +22,14 @@ INSERT INTO agency_level (id, agency_id, level, effective_on, basis, created_by,
            level_basis, 'migration', created_at
     FROM agency;
 
--- Per agency and duty: who does it by default and whether the 資通安全長 approves completions.
+-- Per agency and duty: who does it by default, whether the 資通安全長 approves completions, and
+-- the agency's own frequency where its plan says only 「定期」 (NULL = the catalog's).
 CREATE TABLE obligation_setting (
     agency_id BLOB NOT NULL REFERENCES agency (id),
     obligation_key TEXT NOT NULL,
     assignee_id BLOB REFERENCES app_user (id),
     requires_approval BOOLEAN NOT NULL,
+    recurrence TEXT,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (agency_id, obligation_key)
 );

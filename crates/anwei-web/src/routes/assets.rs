@@ -16,12 +16,12 @@ const FILES: [(&str, &str, &[u8]); 3] = [
         include_bytes!("../../static/htmx-2.0.11.min.js"),
     ),
     (
-        "app-2.css",
+        "app-3.css",
         "text/css; charset=utf-8",
         include_bytes!("../../static/app.css"),
     ),
     (
-        "app-2.js",
+        "app-3.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/app.js"),
     ),

@@ -14,7 +14,9 @@ use crate::routes::notice_key;
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::evidence::{check_file, clean_file_name, parse_link};
-use anwei_domain::obligation::{CHAPTER_NUMERALS, Obligation, Period, TaskAction, chapter_numeral};
+use anwei_domain::obligation::{
+    CHAPTER_NUMERALS, Obligation, Period, Recurrence, TaskAction, chapter_numeral,
+};
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::{RocDate, parse_date_input};
 use anwei_store::agencies::AgencyRow;
@@ -231,7 +233,7 @@ async fn list(
         let total = of_chapter.len() as f64;
         bars.push(Bar {
             label: format!("{numeral} {}", t.tp("chapter-", &chapter.to_string())),
-            y: bars.len() * 28,
+            y: bars.len() * 34,
             done,
             open,
             overdue,
@@ -277,7 +279,7 @@ async fn list(
             .map(|k| t.t(k))
             .unwrap_or_default(),
         years: ((this_year(&app) - 2)..=(this_year(&app) + 1)).collect(),
-        chart_height: bars.len() * 28,
+        chart_height: bars.len() * 34,
         a,
         year,
         show: show.to_string(),
@@ -884,7 +886,11 @@ pub struct SettingLine {
     pub key: String,
     pub numeral: &'static str,
     pub title: String,
+    /// The catalog's recurrence.
     pub recurrence: String,
+    /// The agency's own, as typed (shown again with its error).
+    pub own_recurrence: String,
+    pub recurrence_error: String,
     pub people: Vec<Opt>,
     pub requires_approval: bool,
 }
@@ -900,18 +906,25 @@ struct SettingsPage<'a> {
     notice: String,
 }
 
-async fn settings(
-    State(app): State<AppState>,
-    t: Locale,
-    user: CurrentUser,
-    Path(code): Path<String>,
-    Query(q): Query<ListQuery>,
+/// A rejected row: its duty, what was typed and the message.
+struct RowError {
+    key: String,
+    typed: String,
+    message: String,
+}
+
+async fn settings_page(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    notice: String,
+    rejected: Option<RowError>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
     let current = app.store.obligation_settings(a.id).await?;
     let users = app.store.users_of_agency(&user.actor, a.id).await?;
-    let year = this_year(&app);
-    // Only the duties this agency owes this year (or has owed).
+    let year = this_year(app);
+    // Only the duties this agency owes this year.
     let owed: Vec<String> = app
         .store
         .tasks(&user.actor, Some(a.id), year)
@@ -927,11 +940,17 @@ async fn settings(
         .filter(|o| owed.contains(&o.key))
         .map(|o| {
             let s = current.iter().find(|s| s.obligation_key == o.key);
+            let bad = rejected.as_ref().filter(|r| r.key == o.key);
             SettingLine {
                 key: o.key.clone(),
                 numeral: chapter_numeral(o.chapter),
                 title: t.pick(&o.title.zh, &o.title.en),
                 recurrence: o.recurrence_text.clone(),
+                own_recurrence: match bad {
+                    Some(r) => r.typed.clone(),
+                    None => s.and_then(|s| s.recurrence.clone()).unwrap_or_default(),
+                },
+                recurrence_error: bad.map(|r| r.message.clone()).unwrap_or_default(),
                 people: users
                     .iter()
                     .filter(|u| u.disabled_at.is_none())
@@ -946,24 +965,41 @@ async fn settings(
         })
         .collect();
     lines.sort_by_key(|l| CHAPTER_NUMERALS.iter().position(|n| *n == l.numeral));
+    let status = if rejected.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let page = SettingsPage {
-        t: &t,
+        t,
         c: Chrome::for_user(
-            &app,
-            &t,
-            &user,
+            app,
+            t,
+            user,
             &format!("/agencies/{}/obligations/settings", a.code),
         ),
         can_require_approval: user
-            .require(&app, Permission::ObligationApprove, &a.agency_path())
+            .require(app, Permission::ObligationApprove, &a.agency_path())
             .is_ok(),
-        notice: notice_key(q.notice.as_deref())
-            .map(|k| t.t(k))
-            .unwrap_or_default(),
+        notice,
         a,
         lines,
     };
-    Ok(render(&page)?.into_response())
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn settings(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let notice = notice_key(q.notice.as_deref())
+        .map(|k| t.t(k))
+        .unwrap_or_default();
+    settings_page(&app, &t, &user, a, notice, None).await
 }
 
 #[derive(Deserialize)]
@@ -973,10 +1009,13 @@ struct SettingForm {
     assignee: String,
     #[serde(default)]
     requires_approval: Option<String>,
+    #[serde(default)]
+    recurrence: String,
 }
 
 async fn save_setting(
     State(app): State<AppState>,
+    t: Locale,
     user: CurrentUser,
     Path(code): Path<String>,
     Form(f): Form<SettingForm>,
@@ -999,6 +1038,27 @@ async fn save_setting(
             Some(id)
         }
     };
+    // The agency's own frequency, in the catalog's notation; an impossible one is refused next
+    // to the field and nothing is saved.
+    let recurrence = match f
+        .recurrence
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+    {
+        r if r.is_empty() => None,
+        r => match Recurrence::parse(&r) {
+            Ok(_) => Some(r),
+            Err(e) => {
+                let rejected = RowError {
+                    key: f.obligation_key,
+                    typed: f.recurrence,
+                    message: t.field_error(&e),
+                };
+                return settings_page(&app, &t, &user, a, String::new(), Some(rejected)).await;
+            }
+        },
+    };
     let current = app.store.obligation_settings(a.id).await?;
     let was = current
         .iter()
@@ -1013,9 +1073,21 @@ async fn save_setting(
         obligation_key: f.obligation_key,
         assignee_id: assignee,
         requires_approval: wants,
+        recurrence,
     };
+    let now = app.clock.now();
     app.store
-        .set_obligation_setting(&user.actor, a.id, &setting, app.clock.now())
+        .set_obligation_setting(&user.actor, a.id, &setting, now)
+        .await?;
+    // a new frequency changes this year's open tasks at once
+    app.store
+        .materialise_year(
+            &user.actor,
+            &app.catalog.obligations,
+            a.id,
+            this_year(&app),
+            now,
+        )
         .await?;
     Ok(redirect(&format!(
         "/agencies/{}/obligations/settings?notice=settings-saved",

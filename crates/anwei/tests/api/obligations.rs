@@ -717,3 +717,56 @@ async fn the_calendar_feed_parses_and_can_be_switched_off() {
         .unwrap();
     assert_eq!(resp.status(), 404);
 }
+
+#[tokio::test]
+async fn an_agency_sets_its_own_frequency_and_an_impossible_one_is_refused() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    b.get("/agencies/xiaying-es/obligations/settings").await;
+    let before = app.audit_count().await;
+    let r = b
+        .post(
+            "/agencies/xiaying-es/obligations/settings",
+            &[
+                ("obligation_key", "backup-verification"),
+                ("assignee", ""),
+                ("recurrence", "every 0 days"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("無法排定") && r.body.contains("recurrence-backup-verification-error"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.audit_count().await, before, "nothing saved");
+    let r = b
+        .post(
+            "/agencies/xiaying-es/obligations/settings",
+            &[
+                ("obligation_key", "backup-verification"),
+                ("assignee", ""),
+                ("recurrence", "quarterly"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let a = app
+        .store
+        .agency_by_code(&Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let tasks = app
+        .store
+        .tasks(&Actor::cli(), Some(a.id), 2026)
+        .await
+        .unwrap();
+    let periods: Vec<&str> = tasks
+        .iter()
+        .filter(|t| t.obligation_key == "backup-verification")
+        .map(|t| t.period_key.as_str())
+        .collect();
+    assert_eq!(periods, ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]);
+}

@@ -507,3 +507,131 @@ async fn an_officer_files_an_incident_watches_the_countdown_and_the_supervisor_r
     );
     b.quit().await;
 }
+
+/// The "done when": a new user sees this year's duties with citations, completes one
+/// with evidence, a reminder reaches a real mailbox, and the calendar feed can be subscribed to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_proves_a_duty_with_evidence_and_gets_reminded() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let d = b.d();
+    sign_in_first_time(d, &app, "xiaying.officer").await;
+    find(d, By::LinkText("應辦事項"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "本年度達成率").await;
+    for text in [
+        "防毒軟體",
+        "清查系統特權帳號",
+        "115年第1季",
+        "壹拾參、資通安全教育訓練",
+    ] {
+        assert!(page.contains(text), "missing {text}: {page}");
+    }
+    d.screenshot(&screenshot_dir().join("obligations-zh.png"))
+        .await
+        .unwrap();
+    // the Q1 privileged-account review
+    find(
+        d,
+        By::XPath(
+            "//tr[@data-obligation='privileged-account-review'][td[contains(., '115年第1季')]]//a",
+        ),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    let page = wait_for_text(d, "法令及計畫依據").await;
+    assert!(page.contains("每季應清查系統特權帳號"), "{page}");
+    // completing without evidence is refused next to the button
+    find(d, By::Id("complete-task"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(d, "須附佐證資料才能完成").await;
+    // upload a real file through the file input
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("特權帳號清查.pdf");
+    std::fs::write(
+        &file,
+        b"%PDF-1.4\n% privileged accounts reviewed 2026 Q1\n%%EOF\n",
+    )
+    .unwrap();
+    fill(d, "title", "115年第1季特權帳號清查紀錄").await;
+    find(d, By::Id("file"))
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    find(d, By::Id("upload-evidence"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(d, "已加入佐證資料").await;
+    assert!(text(d).await.contains("特權帳號清查.pdf"));
+    fill(d, "note", "3 個特權帳號皆有必要，無逾期帳號。").await;
+    find(d, By::Id("complete-task"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "已更新任務").await;
+    assert!(page.contains("已完成"), "{page}");
+
+    // the calendar feed
+    d.goto(format!("{}/calendar", app.base)).await.unwrap();
+    find(d, By::Id("create-feed")).await.click().await.unwrap();
+    wait_for_text(d, "只顯示這一次").await;
+    let url = find(d, By::Id("feed-url"))
+        .await
+        .value()
+        .await
+        .unwrap()
+        .unwrap();
+    let path = url.strip_prefix("https://anwei.test").unwrap().to_string();
+    let ics = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ics.contains("BEGIN:VCALENDAR") && ics.contains("DTSTART;VALUE=DATE:20260331"),
+        "{ics}"
+    );
+
+    // reminders reach a real mailbox (three weeks later; the browser session has long ended): the 7-day reminder of the other Q1 duties
+    let sink = MailSink::start(0);
+    app.clock.set(time::macros::datetime!(2026-03-24 01:00 UTC));
+    let worker = app.worker(Some(&sink)).await;
+    worker.pass().await.unwrap();
+    // what the school's 承辦人 received (the other school gets its own reminders)
+    let subjects: Vec<String> = sink
+        .messages()
+        .iter()
+        .filter(|m| m.starts_with("X-Envelope-To: officer@xiaying-es.example"))
+        .map(|m| decode_mail(m).0)
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("實施情形") && s.contains("將於 7 日後到期")),
+        "{subjects:?}"
+    );
+    assert!(
+        !subjects
+            .iter()
+            .any(|s| s.contains("清查系統特權帳號") && s.contains("第1季")),
+        "a done task is not reminded: {subjects:?}"
+    );
+
+    b.quit().await;
+}
