@@ -23,7 +23,7 @@ port=18098
 base="http://127.0.0.1:$port"
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; psql "$server_url" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
-export ANWEI_LOG=warn ANWEI_DATABASE_URL="$url"
+export ANWEI_LOG=error ANWEI_DATABASE_URL="$url"
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 t0=$(ms)

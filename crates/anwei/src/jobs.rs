@@ -97,44 +97,20 @@ impl Worker {
         let mut out = Pass::default();
         let now = self.clock.now();
         if self
-            .store
-            .claim_job(
-                "materialise",
-                &self.instance,
-                now,
-                now + time::Duration::hours(6),
-            )
+            .claim("materialise", now, time::Duration::hours(6))
             .await?
         {
             let r = self.materialise().await;
-            self.store
-                .finish_job(
-                    "materialise",
-                    self.clock.now(),
-                    r.as_ref().err().map(|e| e.to_string()).as_deref(),
-                )
-                .await?;
+            self.finish("materialise", &r).await?;
             r?;
             out.materialised = true;
         }
         if self
-            .store
-            .claim_job(
-                "reminders",
-                &self.instance,
-                now,
-                now + time::Duration::hours(1),
-            )
+            .claim("reminders", now, time::Duration::hours(1))
             .await?
         {
             let r = self.queue_reminders().await;
-            self.store
-                .finish_job(
-                    "reminders",
-                    self.clock.now(),
-                    r.as_ref().err().map(|e| e.to_string()).as_deref(),
-                )
-                .await?;
+            self.finish("reminders", &r).await?;
             out.queued = r?;
         }
         if self.mailer.is_some() {
@@ -143,6 +119,28 @@ impl Worker {
             out.failed = failed;
         }
         Ok(out)
+    }
+
+    /// Takes the job `name` if it is due, scheduling its next run `every` from now.
+    async fn claim(
+        &self,
+        name: &str,
+        now: time::OffsetDateTime,
+        every: time::Duration,
+    ) -> anyhow::Result<bool> {
+        Ok(self
+            .store
+            .claim_job(name, &self.instance, now, now + every)
+            .await?)
+    }
+
+    /// Records how the run ended, for the administrator.
+    async fn finish<T>(&self, name: &str, result: &anyhow::Result<T>) -> anyhow::Result<()> {
+        let error = result.as_ref().err().map(|e| e.to_string());
+        Ok(self
+            .store
+            .finish_job(name, self.clock.now(), error.as_deref())
+            .await?)
     }
 
     /// This year's tasks for every agency; in December next year's too, so January's duties

@@ -545,3 +545,4 @@ outbox-status-sent = Sent
 outbox-status-failed = Failed
 notice-mail-requeued = Queued to be sent again.
 own-recurrence = Our own recurrence (empty: the catalog's)
+dashboard-agencies-shown = The { $shown } agencies most in need of attention (most overdue, lowest rate first; { $total } in all).

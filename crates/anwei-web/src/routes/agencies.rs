@@ -82,6 +82,7 @@ struct ListPage<'a> {
     lines: Vec<AgencyLine>,
     can_create: bool,
     notice: String,
+    show_duties: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -97,26 +98,15 @@ async fn list(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     user.require_global(&app, Permission::AgencyRead)?;
-    let rows = app.store.agencies(&user.actor).await?;
-    let counts = app.store.user_counts(&user.actor).await?;
-    let min_depth = rows.iter().map(AgencyRow::depth).min().unwrap_or(1);
-    let lines = rows
-        .into_iter()
-        .map(|row| AgencyLine {
-            duties: None,
-            users: counts
-                .iter()
-                .find(|(id, _)| *id == row.id)
-                .map(|(_, n)| *n)
-                .unwrap_or(0),
-            indent: row.depth() - min_depth,
-            row,
-        })
-        .collect();
+    let today = anwei_domain::roc::RocDate::of_instant(app.clock.now()).date();
+    let summaries = crate::routes::dashboard::duty_summaries(&app, &user, today).await?;
+    let show_duties = user.can(&app, Permission::ObligationRead);
+    let lines = crate::routes::dashboard::agency_lines(&app, &user, &summaries).await?;
     let page = ListPage {
         t: &t,
         c: Chrome::for_user(&app, &t, &user, "/agencies"),
         lines,
+        show_duties,
         can_create: user.can(&app, Permission::AgencyCreate),
         notice: notice_key(q.notice.as_deref())
             .map(|k| t.t(k))

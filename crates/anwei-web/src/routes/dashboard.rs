@@ -20,10 +20,15 @@ use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
 use serde::Deserialize;
+use std::collections::HashMap;
+use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(dashboard))
 }
+
+/// How many agencies below their own a supervisor's landing page lists.
+const DASHBOARD_AGENCIES: usize = 50;
 
 pub struct AgencyLine {
     pub row: AgencyRow,
@@ -42,6 +47,7 @@ struct DashboardPage<'a> {
     agency: Option<AgencyRow>,
     systems: Vec<HostedSystemRow>,
     below: Vec<AgencyLine>,
+    below_total: usize,
     recent: Vec<AuditEntry>,
     password_expires: String,
     password_days_left: i64,
@@ -80,13 +86,8 @@ async fn dashboard(
     let today = RocDate::of_instant(now).date();
     let year = today.year();
     let show_duties = user.can(&app, Permission::ObligationRead);
-    let summaries = if show_duties {
-        app.store.task_summaries(&user.actor, year, today).await?
-    } else {
-        Vec::new()
-    };
-    let summary_of = |id| summaries.iter().find(|s| s.agency_id == id).cloned();
-    let own_duties = agency.as_ref().and_then(|a| summary_of(a.id));
+    let summaries = duty_summaries(&app, &user, today).await?;
+    let own_duties = agency.as_ref().and_then(|a| summaries.get(&a.id).cloned());
     let my_tasks: Vec<TaskLine> = if show_duties {
         app.store
             .tasks_of_user(user.session.user_id, today - time::Duration::days(730))
@@ -99,25 +100,32 @@ async fn dashboard(
     } else {
         Vec::new()
     };
-    let all = app.store.agencies(&user.actor).await?;
-    let counts = app.store.user_counts(&user.actor).await?;
-    let base_depth = agency.as_ref().map(AgencyRow::depth).unwrap_or(1);
-    let below: Vec<AgencyLine> = all
+    let mut below: Vec<AgencyLine> = agency_lines(&app, &user, &summaries)
+        .await?
         .into_iter()
-        .filter(|a| agency.as_ref().is_none_or(|own| own.id != a.id))
-        .map(|row| AgencyLine {
-            duties: summary_of(row.id),
-            users: counts
-                .iter()
-                .find(|(id, _)| *id == row.id)
-                .map(|(_, n)| *n)
-                .unwrap_or(0),
-            indent: row
-                .depth()
-                .saturating_sub(base_depth + usize::from(agency.is_some())),
-            row,
+        .filter(|l| agency.as_ref().is_none_or(|own| own.id != l.row.id))
+        .map(|mut l| {
+            l.indent = l.indent.saturating_sub(usize::from(agency.is_some()));
+            l
         })
         .collect();
+    // A city has hundreds of schools and the ministry thousands: the landing page shows the
+    // agencies that most need attention (most overdue, then lowest rate); /agencies lists all.
+    let below_total = below.len();
+    if below_total > DASHBOARD_AGENCIES && show_duties {
+        below.sort_by_key(|l| {
+            let d = l.duties.as_ref();
+            (
+                std::cmp::Reverse(d.map_or(0, |d| d.overdue)),
+                d.map_or(100, TaskSummary::percent_met),
+                l.row.path.clone(),
+            )
+        });
+        for l in &mut below {
+            l.indent = 0;
+        }
+    }
+    below.truncate(DASHBOARD_AGENCIES);
     let can_audit = user.can(&app, Permission::AuditRead);
     let recent = if can_audit {
         let mut r = app
@@ -155,6 +163,7 @@ async fn dashboard(
         agency,
         systems,
         below,
+        below_total,
         recent,
         password_expires: t.datetime(&expires),
         password_days_left: (expires - now).whole_days().max(0),
@@ -171,4 +180,48 @@ async fn dashboard(
         year,
     };
     render(&page)
+}
+
+/// Every agency within the person's reach in tree order, with its accounts and, for those who
+/// may read duties, this year's summary; indented from the shallowest.
+pub async fn agency_lines(
+    app: &AppState,
+    user: &CurrentUser,
+    summaries: &HashMap<Uuid, TaskSummary>,
+) -> Result<Vec<AgencyLine>, AppError> {
+    let rows = app.store.agencies(&user.actor).await?;
+    let counts: HashMap<Uuid, i64> = app
+        .store
+        .user_counts(&user.actor)
+        .await?
+        .into_iter()
+        .collect();
+    let min_depth = rows.iter().map(AgencyRow::depth).min().unwrap_or(1);
+    Ok(rows
+        .into_iter()
+        .map(|row| AgencyLine {
+            duties: summaries.get(&row.id).cloned(),
+            users: counts.get(&row.id).copied().unwrap_or(0),
+            indent: row.depth() - min_depth,
+            row,
+        })
+        .collect())
+}
+
+/// This year's duty summaries within the person's reach (none without the right to read them).
+pub async fn duty_summaries(
+    app: &AppState,
+    user: &CurrentUser,
+    today: time::Date,
+) -> Result<HashMap<Uuid, TaskSummary>, AppError> {
+    if !user.can(app, Permission::ObligationRead) {
+        return Ok(HashMap::new());
+    }
+    Ok(app
+        .store
+        .task_summaries(&user.actor, today.year(), today)
+        .await?
+        .into_iter()
+        .map(|s| (s.agency_id, s))
+        .collect())
 }

@@ -376,6 +376,20 @@ async fn agency_of(
         .ok_or(AppError::NotFound)
 }
 
+/// A task and its agency, when the person may work on it (403 otherwise, 404 outside reach).
+async fn workable_task(
+    app: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(TaskRow, AgencyRow), AppError> {
+    let task = task_for(app, user, id).await?;
+    let a = agency_of(app, user, &task).await?;
+    if !may_work(app, user, &a, &task) {
+        return Err(AppError::Forbidden);
+    }
+    Ok((task, a))
+}
+
 /// The 承辦人 (obligation.manage) works on any task; others only on tasks given to them.
 fn may_work(app: &AppState, user: &CurrentUser, a: &AgencyRow, task: &TaskRow) -> bool {
     let path = a.agency_path();
@@ -714,11 +728,7 @@ async fn upload(
     Path(id): Path<String>,
     form: Multipart,
 ) -> Result<Response, AppError> {
-    let task = task_for(&app, &user, &id).await?;
-    let a = agency_of(&app, &user, &task).await?;
-    if !may_work(&app, &user, &a, &task) {
-        return Err(AppError::Forbidden);
-    }
+    let (task, _) = workable_task(&app, &user, &id).await?;
     let (fields, file, mut errors) = read_upload(&app, form).await?;
     let title = anwei_domain::agency::parse_line("title", &fields.title, 1, 200);
     let effective_on = parse_date_input("effective_on", &fields.effective_on);
@@ -820,11 +830,7 @@ async fn link(
     Path(id): Path<String>,
     Form(f): Form<LinkForm>,
 ) -> Result<Response, AppError> {
-    let task = task_for(&app, &user, &id).await?;
-    let a = agency_of(&app, &user, &task).await?;
-    if !may_work(&app, &user, &a, &task) {
-        return Err(AppError::Forbidden);
-    }
+    let (task, _) = workable_task(&app, &user, &id).await?;
     let evidence = Uuid::parse_str(f.evidence_id.trim())
         .map_err(|_| FieldError::new("evidence_id", "err-choice"))?;
     match app
