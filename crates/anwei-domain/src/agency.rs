@@ -168,6 +168,15 @@ impl AgencyPath {
     pub fn depth(&self) -> usize {
         self.0.matches('/').count().saturating_sub(1)
     }
+
+    /// The id of the agency directly above (its 上級或監督機關), None for a root.
+    pub fn parent_id(&self) -> Option<Uuid> {
+        let ids: Vec<&str> = self.0.split('/').filter(|s| !s.is_empty()).collect();
+        ids.len()
+            .checked_sub(2)
+            .and_then(|i| ids.get(i))
+            .and_then(|s| Uuid::parse_str(s).ok())
+    }
 }
 
 #[cfg(test)]
@@ -198,6 +207,8 @@ mod tests {
         assert!(!root.is_within(&school));
         assert!(!school.is_within(&other));
         assert_eq!(school.depth(), 2);
+        assert_eq!(school.parent_id(), Some(a));
+        assert_eq!(root.parent_id(), None);
     }
 
     #[test]

@@ -29,12 +29,24 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn load() -> Result<Self, DomainError> {
-        Ok(Self {
+        let catalog = Self {
             account_policy: AccountPolicy::from_toml(ACCOUNT_POLICY_TOML)?,
             roles: RoleCatalog::from_toml(ROLES_TOML)?,
             incidents: IncidentRules::from_toml(INCIDENT_RULES_TOML)?,
             obligations: ObligationCatalog::from_toml(OBLIGATIONS_TOML)?,
-        })
+        };
+        // A drill names the duty it is evidence for; that duty must exist.
+        for d in &catalog.incidents.drills {
+            if let Some(key) = &d.obligation
+                && catalog.obligations.get(key).is_none()
+            {
+                return Err(DomainError::Catalog {
+                    file: INCIDENT_RULES_FILE,
+                    reason: format!("drill {:?} names the unknown obligation {key:?}", d.kind),
+                });
+            }
+        }
+        Ok(catalog)
     }
 }
 

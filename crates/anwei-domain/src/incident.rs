@@ -227,6 +227,9 @@ pub struct DrillRule {
     pub name_en: String,
     pub every_months: u8,
     pub citation: String,
+    /// The 應辦事項 (catalog/obligations.toml) a drill of this kind is evidence for.
+    #[serde(default)]
+    pub obligation: Option<String>,
 }
 
 /// A drill as recorded: when it ran and, for e-mail drills, how people responded.
@@ -238,6 +241,37 @@ pub struct DrillRecord {
     pub opened: u32,
     pub clicked: u32,
     pub notes: String,
+}
+
+/// `n` of `of` as a share to one decimal ("—" when `of` is not positive).
+pub fn share(n: i64, of: i64) -> String {
+    if of <= 0 {
+        "—".into()
+    } else {
+        format!("{:.1}%", n as f64 * 100.0 / of as f64)
+    }
+}
+
+impl DrillRecord {
+    /// How the drill is named as evidence of its duty: 「社交工程演練 115/03/10：參與 40 人，
+    /// 開啟 5 人（12.5%），點擊 2 人（5.0%）」.
+    pub fn evidence_title(&self, name: &str) -> String {
+        let date = crate::roc::RocDate::new(self.held_on).short();
+        let (p, o, c) = (
+            i64::from(self.participants),
+            i64::from(self.opened),
+            i64::from(self.clicked),
+        );
+        if self.kind == "social_engineering" {
+            format!(
+                "{name} {date}：參與 {p} 人，開啟 {o} 人（{}），點擊 {c} 人（{}）",
+                share(o, p),
+                share(c, p)
+            )
+        } else {
+            format!("{name} {date}：參與 {p} 人")
+        }
+    }
 }
 
 /// A drill as typed into the form.

@@ -90,6 +90,101 @@ pub fn compose(kind: ReminderKind, r: &ReminderText<'_>, today: Date) -> (String
     (subject, body)
 }
 
+/// An incident deadline that people must be told about (通報應變及演練辦法 §6–§8: the limits
+/// are hours, so the warning comes when a quarter of the period is left — 15 minutes before a
+/// one-hour notification, 2 hours before an 8-hour review — and again when it is missed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escalation {
+    Approaching,
+    Missed,
+}
+
+impl Escalation {
+    /// The escalation due at `now` for a step due at `due` (its period began at `from`), if
+    /// the step is not done.
+    pub fn at(
+        from: time::OffsetDateTime,
+        due: time::OffsetDateTime,
+        done: Option<time::OffsetDateTime>,
+        now: time::OffsetDateTime,
+    ) -> Option<Self> {
+        if done.is_some() || now < from {
+            return None;
+        }
+        if now > due {
+            return Some(Escalation::Missed);
+        }
+        let warn_from = due - (due - from) / 4;
+        (now >= warn_from).then_some(Escalation::Approaching)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Escalation::Approaching => "approaching",
+            Escalation::Missed => "missed",
+        }
+    }
+}
+
+/// What an incident escalation says.
+pub struct EscalationText<'a> {
+    pub agency: &'a str,
+    pub incident: &'a str,
+    pub level: u8,
+    /// 通報, 上級機關審核, 損害控制或復原 …
+    pub step: &'a str,
+    pub due: time::OffsetDateTime,
+    pub rule: &'a str,
+    pub link: &'a str,
+}
+
+/// Subject and body of an incident escalation, in Chinese with 民國 date-times in Taipei time.
+pub fn compose_escalation(
+    kind: Escalation,
+    e: &EscalationText<'_>,
+    now: time::OffsetDateTime,
+) -> (String, String) {
+    let due = crate::roc::roc_datetime(e.due);
+    let minutes = (e.due - now).whole_minutes();
+    let (subject, state) = match kind {
+        Escalation::Approaching => (
+            format!(
+                "[安維] 資安事件即將逾時：{}「{}」{}期限 {due}",
+                e.agency, e.incident, e.step
+            ),
+            format!("尚餘 {} 小時 {} 分", minutes / 60, minutes % 60),
+        ),
+        Escalation::Missed => (
+            format!(
+                "[安維] 資安事件已逾時：{}「{}」{}期限 {due}",
+                e.agency, e.incident, e.step
+            ),
+            format!("已逾時 {} 小時 {} 分", -minutes / 60, -minutes % 60),
+        ),
+    };
+    let body = format!(
+        "機關：{agency}\n\
+         事件：{incident}（第 {level} 級）\n\
+         應辦：{step}\n\
+         期限：{due}（{state}）\n\
+         依據：{rule}\n\n\
+         請立即至安維處理：\n{link}\n\n\
+         本信由安維自動寄出，請勿直接回覆。\n\
+         Anwei: an incident deadline is {en}; see the link above.\n",
+        agency = e.agency,
+        incident = e.incident,
+        level = e.level,
+        step = e.step,
+        rule = e.rule,
+        link = e.link,
+        en = match kind {
+            Escalation::Approaching => "approaching",
+            Escalation::Missed => "missed",
+        },
+    );
+    (subject, body)
+}
+
 /// When a failed send is tried again: 1, 5, 15, 60 minutes, then every 6 hours; after
 /// `MAX_ATTEMPTS` the message is marked failed and shown on the administrator's page.
 pub fn retry_after_minutes(attempts: u32) -> i64 {
@@ -143,6 +238,51 @@ mod tests {
         );
         assert!(ReminderKind::Overdue.tells_ciso());
         assert!(!ReminderKind::Days1.tells_ciso());
+    }
+
+    #[test]
+    fn incident_escalations() {
+        use time::macros::datetime;
+        let from = datetime!(2026-03-06 23:30 +8);
+        let due = datetime!(2026-03-07 00:30 +8);
+        let at = |t| Escalation::at(from, due, None, t);
+        assert_eq!(at(datetime!(2026-03-07 00:14 +8)), None);
+        assert_eq!(
+            at(datetime!(2026-03-07 00:15 +8)),
+            Some(Escalation::Approaching)
+        );
+        assert_eq!(
+            at(datetime!(2026-03-07 00:30 +8)),
+            Some(Escalation::Approaching)
+        );
+        assert_eq!(at(datetime!(2026-03-07 00:31 +8)), Some(Escalation::Missed));
+        assert_eq!(
+            Escalation::at(from, due, Some(from), datetime!(2026-03-07 01:00 +8)),
+            None
+        );
+        assert_eq!(
+            Escalation::at(from, due, None, datetime!(2026-03-06 23:00 +8)),
+            None
+        );
+        let e = EscalationText {
+            agency: "下營國小",
+            incident: "首頁遭置換",
+            level: 2,
+            step: "通報",
+            due,
+            rule: "§6 I",
+            link: "https://anwei.example/incidents/1",
+        };
+        let (s, b) =
+            compose_escalation(Escalation::Approaching, &e, datetime!(2026-03-07 00:15 +8));
+        assert_eq!(
+            s,
+            "[安維] 資安事件即將逾時：下營國小「首頁遭置換」通報期限 民國115年3月7日 00:30"
+        );
+        assert!(b.contains("尚餘 0 小時 15 分"), "{b}");
+        let (s, b) = compose_escalation(Escalation::Missed, &e, datetime!(2026-03-07 02:00 +8));
+        assert!(s.contains("已逾時"));
+        assert!(b.contains("已逾時 1 小時 30 分"), "{b}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::audit::{Change, append};
 use crate::db::{on_db, on_tx};
 use crate::{Actor, Result, Store};
 use anwei_domain::incident::Filing;
+use anwei_domain::incident::{Course, Deadline, DeadlineKind, IncidentLevel};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -52,6 +53,40 @@ pub struct IncidentRow {
     pub report_submitted_at: Option<OffsetDateTime>,
     pub closed_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+}
+
+impl IncidentRow {
+    /// The incident's course for the domain's clocks: awareness, level, changes, notification,
+    /// recovery. None when a stored level is out of range (never written by Anwei).
+    pub fn course(&self, changes: &[LevelChangeRow]) -> Option<Course> {
+        Some(Course {
+            aware_at: self.aware_at,
+            level: IncidentLevel::new(u8::try_from(self.initial_level).ok()?)?,
+            level_changes: changes
+                .iter()
+                .filter_map(|c| {
+                    Some((
+                        c.changed_at,
+                        IncidentLevel::new(u8::try_from(c.level).ok()?)?,
+                    ))
+                })
+                .collect(),
+            notified_at: self.notified_at,
+            recovered_at: self.recovered_at,
+        })
+    }
+
+    /// When the step a deadline asks for was done. The domain knows notification and recovery;
+    /// the supervisor's review and the report are recorded on the incident, and a level change
+    /// counts as re-notified once a notification is recorded at or after it.
+    pub fn done_at(&self, d: &Deadline) -> Option<OffsetDateTime> {
+        match d.kind {
+            DeadlineKind::SupervisorReview => self.reviewed_at,
+            DeadlineKind::Report => self.report_submitted_at,
+            DeadlineKind::Renotification => self.notified_at.filter(|n| *n >= d.from),
+            _ => d.done_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -410,16 +445,8 @@ pub struct DrillRow {
 }
 
 impl DrillRow {
-    /// Share of participants, to one decimal ("—" when nobody took part).
     fn percent(&self, n: i32) -> String {
-        if self.participants <= 0 {
-            "—".into()
-        } else {
-            format!(
-                "{:.1}%",
-                f64::from(n) * 100.0 / f64::from(self.participants)
-            )
-        }
+        anwei_domain::incident::share(i64::from(n), i64::from(self.participants))
     }
 
     pub fn open_rate(&self) -> String {
@@ -437,6 +464,7 @@ impl Store {
         actor: &Actor,
         agency_id: Uuid,
         d: &anwei_domain::incident::DrillRecord,
+        evidence_for: Option<(&str, &str, &str)>,
         now: OffsetDateTime,
     ) -> Result<Uuid> {
         let id = Uuid::now_v7();
@@ -448,6 +476,28 @@ impl Store {
             .bind(id).bind(agency_id).bind(&d.kind).bind(d.held_on).bind(n(d.participants)).bind(n(d.opened))
             .bind(n(d.clicked)).bind(&d.notes).bind(&actor.label).bind(now)
             .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        // The drill is evidence of its duty's task for the period it falls in (通報應變及演練辦法
+        // §10; 安維計畫 玖: 社交工程演練): the results are attached as a link to the drill list.
+        let mut evidence_task = None;
+        if let Some((obligation, title, url)) = evidence_for {
+            let task: Option<(Uuid,)> = on_tx!(&mut tx, c => sqlx::query_as(
+                "SELECT id FROM task WHERE agency_id = $1 AND obligation_key = $2 AND starts_on <= $3 AND due_on >= $3
+                 ORDER BY due_on LIMIT 1")
+                .bind(agency_id).bind(obligation).bind(d.held_on).fetch_optional(&mut **c).await)?;
+            if let Some((task_id,)) = task {
+                let evidence_id = Uuid::now_v7();
+                on_tx!(&mut tx, c => sqlx::query(
+                    "INSERT INTO evidence (id, agency_id, title, kind, url, effective_on, created_by, created_at)
+                     VALUES ($1, $2, $3, 'link', $4, $5, $6, $7)")
+                    .bind(evidence_id).bind(agency_id).bind(title).bind(url).bind(d.held_on).bind(&actor.label).bind(now)
+                    .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                on_tx!(&mut tx, c => sqlx::query(
+                    "INSERT INTO task_evidence (task_id, evidence_id, agency_id, linked_at) VALUES ($1, $2, $3, $4)")
+                    .bind(task_id).bind(evidence_id).bind(agency_id).bind(now)
+                    .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                evidence_task = Some(task_id);
+            }
+        }
         append(
             &mut tx,
             actor,
@@ -457,7 +507,7 @@ impl Store {
                 target: format!("drill:{id}"),
                 before: None,
                 after: Some(json!({ "kind": d.kind, "held_on": d.held_on.to_string(), "participants": d.participants,
-                                    "opened": d.opened, "clicked": d.clicked })),
+                                    "opened": d.opened, "clicked": d.clicked, "evidence_for_task": evidence_task })),
             },
             now,
         )

@@ -3,11 +3,14 @@
 //! restart loses nothing and several instances on one PostgreSQL share the work without doing
 //! any of it twice.
 
+use anwei_domain::agency::AgencyPath;
 use anwei_domain::catalog::Catalog;
 use anwei_domain::clock::Clock;
+use anwei_domain::incident::DeadlineKind;
 use anwei_domain::obligation::Period;
 use anwei_domain::reminder::{
-    MAX_ATTEMPTS, ReminderKind, ReminderText, compose, retry_after_minutes,
+    Escalation, EscalationText, MAX_ATTEMPTS, ReminderKind, ReminderText, compose,
+    compose_escalation, retry_after_minutes,
 };
 use anwei_domain::roc::RocDate;
 use anwei_store::outbox::{NewMail, OutboxRow, Recipient};
@@ -112,6 +115,14 @@ impl Worker {
             let r = self.queue_reminders().await;
             self.finish("reminders", &r).await?;
             out.queued = r?;
+        }
+        if self
+            .claim("incident-escalation", now, time::Duration::minutes(2))
+            .await?
+        {
+            let r = self.queue_incident_escalations().await;
+            self.finish("incident-escalation", &r).await?;
+            out.queued += r?;
         }
         if self.mailer.is_some() {
             let (sent, failed) = self.send_outbox().await?;
@@ -227,6 +238,89 @@ impl Worker {
         Ok(self.store.enqueue_mail(&mails, now).await?)
     }
 
+    /// Queues a warning when a quarter of an incident deadline's period is left and a notice
+    /// when it is missed (通報應變及演練辦法 §6–§8): the agency's 承辦人 and 資通安全長 for its
+    /// own steps, the supervisor's reviewers for the review — and each side hears of the other's
+    /// missed deadline.
+    async fn queue_incident_escalations(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let actor = Actor::system();
+        let rules = &self.catalog.incidents;
+        let mut changes = self.store.incident_level_changes_in_reach(&actor).await?;
+        let mut people: HashMap<Uuid, Vec<Recipient>> = HashMap::new();
+        let mut mails = Vec::new();
+        for incident in self.store.incidents(&actor, None, true).await? {
+            let changes = changes.remove(&incident.id).unwrap_or_default();
+            let Some(course) = incident.course(&changes) else {
+                continue;
+            };
+            let Ok(deadlines) = rules.deadlines(&course) else {
+                continue;
+            };
+            let own = incident.agency_id;
+            let parent = AgencyPath::from_stored(incident.agency_path.clone()).parent_id();
+            for d in &deadlines {
+                let Some(esc) = Escalation::at(d.from, d.due, incident.done_at(d), now) else {
+                    continue;
+                };
+                let review = d.kind == DeadlineKind::SupervisorReview;
+                // (agency, roles) to tell
+                let mut groups: Vec<(Uuid, &[&str])> = Vec::new();
+                let reviewers: &[&str] = &["officer", "ciso", "auditor"];
+                if review {
+                    if let Some(p) = parent {
+                        groups.push((p, reviewers));
+                    }
+                    if esc == Escalation::Missed {
+                        groups.push((own, &["ciso"]));
+                    }
+                } else {
+                    groups.push((own, &["officer", "ciso"]));
+                    if esc == Escalation::Missed
+                        && let Some(p) = parent
+                    {
+                        groups.push((p, reviewers));
+                    }
+                }
+                let link = format!("{}/incidents/{}", self.public_url, incident.id);
+                let text = EscalationText {
+                    agency: &incident.agency_name,
+                    incident: &incident.title,
+                    level: d.level.get(),
+                    step: step_name(d.kind),
+                    due: d.due,
+                    rule: &d.rule,
+                    link: &link,
+                };
+                let (subject, body) = compose_escalation(esc, &text, now);
+                for (agency, roles) in groups {
+                    let all: &[Recipient] = match people.entry(agency) {
+                        Entry::Occupied(e) => e.into_mut(),
+                        Entry::Vacant(e) => e.insert(self.store.recipients(agency).await?),
+                    };
+                    for r in all.iter().filter(|r| roles.contains(&r.role.as_str())) {
+                        mails.push(NewMail {
+                            agency_id: Some(own),
+                            dedupe_key: format!(
+                                "incident:{}:{:?}:{}:{}:{}:{}",
+                                incident.id,
+                                d.kind,
+                                d.level.get(),
+                                d.from.unix_timestamp(),
+                                esc.as_str(),
+                                r.user_id
+                            ),
+                            to_addr: r.email.clone(),
+                            subject: subject.clone(),
+                            body: body.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(self.store.enqueue_mail(&mails, now).await?)
+    }
+
     /// Sends what is due in the outbox; returns (sent, failed attempts).
     async fn send_outbox(&self) -> anyhow::Result<(usize, usize)> {
         let Some((transport, from)) = &self.mailer else {
@@ -293,5 +387,16 @@ impl Worker {
             .await
             .map(|_| ())
             .map_err(|e| (e.to_string(), e.is_permanent()))
+    }
+}
+
+/// The step a deadline asks for, as the regulation names it.
+fn step_name(kind: DeadlineKind) -> &'static str {
+    match kind {
+        DeadlineKind::Notification => "通報",
+        DeadlineKind::Renotification => "續行通報",
+        DeadlineKind::SupervisorReview => "上級機關審核",
+        DeadlineKind::Recovery => "損害控制或復原",
+        DeadlineKind::Report => "調查、處理及改善報告",
     }
 }

@@ -145,7 +145,15 @@ async fn create(
         .parse_drill(&f, RocDate::of_instant(now).date())
     {
         Ok(d) => {
-            app.store.create_drill(&user.actor, a.id, &d, now).await?;
+            let rule = app.catalog.incidents.drill_rule(&d.kind);
+            let title = rule.map(|r| d.evidence_title(&r.name)).unwrap_or_default();
+            let url = format!("/agencies/{}/drills", a.code);
+            let evidence_for = rule
+                .and_then(|r| r.obligation.as_deref())
+                .map(|o| (o, title.as_str(), url.as_str()));
+            app.store
+                .create_drill(&user.actor, a.id, &d, evidence_for, now)
+                .await?;
             Ok(redirect(&format!(
                 "/agencies/{}/drills?notice=drill-recorded",
                 a.code

@@ -14,8 +14,8 @@ use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::{AgencyPath, parse_line};
 use anwei_domain::incident::{
-    Course, Deadline, DeadlineKind, Impact, IncidentLevel, Outcome, Proposal, RawFiling, Scope,
-    Severity, parse_text, step_allowed, step_time,
+    Deadline, DeadlineKind, Impact, IncidentLevel, Outcome, Proposal, RawFiling, Scope, Severity,
+    parse_text, step_allowed, step_time,
 };
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::AgencyRow;
@@ -80,34 +80,11 @@ fn span(t: &Locale, d: time::Duration) -> String {
     )
 }
 
-pub fn course_of(i: &IncidentRow, changes: &[LevelChangeRow]) -> Option<Course> {
-    Some(Course {
-        aware_at: i.aware_at,
-        level: IncidentLevel::new(u8::try_from(i.initial_level).ok()?)?,
-        level_changes: changes
-            .iter()
-            .filter_map(|c| {
-                Some((
-                    c.changed_at,
-                    IncidentLevel::new(u8::try_from(c.level).ok()?)?,
-                ))
-            })
-            .collect(),
-        notified_at: i.notified_at,
-        recovered_at: i.recovered_at,
-    })
-}
-
-/// The review deadline is met by the supervisor's review, which the domain does not know of.
+/// Deadlines as pages show them, each with when its step was done.
 fn views(t: &Locale, i: &IncidentRow, ds: Vec<Deadline>, now: OffsetDateTime) -> Vec<DeadlineView> {
     ds.into_iter()
         .map(|d| {
-            let done_at = match d.kind {
-                DeadlineKind::SupervisorReview => i.reviewed_at,
-                DeadlineKind::Report => i.report_submitted_at,
-                DeadlineKind::Renotification => None,
-                _ => d.done_at,
-            };
+            let done_at = i.done_at(&d);
             let late = done_at.is_some_and(|x| x > d.due);
             DeadlineView {
                 label_key: label_key(d.kind),
@@ -133,7 +110,8 @@ pub fn level_and_deadlines(
     changes: &[LevelChangeRow],
 ) -> (i32, Vec<DeadlineView>) {
     let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
-    let deadlines = course_of(i, changes)
+    let deadlines = i
+        .course(changes)
         .and_then(|c| app.catalog.incidents.deadlines(&c).ok())
         .map(|ds| views(t, i, ds, app.clock.now()))
         .unwrap_or_default();

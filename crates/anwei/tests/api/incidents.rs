@@ -787,6 +787,34 @@ async fn drills_are_recorded_with_their_results_and_fall_due_again() {
         assert!(page.body.contains(expected), "{expected}");
     }
     assert_eq!(app.events("incident.drill_create").await.len(), 1);
+    // the drill is evidence of the first half-year's drill duty
+    let a = app
+        .store
+        .agency_by_code(&anwei_store::Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let tasks = app
+        .store
+        .tasks(&anwei_store::Actor::cli(), Some(a.id), 2026)
+        .await
+        .unwrap();
+    let h1 = tasks
+        .iter()
+        .find(|t| t.obligation_key == "social-engineering-drill" && t.period_key == "2026-H1")
+        .unwrap();
+    let evidence = app.store.evidence_of_task(h1.id).await.unwrap();
+    assert_eq!(evidence.len(), 1);
+    assert_eq!(
+        evidence[0].title,
+        "社交工程演練 115/02/10：參與 40 人，開啟 12 人（30.0%），點擊 3 人（7.5%）"
+    );
+    assert_eq!(
+        evidence[0].effective_on,
+        time::macros::date!(2026 - 02 - 10)
+    );
+    let page = b.get(&format!("/tasks/{}", h1.id)).await;
+    assert!(page.body.contains("開啟 12 人（30.0%）"), "{}", page.body);
     let mut auditor = app.signed_in("tainan.auditor").await;
     assert_eq!(auditor.get("/agencies/xiaying-es/drills").await.status, 200);
     assert_eq!(
@@ -801,4 +829,109 @@ async fn drills_are_recorded_with_their_results_and_fall_due_again() {
     );
     let mut tuku = app.signed_in("tuku.officer").await;
     assert_eq!(tuku.get("/agencies/xiaying-es/drills").await.status, 404);
+}
+
+/// Escalation e-mails through a real SMTP server, at the right moments as the clock moves: a
+/// warning when a quarter of the hour to notify is left, a notice to the supervisor too once it
+/// is missed, and the supervisor's own review clock after the notification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missed_and_approaching_deadlines_are_escalated_by_mail() {
+    use time::macros::datetime;
+    let app = spawn_app().await;
+    let sink = MailSink::start(0);
+    let mut officer = app.signed_in("xiaying.officer").await;
+    // aware 08:30 Taipei, level 2 (proposed): notify by 09:30
+    let id = id_of(&file(&mut officer, &[]).await);
+    let worker = app.worker(Some(&sink)).await;
+    let incident_mail = |sink: &MailSink| -> Vec<(String, String)> {
+        sink.messages()
+            .iter()
+            .map(|m| {
+                let to = m
+                    .lines()
+                    .next()
+                    .unwrap()
+                    .trim_start_matches("X-Envelope-To: ")
+                    .to_string();
+                (to, decode_mail(m).0)
+            })
+            .filter(|(_, s)| s.contains("資安事件"))
+            .collect()
+    };
+    worker.pass().await.unwrap();
+    assert!(
+        incident_mail(&sink).is_empty(),
+        "09:00: half an hour left, no warning yet"
+    );
+
+    app.clock.set(datetime!(2026-03-02 01:16 UTC)); // 09:16
+    worker.pass().await.unwrap();
+    let mails = incident_mail(&sink);
+    let mut to: Vec<&str> = mails.iter().map(|(t, _)| t.as_str()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        ["officer@xiaying-es.example", "principal@xiaying-es.example"],
+        "{mails:?}"
+    );
+    assert!(
+        mails[0].1.contains("即將逾時") && mails[0].1.contains("通報期限 民國115年3月2日 09:30"),
+        "{mails:?}"
+    );
+
+    app.clock.set(datetime!(2026-03-02 01:19 UTC)); // 09:19: the job runs again, nothing new
+    worker.pass().await.unwrap();
+    assert_eq!(incident_mail(&sink).len(), 2);
+
+    app.clock.set(datetime!(2026-03-02 01:31 UTC)); // 09:31: missed
+    worker.pass().await.unwrap();
+    let missed: Vec<(String, String)> = incident_mail(&sink)
+        .into_iter()
+        .filter(|(_, s)| s.contains("已逾時"))
+        .collect();
+    let mut to: Vec<&str> = missed.iter().map(|(t, _)| t.as_str()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "auditor@tainan-edu.example",
+            "officer@tainan-edu.example",
+            "officer@xiaying-es.example",
+            "principal@xiaying-es.example"
+        ],
+        "the supervisor hears of a missed notification"
+    );
+
+    // notified at 09:40: the supervisor's 8-hour review clock runs to 17:40 and warns from 15:40
+    let incident = app
+        .store
+        .incident(&anwei_store::Actor::cli(), id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .incident_step(
+            &anwei_store::Actor::cli(),
+            &incident,
+            &anwei_store::incidents::Step::Notify {
+                at: datetime!(2026-03-02 01:40 UTC),
+                ticket: "T-1".into(),
+            },
+            datetime!(2026-03-02 01:40 UTC),
+        )
+        .await
+        .unwrap();
+    app.clock.set(datetime!(2026-03-02 07:41 UTC)); // 15:41
+    let before = incident_mail(&sink).len();
+    worker.pass().await.unwrap();
+    let review: Vec<(String, String)> = incident_mail(&sink).into_iter().skip(before).collect();
+    let mut to: Vec<&str> = review.iter().map(|(t, _)| t.as_str()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        ["auditor@tainan-edu.example", "officer@tainan-edu.example"],
+        "{review:?}"
+    );
+    assert!(review[0].1.contains("上級機關審核"), "{review:?}");
+    assert!(!app.events("mail.sent").await.is_empty());
 }
