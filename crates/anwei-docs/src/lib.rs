@@ -1,15 +1,17 @@
 //! One document model and its renderers. Taiwan's government standard for editable documents is
 //! ODF, so ODT comes first and is written here by hand (no mature crate exists): a package of four
-//! files whose text Traditional-Chinese readers and LibreOffice alike can open. DOCX and PDF
-//! renderers will take the same model.
+//! files whose text Traditional-Chinese readers and LibreOffice alike can open. PDF is laid out by
+//! Typst with the Chinese font compiled in; DOCX will take the same model.
 //!
 //! Documents are built from data (an incident, a plan), never by filling a template's text, so
 //! each generated file can be read back and checked in tests.
 #![forbid(unsafe_code)]
 
 mod odt;
+mod pdf;
 
 pub use odt::to_odt;
+pub use pdf::{to_pdf, typst_source};
 
 /// A document: a title and blocks in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +37,42 @@ pub enum Block {
     },
 }
 
+/// The formats a document can be delivered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Odt,
+    Pdf,
+}
+
+impl Format {
+    pub fn render(self, doc: &Document) -> Result<Vec<u8>, DocError> {
+        match self {
+            Format::Odt => to_odt(doc),
+            Format::Pdf => to_pdf(doc),
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Odt => "application/vnd.oasis.opendocument.text",
+            Format::Pdf => "application/pdf",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Odt => "odt",
+            Format::Pdf => "pdf",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {
     #[error("cannot write the document package: {0}")]
     Package(String),
+    #[error("cannot lay out the document: {0}")]
+    Render(String),
 }
 
 impl Document {

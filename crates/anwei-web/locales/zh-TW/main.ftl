@@ -546,3 +546,5 @@ outbox-status-failed = 寄送失敗
 notice-mail-requeued = 已重新排入寄送。
 own-recurrence = 本機關週期（空白依法規或範本）
 dashboard-agencies-shown = 列出最需關注的 { $shown } 個機關（逾期最多、達成率最低者優先；共 { $total } 個）。
+doc-download-notification-pdf = 下載通報單（PDF）
+doc-download-report-pdf = 下載改善報告（PDF）

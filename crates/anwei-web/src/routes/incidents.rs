@@ -11,6 +11,7 @@ use crate::pages::{Chrome, render};
 use crate::routes::agencies::agency_for;
 use crate::routes::notice_key;
 use crate::state::AppState;
+use anwei_docs::Format;
 use anwei_domain::FieldError;
 use anwei_domain::agency::{AgencyPath, parse_line};
 use anwei_domain::incident::{
@@ -38,7 +39,9 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}/incidents/new", get(new_form))
         .route("/incidents/{id}", get(show))
         .route("/incidents/{id}/notification.odt", get(notification_odt))
+        .route("/incidents/{id}/notification.pdf", get(notification_pdf))
         .route("/incidents/{id}/report.odt", get(report_odt))
+        .route("/incidents/{id}/report.pdf", get(report_pdf))
         .route("/incidents/{id}/report-draft", post(save_report))
         .route("/incidents/{id}/{step}", post(step))
 }
@@ -887,20 +890,51 @@ fn notification_document(
     doc
 }
 
+/// A generated document as a download named `{kind}-{incident}.{ext}`.
+fn deliver(
+    doc: &anwei_docs::Document,
+    format: Format,
+    kind: &str,
+    incident: &str,
+) -> Result<Response, AppError> {
+    let bytes = format
+        .render(doc)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::pages::download(
+        bytes,
+        format.mime(),
+        &format!("{kind}-{incident}.{}", format.extension()),
+    ))
+}
+
+async fn notification(
+    app: AppState,
+    t: Locale,
+    user: CurrentUser,
+    id: Uuid,
+    format: Format,
+) -> Result<Response, AppError> {
+    let (i, level, deadlines) = incident_with_deadlines(&app, &t, &user, id).await?;
+    let doc = notification_document(&t, &app, &i, level, &deadlines);
+    deliver(&doc, format, &t.t("doc-notification-title"), &i.title)
+}
+
 async fn notification_odt(
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let (i, level, deadlines) = incident_with_deadlines(&app, &t, &user, id).await?;
-    let doc = notification_document(&t, &app, &i, level, &deadlines);
-    let bytes = anwei_docs::to_odt(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::pages::download(
-        bytes,
-        "application/vnd.oasis.opendocument.text",
-        &format!("{}-{}.odt", t.t("doc-notification-title"), i.title),
-    ))
+    notification(app, t, user, id, Format::Odt).await
+}
+
+async fn notification_pdf(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    notification(app, t, user, id, Format::Pdf).await
 }
 
 async fn save_report(
@@ -966,6 +1000,25 @@ async fn report_odt(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
+    report(app, t, user, id, Format::Odt).await
+}
+
+async fn report_pdf(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    report(app, t, user, id, Format::Pdf).await
+}
+
+async fn report(
+    app: AppState,
+    t: Locale,
+    user: CurrentUser,
+    id: Uuid,
+    format: Format,
+) -> Result<Response, AppError> {
     let i = visible_incident(&app, &user, id).await?;
     let saved = app
         .store
@@ -992,10 +1045,5 @@ async fn report_odt(
         );
     }
     doc = doc.paragraph(rc.citation.clone());
-    let bytes = anwei_docs::to_odt(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::pages::download(
-        bytes,
-        "application/vnd.oasis.opendocument.text",
-        &format!("{}-{}.odt", t.t("doc-report-title"), i.title),
-    ))
+    deliver(&doc, format, &t.t("doc-report-title"), &i.title)
 }

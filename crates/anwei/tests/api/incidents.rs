@@ -445,8 +445,35 @@ fn pdf_text_of(odt_bytes: &[u8]) -> Option<String> {
         "LibreOffice wrote no PDF: {}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"], dir.path())?;
+    read_pdf(&pdf)
+}
+
+/// The text of a PDF file as pdftotext reads it, without spaces and line breaks.
+fn read_pdf(pdf: &std::path::Path) -> Option<String> {
+    let home = pdf.parent().unwrap();
+    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"], home)?;
+    assert!(text.status.success(), "pdftotext failed");
     Some(String::from_utf8_lossy(&text.stdout).replace([' ', '\n'], ""))
+}
+
+/// Anwei's own PDF: every font embedded (it must open where no Chinese font is installed), and
+/// its text as a reader extracts it.
+fn own_pdf_text(pdf_bytes: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("document.pdf");
+    std::fs::write(&pdf, pdf_bytes).unwrap();
+    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()], dir.path())?;
+    let listing = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    let rows: Vec<&str> = listing.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "no fonts: {listing}");
+    for row in rows {
+        // name type encoding emb sub uni object ID
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let emb = cols.get(cols.len().saturating_sub(5)).copied();
+        assert_eq!(emb, Some("yes"), "a font is not embedded: {listing}");
+    }
+    assert!(listing.contains("NotoSansCJK"), "{listing}");
+    read_pdf(&pdf)
 }
 
 fn assert_pdf_has(text: &str, expected: &[&str]) {
@@ -495,26 +522,39 @@ async fn the_notification_is_an_odt_that_libreoffice_opens() {
         404
     );
 
+    let expected = [
+        "資通安全事件通報單",
+        "臺南市下營區下營國民小學",
+        "教務處電腦感染勒索軟體",
+        "施昀豆",
+        "163.26.1.20",
+        "Windows 11",
+        "散播惡意程式",
+        "防毒軟體",
+        "TACERT-115-0042",
+        "第 2 級",
+        "民國115年3月2日 09:30",
+        "§6 I",
+    ];
+    // The same document as PDF, laid out by Anwei with the font embedded.
+    let (status, headers, pdf) = b
+        .get_bytes(&format!("/incidents/{id}/notification.pdf"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(headers.get("content-type").unwrap(), "application/pdf");
+    assert_eq!(
+        tuku.get_bytes(&format!("/incidents/{id}/notification.pdf"))
+            .await
+            .0,
+        404
+    );
+    if let Some(text) = own_pdf_text(&pdf) {
+        assert_pdf_has(&text, &expected);
+    }
     let Some(text) = pdf_text_of(&bytes) else {
         return;
     };
-    assert_pdf_has(
-        &text,
-        &[
-            "資通安全事件通報單",
-            "臺南市下營區下營國民小學",
-            "教務處電腦感染勒索軟體",
-            "施昀豆",
-            "163.26.1.20",
-            "Windows 11",
-            "散播惡意程式",
-            "防毒軟體",
-            "TACERT-115-0042",
-            "第 2 級",
-            "民國115年3月2日 09:30",
-            "§6 I",
-        ],
-    );
+    assert_pdf_has(&text, &expected);
 }
 
 #[tokio::test]
@@ -567,27 +607,30 @@ async fn the_investigation_report_needs_every_section_and_opens_in_libreoffice()
 
     let (status, _, bytes) = b.get_bytes(&format!("/incidents/{id}/report.odt")).await;
     assert_eq!(status, 200);
+    let (status, _, pdf) = b.get_bytes(&format!("/incidents/{id}/report.pdf")).await;
+    assert_eq!(status, 200);
+    let expected = [
+        "資通安全事件調查、處理及改善報告",
+        "事件發生或知悉、完成損害控制或復原之時間",
+        "民國115年3月2日08:30",
+        "民國115年3月2日08:50",
+        "事件影響範圍及損害評估",
+        "教務處一台電腦，未擴散。",
+        "損害控制及復原作業之歷程",
+        "事件調查及處理作業之歷程",
+        "事件根因分析",
+        "開啟釣魚郵件附件。",
+        "防範類似事件再次發生",
+        "預定完成時程及成效追蹤機制",
+        "施行細則§12",
+    ];
+    if let Some(own) = own_pdf_text(&pdf) {
+        assert_pdf_has(&own, &expected);
+    }
     let Some(text) = pdf_text_of(&bytes) else {
         return;
     };
-    assert_pdf_has(
-        &text,
-        &[
-            "資通安全事件調查、處理及改善報告",
-            "事件發生或知悉、完成損害控制或復原之時間",
-            "民國115年3月2日08:30",
-            "民國115年3月2日08:50",
-            "事件影響範圍及損害評估",
-            "教務處一台電腦，未擴散。",
-            "損害控制及復原作業之歷程",
-            "事件調查及處理作業之歷程",
-            "事件根因分析",
-            "開啟釣魚郵件附件。",
-            "防範類似事件再次發生",
-            "預定完成時程及成效追蹤機制",
-            "施行細則§12",
-        ],
-    );
+    assert_pdf_has(&text, &expected);
     // Once closed, the report is frozen like the rest of the record.
     b.get(&format!("/incidents/{id}")).await;
     assert_eq!(
