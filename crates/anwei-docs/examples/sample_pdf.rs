@@ -20,6 +20,8 @@ fn main() {
                 "資通安全事件通報應變及演練辦法 §6 I：知悉資通安全事件後一小時內通報".into(),
             ]],
         );
-    let out = std::env::args().nth(1).unwrap_or_else(|| "sample.pdf".into());
+    let out = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "sample.pdf".into());
     std::fs::write(out, anwei_docs::to_pdf(&doc).unwrap()).unwrap();
 }

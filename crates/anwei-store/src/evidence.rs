@@ -55,6 +55,27 @@ pub enum EvidenceContent<'a> {
     Link(&'a str),
 }
 
+/// What a piece of evidence proves: a task of a duty, or an incident (optionally one step of its
+/// timeline).
+#[derive(Clone, Copy)]
+pub enum EvidenceTarget<'a> {
+    Task(&'a TaskRow),
+    Incident {
+        incident_id: Uuid,
+        agency_id: Uuid,
+        event_id: Option<Uuid>,
+    },
+}
+
+impl EvidenceTarget<'_> {
+    fn agency_id(&self) -> Uuid {
+        match self {
+            EvidenceTarget::Task(t) => t.agency_id,
+            EvidenceTarget::Incident { agency_id, .. } => *agency_id,
+        }
+    }
+}
+
 pub struct NewEvidence<'a> {
     pub title: &'a str,
     pub content: EvidenceContent<'a>,
@@ -62,18 +83,21 @@ pub struct NewEvidence<'a> {
     pub expires_on: Option<Date>,
 }
 
+const EVIDENCE_SELECT_WITH_EVENT: &str = "SELECT ie.event_id, e.id, e.agency_id, e.title, e.kind, e.file_name,
+        e.content_type, e.size_bytes, e.sha256, e.url, e.effective_on, e.expires_on, e.created_by, e.created_at
+     FROM evidence e";
 const EVIDENCE_SELECT: &str =
     "SELECT e.id, e.agency_id, e.title, e.kind, e.file_name, e.content_type, e.size_bytes,
         e.sha256, e.url, e.effective_on, e.expires_on, e.created_by, e.created_at FROM evidence e";
 
 impl Store {
-    /// Stores a piece of evidence and attaches it to `task`. The file is written first; if the
-    /// database then refuses the row, a file that was new is removed again.
+    /// Stores a piece of evidence and attaches it to its target. The file is written first; if
+    /// the database then refuses the row, a file that was new is removed again.
     pub async fn add_evidence(
         &self,
         actor: &Actor,
         files: &FileStore,
-        task: &TaskRow,
+        target: EvidenceTarget<'_>,
         new: &NewEvidence<'_>,
         now: OffsetDateTime,
     ) -> Result<Uuid> {
@@ -99,7 +123,7 @@ impl Store {
         let result = self
             .insert_evidence(
                 actor,
-                task,
+                target,
                 new,
                 (kind, name, ctype, size, sha.as_deref(), url),
                 now,
@@ -118,7 +142,7 @@ impl Store {
     async fn insert_evidence(
         &self,
         actor: &Actor,
-        task: &TaskRow,
+        target: EvidenceTarget<'_>,
         new: &NewEvidence<'_>,
         (kind, name, ctype, size, sha, url): (
             &str,
@@ -131,28 +155,46 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Uuid> {
         let id = Uuid::now_v7();
+        let agency_id = target.agency_id();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO evidence (id, agency_id, title, kind, file_name, content_type, size_bytes, sha256, url,
                                    effective_on, expires_on, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
-            .bind(id).bind(task.agency_id).bind(new.title).bind(kind).bind(name).bind(ctype).bind(size)
+            .bind(id).bind(agency_id).bind(new.title).bind(kind).bind(name).bind(ctype).bind(size)
             .bind(sha).bind(url).bind(new.effective_on).bind(new.expires_on).bind(&actor.label).bind(now)
             .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO task_evidence (task_id, evidence_id, agency_id, linked_at) VALUES ($1, $2, $3, $4)")
-            .bind(task.id).bind(id).bind(task.agency_id).bind(now)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let attached_to = match target {
+            EvidenceTarget::Task(task) => {
+                on_tx!(&mut tx, c => sqlx::query(
+                    "INSERT INTO task_evidence (task_id, evidence_id, agency_id, linked_at) VALUES ($1, $2, $3, $4)")
+                    .bind(task.id).bind(id).bind(agency_id).bind(now)
+                    .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                json!({ "task": task.id })
+            }
+            EvidenceTarget::Incident {
+                incident_id,
+                event_id,
+                ..
+            } => {
+                on_tx!(&mut tx, c => sqlx::query(
+                    "INSERT INTO incident_evidence (incident_id, evidence_id, event_id, agency_id, linked_at)
+                     VALUES ($1, $2, $3, $4, $5)")
+                    .bind(incident_id).bind(id).bind(event_id).bind(agency_id).bind(now)
+                    .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                json!({ "incident": incident_id, "event": event_id })
+            }
+        };
         append(
             &mut tx,
             actor,
             Change {
-                agency_id: Some(task.agency_id),
+                agency_id: Some(agency_id),
                 action: "evidence.add",
                 target: format!("evidence:{id}"),
                 before: None,
                 after: Some(json!({
-                    "task": task.id, "title": new.title, "kind": kind, "file_name": name, "sha256": sha,
+                    "for": attached_to, "title": new.title, "kind": kind, "file_name": name, "sha256": sha,
                     "size": size, "url": url, "effective_on": new.effective_on.to_string(),
                     "expires_on": new.expires_on.map(|d| d.to_string()),
                 })),
@@ -200,6 +242,27 @@ impl Store {
             .await?;
         }
         tx.commit().await
+    }
+
+    /// An incident's evidence with the timeline step each belongs to (None = the whole
+    /// incident), oldest first.
+    pub async fn evidence_of_incident(
+        &self,
+        incident_id: Uuid,
+    ) -> Result<Vec<(Option<Uuid>, EvidenceRow)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            event_id: Option<Uuid>,
+            #[sqlx(flatten)]
+            evidence: EvidenceRow,
+        }
+        let sql = format!(
+            "{EVIDENCE_SELECT_WITH_EVENT} JOIN incident_evidence ie ON ie.evidence_id = e.id
+             WHERE ie.incident_id = $1 ORDER BY ie.linked_at"
+        );
+        let rows: Vec<Row> = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(incident_id).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|r| (r.event_id, r.evidence)).collect())
     }
 
     pub async fn evidence_of_task(&self, task_id: Uuid) -> Result<Vec<EvidenceRow>> {

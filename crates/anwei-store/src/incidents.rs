@@ -98,6 +98,7 @@ pub struct LevelChangeRow {
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct IncidentEventRow {
+    pub id: Uuid,
     pub at: OffsetDateTime,
     pub kind: String,
     pub note: Option<String>,
@@ -284,7 +285,7 @@ impl Store {
 
     pub async fn incident_events(&self, incident_id: Uuid) -> Result<Vec<IncidentEventRow>> {
         let rows = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT at, kind, note, actor_label FROM incident_event WHERE incident_id = $1 ORDER BY created_at, at")
+            "SELECT id, at, kind, note, actor_label FROM incident_event WHERE incident_id = $1 ORDER BY created_at, at")
             .bind(incident_id).fetch_all(p).await)?;
         Ok(rows)
     }

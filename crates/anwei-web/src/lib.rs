@@ -31,7 +31,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::users::router())
         .merge(routes::tokens::router())
         .merge(routes::audit_log::router())
-        .merge(routes::incidents::router())
+        .merge(routes::incidents::router(state.config.max_upload_bytes))
         .merge(routes::drills::router())
         .merge(routes::calendar::router())
         .merge(routes::outbox::router())

@@ -548,3 +548,4 @@ own-recurrence = Our own recurrence (empty: the catalog's)
 dashboard-agencies-shown = The { $shown } agencies most in need of attention (most overdue, lowest rate first; { $total } in all).
 doc-download-notification-pdf = Download the notification (PDF)
 doc-download-report-pdf = Download the report (PDF)
+evidence-step = The step it belongs to (optional)

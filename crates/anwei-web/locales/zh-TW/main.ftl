@@ -548,3 +548,4 @@ own-recurrence = 本機關週期（空白依法規或範本）
 dashboard-agencies-shown = 列出最需關注的 { $shown } 個機關（逾期最多、達成率最低者優先；共 { $total } 個）。
 doc-download-notification-pdf = 下載通報單（PDF）
 doc-download-report-pdf = 下載改善報告（PDF）
+evidence-step = 屬於哪一個處理步驟（可留白）

@@ -9,6 +9,7 @@ use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
 use crate::routes::agencies::agency_for;
+use crate::routes::evidence_form::{EvidenceFields, parse_upload};
 use crate::routes::notice_key;
 use crate::state::AppState;
 use anwei_docs::Format;
@@ -20,9 +21,10 @@ use anwei_domain::incident::{
 };
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::AgencyRow;
+use anwei_store::evidence::{EvidenceRow, EvidenceTarget};
 use anwei_store::incidents::{IncidentEventRow, IncidentRow, LevelChangeRow, Step};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,7 +34,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
+pub fn router(max_upload: usize) -> Router<AppState> {
     Router::new()
         .route("/incidents", get(list))
         .route("/agencies/{code}/incidents", post(create))
@@ -43,6 +45,10 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/report.odt", get(report_odt))
         .route("/incidents/{id}/report.pdf", get(report_pdf))
         .route("/incidents/{id}/report-draft", post(save_report))
+        .route(
+            "/incidents/{id}/evidence",
+            post(add_evidence).layer(DefaultBodyLimit::max(max_upload + 64 * 1024)),
+        )
         .route("/incidents/{id}/{step}", post(step))
 }
 
@@ -452,6 +458,12 @@ struct ShowPage<'a> {
     deadlines: Vec<DeadlineView>,
     changes: Vec<LevelChangeRow>,
     events: Vec<IncidentEventRow>,
+    /// Evidence per timeline event (None = the incident as a whole).
+    evidence: Vec<(Option<Uuid>, EvidenceRow)>,
+    ev: EvidenceFields,
+    event_options: Vec<Opt>,
+    accept: String,
+    max_mb: usize,
     meeting: bool,
     can_manage: bool,
     can_review: bool,
@@ -535,7 +547,32 @@ async fn show_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    show_page_with(
+        app,
+        t,
+        user,
+        i,
+        notice,
+        errors,
+        status,
+        EvidenceFields::default(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show_page_with(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    i: IncidentRow,
+    notice: String,
+    errors: FormErrors,
+    status: StatusCode,
+    ev: EvidenceFields,
+) -> Result<Response, AppError> {
     let now = app.clock.now();
+    let events = app.store.incident_events(i.id).await?;
     let rules = &app.catalog.incidents;
     let changes = app.store.incident_level_changes(i.id).await?;
     let (level, deadlines) = level_and_deadlines(app, t, &i, &changes);
@@ -567,7 +604,19 @@ async fn show_page(
             .collect(),
         proposal: rules.propose_level(&impact_of(&i)).ok(),
         deadlines,
-        events: app.store.incident_events(i.id).await?,
+        event_options: events
+            .iter()
+            .map(|e| Opt {
+                value: e.id.to_string(),
+                label: format!("{} · {}", t.datetime(&e.at), t.tp("event-", &e.kind)),
+                selected: false,
+            })
+            .collect(),
+        events,
+        evidence: app.store.evidence_of_incident(i.id).await?,
+        ev,
+        accept: crate::routes::evidence_form::accept_attribute(),
+        max_mb: app.config.max_upload_bytes / (1024 * 1024),
         meeting: IncidentLevel::new(u8::try_from(level).unwrap_or(1))
             .is_some_and(|l| rules.needs_meeting(l)),
         can_manage: user.require(app, Permission::IncidentManage, &path).is_ok(),
@@ -604,6 +653,72 @@ async fn show(
         StatusCode::OK,
     )
     .await
+}
+
+/// Evidence for the incident or one step of its timeline (a screenshot of the notification
+/// platform, the recovery log). Allowed after closing too: it adds to the record, changes nothing.
+async fn add_evidence(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    form: Multipart,
+) -> Result<Response, AppError> {
+    let i = visible_incident(&app, &user, id).await?;
+    user.require(
+        &app,
+        Permission::IncidentManage,
+        &AgencyPath::from_stored(i.agency_path.clone()),
+    )?;
+    let upload = match parse_upload(&app, form).await? {
+        Ok(u) => u,
+        Err((fields, errors)) => {
+            let errors = FormErrors::from_fields_in(&t, &errors, "ev");
+            return show_page_with(
+                &app,
+                &t,
+                &user,
+                i,
+                String::new(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                fields,
+            )
+            .await;
+        }
+    };
+    let events = app.store.incident_events(i.id).await?;
+    let event_id = match upload
+        .extra("event")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(raw) => Some(
+            Uuid::parse_str(raw)
+                .ok()
+                .filter(|e| events.iter().any(|ev| ev.id == *e))
+                .ok_or_else(|| FieldError::new("event", "err-choice"))?,
+        ),
+    };
+    let target = EvidenceTarget::Incident {
+        incident_id: i.id,
+        agency_id: i.agency_id,
+        event_id,
+    };
+    app.store
+        .add_evidence(
+            &user.actor,
+            &app.files,
+            target,
+            &upload.as_new(),
+            app.clock.now(),
+        )
+        .await?;
+    Ok(redirect(&format!(
+        "/incidents/{}?notice=evidence-added#timeline",
+        i.id
+    )))
 }
 
 /// The fields of one step's form. Each form on the page names its fields `{step}-{field}`, so

@@ -4,6 +4,7 @@ pub mod audit_log;
 pub mod calendar;
 pub mod dashboard;
 pub mod drills;
+pub mod evidence_form;
 pub mod health;
 pub mod incidents;
 pub mod lang;

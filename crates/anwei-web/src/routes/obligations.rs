@@ -10,17 +10,17 @@ use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt};
 use crate::pages::{Chrome, Outcome, download, render};
 use crate::routes::agencies::agency_for;
+use crate::routes::evidence_form::{EvidenceFields, parse_upload};
 use crate::routes::notice_key;
 use crate::state::AppState;
 use anwei_domain::FieldError;
-use anwei_domain::evidence::{check_file, clean_file_name, parse_link};
 use anwei_domain::obligation::{
     CHAPTER_NUMERALS, Obligation, Period, Recurrence, TaskAction, chapter_numeral,
 };
 use anwei_domain::rbac::Permission;
-use anwei_domain::roc::{RocDate, parse_date_input};
+use anwei_domain::roc::RocDate;
 use anwei_store::agencies::AgencyRow;
-use anwei_store::evidence::{EvidenceContent, EvidenceRow, NewEvidence};
+use anwei_store::evidence::{EvidenceRow, EvidenceTarget};
 use anwei_store::obligations::{ObligationSettingRow, TaskRow, TaskSummary};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -342,17 +342,10 @@ struct TaskPage<'a> {
     accept: String,
     max_mb: usize,
     ev: EvidenceFields,
+    /// A task's evidence belongs to no timeline step.
+    no_events: Vec<Opt>,
     note: String,
     out: Outcome,
-}
-
-/// What the evidence form held, to show it again beside its errors.
-#[derive(Default)]
-pub struct EvidenceFields {
-    pub title: String,
-    pub url: String,
-    pub effective_on: String,
-    pub expires_on: String,
 }
 
 async fn task_for(app: &AppState, user: &CurrentUser, id: &str) -> Result<TaskRow, AppError> {
@@ -469,13 +462,10 @@ async fn task_page(
         people,
         today,
         can_assign,
-        accept: anwei_domain::evidence::accepted_extensions()
-            .iter()
-            .map(|e| format!(".{e}"))
-            .collect::<Vec<_>>()
-            .join(","),
+        accept: crate::routes::evidence_form::accept_attribute(),
         max_mb: app.config.max_upload_bytes / (1024 * 1024),
         ev,
+        no_events: Vec::new(),
         note,
         out,
     };
@@ -653,74 +643,6 @@ async fn assign(
 
 // ───────────────────────────── evidence ─────────────────────────────
 
-/// Reads the upload form. A file over the limit stops reading at once (the rest is never
-/// buffered) and is reported next to the field.
-async fn read_upload(
-    app: &AppState,
-    mut form: Multipart,
-) -> Result<(EvidenceFields, Option<(String, Vec<u8>)>, Vec<FieldError>), AppError> {
-    let mut fields = EvidenceFields::default();
-    let mut file = None;
-    let mut errors = Vec::new();
-    let max = app.config.max_upload_bytes;
-    loop {
-        let next = form.next_field().await;
-        let mut field = match next {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => {
-                errors.push(
-                    FieldError::new("file", "err-evidence-too-large")
-                        .with("max", max / (1024 * 1024)),
-                );
-                break;
-            }
-        };
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or("").to_string();
-            let mut bytes = Vec::new();
-            let mut too_large = false;
-            loop {
-                match field.chunk().await {
-                    Ok(Some(chunk)) => {
-                        if bytes.len() + chunk.len() > max {
-                            too_large = true;
-                            break;
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
-                    Ok(None) => break,
-                    Err(_) => {
-                        too_large = true;
-                        break;
-                    }
-                }
-            }
-            if too_large {
-                errors.push(
-                    FieldError::new("file", "err-evidence-too-large")
-                        .with("max", max / (1024 * 1024)),
-                );
-                break;
-            }
-            if !file_name.is_empty() || !bytes.is_empty() {
-                file = Some((file_name, bytes));
-            }
-        } else {
-            let text = field.text().await.unwrap_or_default();
-            match name.as_str() {
-                "title" => fields.title = text,
-                "url" => fields.url = text,
-                "effective_on" => fields.effective_on = text,
-                "expires_on" => fields.expires_on = text,
-                _ => {}
-            }
-        }
-    }
-    Ok((fields, file, errors))
-}
-
 async fn upload(
     State(app): State<AppState>,
     t: Locale,
@@ -729,88 +651,25 @@ async fn upload(
     form: Multipart,
 ) -> Result<Response, AppError> {
     let (task, _) = workable_task(&app, &user, &id).await?;
-    let (fields, file, mut errors) = read_upload(&app, form).await?;
-    let title = anwei_domain::agency::parse_line("title", &fields.title, 1, 200);
-    let effective_on = parse_date_input("effective_on", &fields.effective_on);
-    let expires_on = parse_date_input("expires_on", &fields.expires_on);
-    let today = RocDate::of_instant(app.clock.now()).date();
-    let title = title.map_err(|e| errors.push(e)).ok();
-    let effective_on = match effective_on {
-        Ok(Some(d)) if d > today => {
-            errors.push(FieldError::new("effective_on", "err-in-future"));
-            None
+    let upload = match parse_upload(&app, form).await? {
+        Ok(u) => u,
+        Err((fields, errors)) => {
+            let out = Outcome::rejected(
+                FormErrors::from_fields_in(&t, &errors, "ev"),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+            return task_page(&app, &t, &user, task, fields, String::new(), out).await;
         }
-        Ok(Some(d)) => Some(d),
-        Ok(None) => Some(today),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
-    let expires_on = match expires_on {
-        Ok(d) => d,
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
-    if let (Some(from), Some(to)) = (effective_on, expires_on)
-        && to < from
-    {
-        errors.push(FieldError::new("expires_on", "err-expiry-before-effective"));
-    }
-    let url = fields.url.trim();
-    let mut content = None;
-    let mut file_name = String::new();
-    let mut mime = "";
-    match (&file, url.is_empty()) {
-        (Some(_), false) => errors.push(FieldError::new("url", "err-evidence-one-kind")),
-        (None, true) if errors.iter().all(|e| e.field != "file") => {
-            errors.push(FieldError::new("file", "err-evidence-file-missing"))
-        }
-        (None, false) => match parse_link(url) {
-            Ok(_) => content = Some(()),
-            Err(e) => errors.push(e),
-        },
-        (Some((name, bytes)), true) => match clean_file_name(name)
-            .and_then(|n| check_file(&n, bytes, app.config.max_upload_bytes).map(|m| (n, m)))
-        {
-            Ok((n, m)) => {
-                file_name = n;
-                mime = m;
-                content = Some(());
-            }
-            Err(e) => errors.push(e),
-        },
-        (None, true) => {}
-    }
-    if !errors.is_empty() || content.is_none() {
-        let out = Outcome::rejected(
-            FormErrors::from_fields_in(&t, &errors, "ev"),
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-        return task_page(&app, &t, &user, task, fields, String::new(), out).await;
-    }
-    let (Some(title), Some(effective_on)) = (title, effective_on) else {
-        return Err(AppError::BadRequest("error-invalid"));
-    };
-    let content = match &file {
-        Some((_, bytes)) => EvidenceContent::File {
-            name: &file_name,
-            content_type: mime,
-            bytes,
-        },
-        None => EvidenceContent::Link(url),
-    };
-    let new = NewEvidence {
-        title: &title,
-        content,
-        effective_on,
-        expires_on,
     };
     app.store
-        .add_evidence(&user.actor, &app.files, &task, &new, app.clock.now())
+        .add_evidence(
+            &user.actor,
+            &app.files,
+            EvidenceTarget::Task(&task),
+            &upload.as_new(),
+            app.clock.now(),
+        )
         .await?;
     Ok(redirect(&format!(
         "/tasks/{}?notice=evidence-added",

@@ -978,3 +978,145 @@ async fn missed_and_approaching_deadlines_are_escalated_by_mail() {
     assert!(review[0].1.contains("上級機關審核"), "{review:?}");
     assert!(!app.events("mail.sent").await.is_empty());
 }
+
+/// Every step of the response can carry its proof: a file on the notification step, a link for
+/// the incident as a whole; bad files are refused next to the field; other schools see nothing.
+#[tokio::test]
+async fn evidence_is_attached_to_the_incident_and_its_steps() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let id = id_of(&file(&mut b, &[]).await);
+    b.get(&format!("/incidents/{id}")).await;
+    b.post(
+        &format!("/incidents/{id}/notify"),
+        &[("notify-ticket", "TACERT-115-0007")],
+    )
+    .await;
+    let events = app
+        .store
+        .incident_events(id.parse().unwrap())
+        .await
+        .unwrap();
+    let notify = events
+        .iter()
+        .find(|e| e.kind == "notify")
+        .unwrap()
+        .id
+        .to_string();
+    b.get(&format!("/incidents/{id}")).await;
+    let png = b"\x89PNG\r\n\x1a\n fake screenshot".to_vec();
+    let r = b
+        .post_multipart(
+            &format!("/incidents/{id}/evidence"),
+            &[
+                ("title", "通報平台截圖"),
+                ("url", ""),
+                ("effective_on", ""),
+                ("expires_on", ""),
+                ("event", &notify),
+            ],
+            Some(("通報.png", &png)),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = b
+        .post_multipart(
+            &format!("/incidents/{id}/evidence"),
+            &[
+                ("title", "公文"),
+                ("url", "https://doc.example/115-0007"),
+                ("effective_on", ""),
+                ("expires_on", ""),
+                ("event", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get(&format!("/incidents/{id}")).await;
+    assert!(
+        page.body.contains("通報平台截圖")
+            && page.body.contains("通報.png")
+            && page.body.contains("公文"),
+        "{}",
+        page.body
+    );
+    let attached = app
+        .store
+        .evidence_of_incident(id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(attached.len(), 2);
+    assert_eq!(attached[0].0.map(|e| e.to_string()), Some(notify.clone()));
+    assert_eq!(attached[1].0, None);
+    let (status, _, bytes) = b
+        .get_bytes(&format!("/evidence/{}", attached[0].1.id))
+        .await;
+    assert_eq!((status, bytes), (200, png));
+    // a file that is not what it says, and a step of another incident: refused, nothing stored
+    let r = b
+        .post_multipart(
+            &format!("/incidents/{id}/evidence"),
+            &[
+                ("title", "x"),
+                ("url", ""),
+                ("effective_on", ""),
+                ("expires_on", ""),
+            ],
+            Some(("x.png", b"MZ")),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("不符") && r.body.contains("file-error"),
+        "{}",
+        r.body
+    );
+    let r = b
+        .post_multipart(
+            &format!("/incidents/{id}/evidence"),
+            &[
+                ("title", "x"),
+                ("url", "https://a.example"),
+                ("effective_on", ""),
+                ("expires_on", ""),
+                ("event", &uuid::Uuid::now_v7().to_string()),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        app.store
+            .evidence_of_incident(id.parse().unwrap())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    // the supervisor reads it, cannot add; another school sees nothing
+    let mut auditor = app.signed_in("tainan.auditor").await;
+    assert_eq!(
+        auditor
+            .get_bytes(&format!("/evidence/{}", attached[0].1.id))
+            .await
+            .0,
+        200
+    );
+    auditor.get(&format!("/incidents/{id}")).await;
+    let r = auditor
+        .post_multipart(
+            &format!("/incidents/{id}/evidence"),
+            &[("title", "x"), ("url", "https://a.example")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let mut tuku = app.signed_in("tuku.officer").await;
+    assert_eq!(
+        tuku.get_bytes(&format!("/evidence/{}", attached[0].1.id))
+            .await
+            .0,
+        404
+    );
+}
