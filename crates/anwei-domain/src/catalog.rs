@@ -7,16 +7,19 @@ use crate::incident::IncidentRules;
 use crate::obligation::ObligationCatalog;
 use crate::password::AccountPolicy;
 use crate::rbac::RoleCatalog;
+use crate::training::TrainingRules;
 
 pub const ACCOUNT_POLICY_FILE: &str = "catalog/account-policy.toml";
 pub const ROLES_FILE: &str = "catalog/roles.toml";
 pub const INCIDENT_RULES_FILE: &str = "catalog/incident-rules.toml";
 pub const OBLIGATIONS_FILE: &str = "catalog/obligations.toml";
+pub const TRAINING_RULES_FILE: &str = "catalog/training-rules.toml";
 
 const ACCOUNT_POLICY_TOML: &str = include_str!("../../../catalog/account-policy.toml");
 const ROLES_TOML: &str = include_str!("../../../catalog/roles.toml");
 const INCIDENT_RULES_TOML: &str = include_str!("../../../catalog/incident-rules.toml");
 const OBLIGATIONS_TOML: &str = include_str!("../../../catalog/obligations.toml");
+const TRAINING_RULES_TOML: &str = include_str!("../../../catalog/training-rules.toml");
 
 /// Everything parsed from `catalog/`.
 #[derive(Debug, Clone)]
@@ -25,6 +28,7 @@ pub struct Catalog {
     pub roles: RoleCatalog,
     pub incidents: IncidentRules,
     pub obligations: ObligationCatalog,
+    pub training: TrainingRules,
 }
 
 impl Catalog {
@@ -34,6 +38,7 @@ impl Catalog {
             roles: RoleCatalog::from_toml(ROLES_TOML)?,
             incidents: IncidentRules::from_toml(INCIDENT_RULES_TOML)?,
             obligations: ObligationCatalog::from_toml(OBLIGATIONS_TOML)?,
+            training: TrainingRules::from_toml(TRAINING_RULES_TOML)?,
         };
         // A drill names the duty it is evidence for; that duty must exist.
         for d in &catalog.incidents.drills {

@@ -18,6 +18,7 @@ pub mod reminder;
 pub mod roc;
 pub mod secret;
 pub mod totp;
+pub mod training;
 pub mod user;
 
 pub use error::{DomainError, FieldError};

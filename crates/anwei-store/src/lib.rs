@@ -23,6 +23,7 @@ pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tokens;
+pub mod training;
 pub mod users;
 
 pub use actor::{Actor, Reach};

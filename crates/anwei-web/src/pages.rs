@@ -18,6 +18,8 @@ pub struct Nav {
     pub incidents: bool,
     /// The signed-in person's agency's duties, when they may see them.
     pub obligations_href: String,
+    /// The same agency's training ledger.
+    pub training_href: String,
     pub signed_in: bool,
 }
 
@@ -68,6 +70,7 @@ impl Chrome {
                 users_href,
                 audit: user.can(app, Permission::AuditRead),
                 incidents: user.can(app, Permission::IncidentRead),
+                training_href: obligations_href.replace("/obligations", "/training"),
                 obligations_href,
                 signed_in: true,
             },

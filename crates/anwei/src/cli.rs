@@ -161,11 +161,31 @@ pub enum Command {
         #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100_000))]
         schools: u32,
     },
+    /// 資通安全教育訓練.
+    Training {
+        #[command(subcommand)]
+        command: TrainingCommand,
+    },
     /// Background work, for operators and cron: `anwei jobs run` does one pass of what the
     /// server does every minute (recompute duties, queue reminders, send mail).
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TrainingCommand {
+    /// Every person's required, done and missing hours for a year, general and professional.
+    Ledger {
+        /// The agency's code, e.g. xiaying-es.
+        #[arg(long)]
+        agency: String,
+        /// The calendar year, e.g. 2026.
+        #[arg(long)]
+        year: i32,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }
 
@@ -618,6 +638,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Training {
+            command:
+                TrainingCommand::Ledger {
+                    agency,
+                    year,
+                    format,
+                },
+        } => crate::training_cli::ledger(&url()?, &agency, year, format, clock.now()).await,
         Command::Jobs {
             command:
                 JobsCommand::Run {

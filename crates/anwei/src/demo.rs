@@ -175,6 +175,7 @@ pub async fn load(store: &Store, now: OffsetDateTime) -> anyhow::Result<Outcome>
             )
             .await?;
     }
+    load_training(store, &actor, now).await?;
     // This year's duties, so that the first page a new user opens already lists them.
     let obligations = anwei_domain::catalog::Catalog::load()?.obligations;
     let year = anwei_domain::roc::RocDate::of_instant(now).date().year();
@@ -218,4 +219,93 @@ pub async fn add_schools(store: &Store, count: u32, now: OffsetDateTime) -> anyh
         made += 1;
     }
     Ok(made)
+}
+
+/// 下營國小's people and two courses, so that the ledger shows someone compliant and someone
+/// short: the 承辦人 (資訊人員) has 2 of the 3 professional hours of 2025–2026, a teacher 2 of
+/// the 3 general hours.
+async fn load_training(store: &Store, actor: &Actor, now: OffsetDateTime) -> anyhow::Result<()> {
+    use anwei_domain::training::{HourKind, TrainingCategory};
+    use anwei_store::training::{NewCourse, NewPerson};
+    use time::macros::date;
+    let school = store
+        .agency_by_code(actor, "xiaying-es")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo school missing"))?;
+    let people = [
+        ("邱明崇", TrainingCategory::General, false),
+        ("李玉萍", TrainingCategory::General, false),
+        ("施昀豆", TrainingCategory::ItStaff, false),
+        ("王怡君", TrainingCategory::General, false),
+        ("陳志明", TrainingCategory::General, false),
+        ("校務系統維護廠商（示範）", TrainingCategory::ItStaff, true),
+    ];
+    let mut ids = Vec::new();
+    for (name, category, external) in people {
+        let id = store
+            .add_person(
+                actor,
+                school.id,
+                &NewPerson {
+                    name,
+                    category,
+                    email: None,
+                    external,
+                    joined_on: None,
+                    left_on: None,
+                },
+                now,
+            )
+            .await?;
+        ids.push(id);
+    }
+    store
+        .add_course(
+            actor,
+            school.id,
+            &NewCourse {
+                title: "115年度資通安全通識教育訓練（校內研習）",
+                held_on: date!(2026 - 02 - 25),
+                hours: 30,
+                kind: HourKind::General,
+                provider: "臺南市政府教育局",
+                online: false,
+            },
+            &ids[..4],
+            now,
+        )
+        .await?;
+    store
+        .add_course(
+            actor,
+            school.id,
+            &NewCourse {
+                title: "資通安全通識（e等公務園線上課程）",
+                held_on: date!(2026 - 02 - 26),
+                hours: 20,
+                kind: HourKind::General,
+                provider: "e等公務園+學習平臺",
+                online: true,
+            },
+            &ids[4..5],
+            now,
+        )
+        .await?;
+    store
+        .add_course(
+            actor,
+            school.id,
+            &NewCourse {
+                title: "資安職能訓練：網路安全防護實務",
+                held_on: date!(2025 - 09 - 10),
+                hours: 20,
+                kind: HourKind::Professional,
+                provider: "數位發展部資通安全署",
+                online: false,
+            },
+            &ids[2..3],
+            now,
+        )
+        .await?;
+    Ok(())
 }

@@ -8,3 +8,4 @@ pub mod incident_clock;
 pub mod jobs;
 pub mod obligations_cli;
 pub mod server;
+pub mod training_cli;

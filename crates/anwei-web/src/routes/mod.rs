@@ -12,12 +12,15 @@ pub mod obligations;
 pub mod outbox;
 pub mod sign_in;
 pub mod tokens;
+pub mod training;
 pub mod users;
 
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 22] = [
+    const KNOWN: [&str; 24] = [
+        "notice-person-added",
+        "notice-course-added",
         "notice-mail-requeued",
         "notice-calendar-created",
         "notice-calendar-revoked",

@@ -14,3 +14,4 @@ mod incidents;
 mod isolation;
 mod obligations;
 mod schema;
+mod training;

@@ -1,0 +1,48 @@
+-- SQLite dialect of postgres/0007_training.sql.
+-- 資通安全教育訓練: the people who owe hours (staff and external users of the agency's systems),
+-- the courses held or attended, and who attended with the hours credited. Hours are tenths.
+CREATE TABLE person (
+    id BLOB PRIMARY KEY,
+    agency_id BLOB NOT NULL REFERENCES agency (id),
+    name TEXT NOT NULL,
+    category TEXT NOT NULL CHECK (category IN ('general', 'it_staff', 'security_staff')),
+    email TEXT,
+    external BOOLEAN NOT NULL,
+    joined_on TEXT,
+    left_on TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    -- imports match attendance to people by name within the agency
+    UNIQUE (agency_id, name)
+);
+
+CREATE TABLE course (
+    id BLOB PRIMARY KEY,
+    agency_id BLOB NOT NULL REFERENCES agency (id),
+    title TEXT NOT NULL,
+    held_on TEXT NOT NULL,
+    hours INTEGER NOT NULL CHECK (hours > 0),
+    kind TEXT NOT NULL CHECK (kind IN ('general', 'professional')),
+    provider TEXT NOT NULL,
+    online BOOLEAN NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX course_agency ON course (agency_id, held_on);
+
+CREATE TABLE attendance (
+    course_id BLOB NOT NULL REFERENCES course (id),
+    person_id BLOB NOT NULL REFERENCES person (id),
+    agency_id BLOB NOT NULL REFERENCES agency (id),
+    hours INTEGER NOT NULL CHECK (hours > 0),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (course_id, person_id)
+);
+CREATE INDEX attendance_person ON attendance (person_id);
+
+-- How the agency counts hours owed by people who joined or left during the year.
+CREATE TABLE training_setting (
+    agency_id BLOB PRIMARY KEY REFERENCES agency (id),
+    proration TEXT NOT NULL CHECK (proration IN ('full', 'pro_rata')),
+    updated_at TEXT NOT NULL
+);

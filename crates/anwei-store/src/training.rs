@@ -1,0 +1,324 @@
+//! People, courses and attendance (資通安全教育訓練). The ledger itself is computed by the domain
+//! from these rows; nothing here decides what anyone owes.
+
+use crate::audit::{Change, append};
+use crate::db::{on_db, on_tx};
+use crate::{Actor, Result, Store, StoreError};
+use anwei_domain::agency::ResponsibilityLevel;
+use anwei_domain::training::{
+    Attended, HourKind, LedgerLine, Proration, Tenths, TrainingCategory, TrainingRules, ledger,
+};
+use serde::Serialize;
+use serde_json::json;
+use time::{Date, Month, OffsetDateTime};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PersonRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub name: String,
+    pub category: String,
+    pub email: Option<String>,
+    pub external: bool,
+    pub joined_on: Option<Date>,
+    pub left_on: Option<Date>,
+}
+
+impl PersonRow {
+    pub fn category(&self) -> TrainingCategory {
+        TrainingCategory::parse(&self.category).unwrap_or(TrainingCategory::General)
+    }
+}
+
+/// A person to add, already checked.
+pub struct NewPerson<'a> {
+    pub name: &'a str,
+    pub category: TrainingCategory,
+    pub email: Option<&'a str>,
+    pub external: bool,
+    pub joined_on: Option<Date>,
+    pub left_on: Option<Date>,
+}
+
+/// A course to add, already checked.
+pub struct NewCourse<'a> {
+    pub title: &'a str,
+    pub held_on: Date,
+    pub hours: Tenths,
+    pub kind: HourKind,
+    pub provider: &'a str,
+    pub online: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct CourseRow {
+    pub id: Uuid,
+    pub title: String,
+    pub held_on: Date,
+    pub hours: i32,
+    pub kind: String,
+    pub provider: String,
+    pub online: bool,
+    pub attendees: i64,
+}
+
+/// One attendance as the ledger reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttendanceRow {
+    pub person_id: Uuid,
+    pub held_on: Date,
+    pub kind: String,
+    pub hours: i32,
+}
+
+impl Store {
+    pub async fn add_person(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        p: &NewPerson<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO person (id, agency_id, name, category, email, external, joined_on, left_on, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)")
+            .bind(id).bind(agency_id).bind(p.name).bind(p.category.as_str()).bind(p.email).bind(p.external)
+            .bind(p.joined_on).bind(p.left_on).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))
+            .map_err(|e| StoreError::unique(e, "name"))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "training.person_add",
+                target: format!("person:{id}"),
+                before: None,
+                after: Some(json!({ "name": p.name, "category": p.category.as_str(), "external": p.external,
+                    "joined_on": p.joined_on.map(|d| d.to_string()), "left_on": p.left_on.map(|d| d.to_string()) })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The agency's people, by name.
+    pub async fn people(&self, agency_id: Uuid) -> Result<Vec<PersonRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id, agency_id, name, category, email, external, joined_on, left_on FROM person
+             WHERE agency_id = $1 ORDER BY name")
+            .bind(agency_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Adds a course and its attendance in one transaction; `attendees` are people of the same
+    /// agency (others are refused with NotFound and nothing is written).
+    pub async fn add_course(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        course: &NewCourse<'_>,
+        attendees: &[Uuid],
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO course (id, agency_id, title, held_on, hours, kind, provider, online, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(id).bind(agency_id).bind(course.title).bind(course.held_on).bind(course.hours)
+            .bind(course.kind.as_str()).bind(course.provider).bind(course.online).bind(&actor.label).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let mut seen = std::collections::HashSet::new();
+        for person in attendees {
+            if !seen.insert(*person) {
+                continue; // the same person ticked twice counts once
+            }
+            let of_agency: Option<(Uuid,)> = on_tx!(&mut tx, c => sqlx::query_as(
+                "SELECT id FROM person WHERE id = $1 AND agency_id = $2")
+                .bind(*person).bind(agency_id).fetch_optional(&mut **c).await)?;
+            if of_agency.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            on_tx!(&mut tx, c => sqlx::query(
+                "INSERT INTO attendance (course_id, person_id, agency_id, hours, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id).bind(*person).bind(agency_id).bind(course.hours).bind(now)
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "training.course_add",
+                target: format!("course:{id}"),
+                before: None,
+                after: Some(json!({ "title": course.title, "held_on": course.held_on.to_string(),
+                    "hours": course.hours, "kind": course.kind.as_str(), "provider": course.provider,
+                    "online": course.online, "attendees": seen.len() })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The agency's courses of the window, newest first, with how many attended.
+    pub async fn courses(&self, agency_id: Uuid, from: Date, to: Date) -> Result<Vec<CourseRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT c.id, c.title, c.held_on, c.hours, c.kind, c.provider, c.online,
+                    (SELECT COUNT(*) FROM attendance a WHERE a.course_id = c.id) AS attendees
+             FROM course c WHERE c.agency_id = $1 AND c.held_on >= $2 AND c.held_on <= $3
+             ORDER BY c.held_on DESC, c.title")
+            .bind(agency_id).bind(from).bind(to).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Every attendance of the agency's people between `from` and `to`.
+    pub async fn attendances(
+        &self,
+        agency_id: Uuid,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<AttendanceRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT a.person_id, c.held_on, c.kind, a.hours FROM attendance a JOIN course c ON c.id = a.course_id
+             WHERE a.agency_id = $1 AND c.held_on >= $2 AND c.held_on <= $3")
+            .bind(agency_id).bind(from).bind(to).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// The agency's choice for joiners and leavers (full hours unless it chose pro rata).
+    pub async fn proration(&self, agency_id: Uuid) -> Result<Proration> {
+        let row: Option<(String,)> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT proration FROM training_setting WHERE agency_id = $1")
+            .bind(agency_id).fetch_optional(p).await)?;
+        Ok(match row.as_ref().map(|(s,)| s.as_str()) {
+            Some("pro_rata") => Proration::ProRata,
+            _ => Proration::Full,
+        })
+    }
+
+    pub async fn set_proration(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        proration: Proration,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let value = match proration {
+            Proration::Full => "full",
+            Proration::ProRata => "pro_rata",
+        };
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO training_setting (agency_id, proration, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (agency_id) DO UPDATE SET proration = excluded.proration, updated_at = excluded.updated_at")
+            .bind(agency_id).bind(value).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "training.proration",
+                target: format!("agency:{agency_id}"),
+                before: None,
+                after: Some(json!({ "proration": value })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+}
+
+/// One person's ledger for a year.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonLedger {
+    pub person: PersonRow,
+    pub lines: Vec<LedgerLine>,
+}
+
+impl PersonLedger {
+    pub fn owed(&self, kind: HourKind) -> (Tenths, Tenths, Tenths) {
+        self.lines
+            .iter()
+            .filter(|l| l.kind == kind)
+            .fold((0, 0, 0), |(r, d, m), l| {
+                (r + l.required, d + l.done, m + l.missing)
+            })
+    }
+
+    pub fn compliant(&self) -> bool {
+        self.lines.iter().all(|l| l.missing == 0)
+    }
+
+    /// Owes nothing this year (joined later, left earlier, or no rule binds).
+    pub fn exempt(&self) -> bool {
+        self.lines.iter().all(|l| l.required == 0)
+    }
+}
+
+impl Store {
+    /// Every person's required, done and missing hours for `year`, under the rules binding the
+    /// agency's level at the end of that year (or on `today`, for the current year).
+    pub async fn training_ledger(
+        &self,
+        rules: &TrainingRules,
+        agency_id: Uuid,
+        year: i32,
+        today: Date,
+    ) -> Result<(Option<ResponsibilityLevel>, Vec<PersonLedger>)> {
+        let (Ok(from), Ok(dec31)) = (
+            Date::from_calendar_date(year - 4, Month::January, 1),
+            Date::from_calendar_date(year, Month::December, 31),
+        ) else {
+            return Ok((None, Vec::new()));
+        };
+        let at = dec31
+            .min(today.max(Date::from_calendar_date(year, Month::January, 1).unwrap_or(dec31)));
+        let level = self
+            .level_history(agency_id)
+            .await?
+            .iter()
+            .rfind(|r| r.effective_on <= at)
+            .and_then(|r| r.level());
+        let proration = self.proration(agency_id).await?;
+        let attendances = self.attendances(agency_id, from, dec31).await?;
+        let people = self.people(agency_id).await?;
+        let out = people
+            .into_iter()
+            .map(|person| {
+                let mine: Vec<Attended> = attendances
+                    .iter()
+                    .filter(|a| a.person_id == person.id)
+                    .filter_map(|a| {
+                        Some(Attended {
+                            on: a.held_on,
+                            kind: HourKind::parse(&a.kind).ok()?,
+                            hours: a.hours,
+                        })
+                    })
+                    .collect();
+                let binding = rules.binding(person.category(), level, year);
+                let lines = ledger(
+                    &binding,
+                    year,
+                    person.joined_on,
+                    person.left_on,
+                    proration,
+                    &mine,
+                    today,
+                );
+                PersonLedger { person, lines }
+            })
+            .collect();
+        Ok((level, out))
+    }
+}

@@ -1,0 +1,420 @@
+//! 資通安全教育訓練: the ledger of every person's hours against the rule for their category, the
+//! share of compliant people per category, and the forms to add people and courses with their
+//! attendance. The rules are the catalog's; the ledger is computed on each view from the rows.
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, redirect};
+use crate::i18n::{FormErrors, Locale, Opt, options};
+use crate::pages::{Chrome, Outcome, render};
+use crate::routes::agencies::agency_for;
+use crate::routes::notice_key;
+use crate::state::AppState;
+use anwei_domain::FieldError;
+use anwei_domain::agency::parse_line;
+use anwei_domain::rbac::Permission;
+use anwei_domain::roc::{RocDate, parse_date_input};
+use anwei_domain::training::{HourKind, TrainingCategory, parse_hours, show_hours};
+use anwei_store::agencies::AgencyRow;
+use anwei_store::training::{CourseRow, NewCourse, NewPerson, PersonLedger};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use time::{Date, Month};
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/agencies/{code}/training", get(page))
+        .route("/agencies/{code}/training/people", post(add_person))
+        .route("/agencies/{code}/training/courses", post(add_course))
+}
+
+/// A ledger row as the table shows it.
+pub struct LedgerView {
+    pub l: PersonLedger,
+    pub category: String,
+    pub general: (String, String, String),
+    pub professional: (String, String, String),
+}
+
+/// Compliant people per category.
+pub struct CategoryRate {
+    pub name: String,
+    pub compliant: usize,
+    pub total: usize,
+}
+
+impl CategoryRate {
+    pub fn percent(&self) -> usize {
+        (self.compliant * 100)
+            .checked_div(self.total)
+            .unwrap_or(100)
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct PersonForm {
+    pub name: String,
+    pub category: String,
+    pub joined_on: String,
+    pub left_on: String,
+    pub external: Option<String>,
+}
+
+#[derive(Default)]
+pub struct CourseForm {
+    pub title: String,
+    pub held_on: String,
+    pub hours: String,
+    pub kind: String,
+    pub provider: String,
+    pub online: bool,
+    pub attendees: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "training.html")]
+struct TrainingPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    year: i32,
+    level: String,
+    rows: Vec<LedgerView>,
+    rates: Vec<CategoryRate>,
+    courses: Vec<CourseRow>,
+    can_manage: bool,
+    categories: Vec<Opt>,
+    kinds: Vec<Opt>,
+    attendee_options: Vec<Opt>,
+    p: PersonForm,
+    cf: CourseForm,
+    o: Outcome,
+}
+
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    year: Option<String>,
+    notice: Option<String>,
+}
+
+fn triple(t: (i32, i32, i32)) -> (String, String, String) {
+    (show_hours(t.0), show_hours(t.1), show_hours(t.2))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_page(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    year: i32,
+    p: PersonForm,
+    cf: CourseForm,
+    o: Outcome,
+) -> Result<Response, AppError> {
+    let today = RocDate::of_instant(app.clock.now()).date();
+    let (level, ledgers) = app
+        .store
+        .training_ledger(&app.catalog.training, a.id, year, today)
+        .await?;
+    let rates = TrainingCategory::ALL
+        .iter()
+        .map(|c| {
+            let of: Vec<&PersonLedger> = ledgers
+                .iter()
+                .filter(|l| l.person.category() == *c && !l.exempt())
+                .collect();
+            CategoryRate {
+                name: t.tp("training-category-", c.as_str()),
+                compliant: of.iter().filter(|l| l.compliant()).count(),
+                total: of.len(),
+            }
+        })
+        .collect();
+    let attendee_options = ledgers
+        .iter()
+        .map(|l| Opt {
+            value: l.person.id.to_string(),
+            label: l.person.name.clone(),
+            selected: cf.attendees.contains(&l.person.id.to_string()),
+        })
+        .collect();
+    let rows = ledgers
+        .into_iter()
+        .map(|l| LedgerView {
+            category: t.tp("training-category-", &l.person.category),
+            general: triple(l.owed(HourKind::General)),
+            professional: triple(l.owed(HourKind::Professional)),
+            l,
+        })
+        .collect();
+    let (from, to) = (
+        Date::from_calendar_date(year, Month::January, 1).unwrap_or(today),
+        Date::from_calendar_date(year, Month::December, 31).unwrap_or(today),
+    );
+    let status = o.status;
+    let page = TrainingPage {
+        t,
+        c: Chrome::for_user(app, t, user, &format!("/agencies/{}/training", a.code)),
+        courses: app.store.courses(a.id, from, to).await?,
+        can_manage: user
+            .require(app, Permission::ObligationManage, &a.agency_path())
+            .is_ok(),
+        level: t.level(&level.map(|l| l.as_str().to_string())),
+        categories: options(
+            t,
+            &["general", "it_staff", "security_staff"],
+            "training-category-",
+            &p.category,
+        ),
+        kinds: options(t, &["general", "professional"], "training-kind-", &cf.kind),
+        attendee_options,
+        rows,
+        rates,
+        a,
+        year,
+        p,
+        cf,
+        o,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+fn this_year(app: &AppState) -> i32 {
+    RocDate::of_instant(app.clock.now()).date().year()
+}
+
+async fn page(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let year = match q.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => this_year(&app),
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2019..=2100).contains(y))
+            .ok_or_else(|| FieldError::new("year", "err-year"))?,
+    };
+    let notice = notice_key(q.notice.as_deref())
+        .map(|k| t.t(k))
+        .unwrap_or_default();
+    render_page(
+        &app,
+        &t,
+        &user,
+        a,
+        year,
+        PersonForm::default(),
+        CourseForm::default(),
+        Outcome::ok(notice),
+    )
+    .await
+}
+
+async fn add_person(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<PersonForm>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let mut errors = Vec::new();
+    let name = parse_line("name", &f.name, 1, 50)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let category = TrainingCategory::parse(&f.category)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let joined = parse_date_input("joined_on", &f.joined_on)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let left = parse_date_input("left_on", &f.left_on)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    if let (Some(j), Some(l)) = (joined, left)
+        && l < j
+    {
+        errors.push(FieldError::new("left_on", "err-left-before-joined"));
+    }
+    let outcome = match (name, category) {
+        (Some(name), Some(category)) if errors.is_empty() => {
+            let new = NewPerson {
+                name: &name,
+                category,
+                email: None,
+                external: f.external.is_some(),
+                joined_on: joined,
+                left_on: left,
+            };
+            match app
+                .store
+                .add_person(&user.actor, a.id, &new, app.clock.now())
+                .await
+            {
+                Ok(_) => {
+                    return Ok(redirect(&format!(
+                        "/agencies/{}/training?notice=person-added",
+                        a.code
+                    )));
+                }
+                Err(anwei_store::StoreError::Conflict { .. }) => (
+                    vec![FieldError::new("name", "err-taken")],
+                    StatusCode::CONFLICT,
+                ),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => (errors, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let (errors, status) = outcome;
+    let o = Outcome::rejected(
+        FormErrors::from_fields_in(&t, &errors, "person"),
+        String::new(),
+        status,
+    );
+    let year = this_year(&app);
+    render_page(&app, &t, &user, a, year, f, CourseForm::default(), o).await
+}
+
+/// The course form repeats `attendee` once per ticked person, which serde's form decoding does
+/// not gather into a list; the pairs are read as sent.
+fn course_form(body: &[u8]) -> CourseForm {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let mut f = CourseForm::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "title" => f.title = v,
+            "held_on" => f.held_on = v,
+            "hours" => f.hours = v,
+            "kind" => f.kind = v,
+            "provider" => f.provider = v,
+            "online" => f.online = true,
+            "attendee" => f.attendees.push(v),
+            _ => {}
+        }
+    }
+    f
+}
+
+async fn add_course(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let f = course_form(&body);
+    let today = RocDate::of_instant(app.clock.now()).date();
+    let mut errors = Vec::new();
+    let title = parse_line("title", &f.title, 1, 200)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let provider = parse_line("provider", &f.provider, 0, 100)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let held_on = match parse_date_input("held_on", &f.held_on) {
+        Ok(Some(d)) if d > today => {
+            // a course in the future cannot be counted as done
+            errors.push(FieldError::new("held_on", "err-in-future"));
+            None
+        }
+        Ok(Some(d)) => Some(d),
+        Ok(None) => {
+            errors.push(FieldError::new("held_on", "err-required"));
+            None
+        }
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let hours = parse_hours("hours", &f.hours)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let kind = HourKind::parse(&f.kind).map_err(|e| errors.push(e)).ok();
+    let attendees: Vec<Uuid> = f
+        .attendees
+        .iter()
+        .filter_map(|s| Uuid::parse_str(s).ok())
+        .collect();
+    if attendees.len() != f.attendees.len() {
+        errors.push(FieldError::new("attendee", "err-choice"));
+    }
+    let (Some(title), Some(provider), Some(held_on), Some(hours), Some(kind)) =
+        (title, provider, held_on, hours, kind)
+    else {
+        let o = Outcome::rejected(
+            FormErrors::from_fields_in(&t, &errors, "course"),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+        return render_page(
+            &app,
+            &t,
+            &user,
+            a,
+            this_year(&app),
+            PersonForm::default(),
+            f,
+            o,
+        )
+        .await;
+    };
+    if !errors.is_empty() {
+        let o = Outcome::rejected(
+            FormErrors::from_fields_in(&t, &errors, "course"),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+        return render_page(
+            &app,
+            &t,
+            &user,
+            a,
+            this_year(&app),
+            PersonForm::default(),
+            f,
+            o,
+        )
+        .await;
+    }
+    let course = NewCourse {
+        title: &title,
+        held_on,
+        hours,
+        kind,
+        provider: &provider,
+        online: f.online,
+    };
+    match app
+        .store
+        .add_course(&user.actor, a.id, &course, &attendees, app.clock.now())
+        .await
+    {
+        Ok(_) => Ok(redirect(&format!(
+            "/agencies/{}/training?year={}&notice=course-added",
+            a.code,
+            held_on.year()
+        ))),
+        // someone of another agency among the attendees: nothing was written
+        Err(anwei_store::StoreError::NotFound) => {
+            Err(FieldError::new("attendee", "err-choice").into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

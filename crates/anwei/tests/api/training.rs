@@ -1,0 +1,301 @@
+//! 資通安全教育訓練: the ledger against the catalog's rules, courses and attendance through the
+//! pages, bad input, who may see and change what, and the ledger on the command line.
+
+use crate::support::*;
+use anwei_store::Actor;
+
+async fn person_id(app: &TestApp, name: &str) -> String {
+    let a = app
+        .store
+        .agency_by_code(&Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .people(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == name)
+        .unwrap()
+        .id
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_ledger_shows_who_is_short_and_courses_fill_it() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let r = b.get("/agencies/xiaying-es/training").await;
+    assert_eq!(r.status, 200);
+    // 施昀豆 (資訊人員): 2 of 3 professional hours in 2025–2026; 陳志明: 2 of 3 general hours
+    assert!(
+        r.body.contains("施昀豆") && r.body.contains("3 / 2 / <strong class=\"late\">1</strong>"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("陳志明"));
+    let before = app.audit_count().await;
+    let shih = person_id(&app, "施昀豆").await;
+    let chen = person_id(&app, "陳志明").await;
+    // bad input: a course in the future, absurd hours, an unknown kind — nothing stored
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/courses",
+            &[
+                ("title", "資安研習"),
+                ("held_on", "115/12/01"),
+                ("hours", "-3"),
+                ("kind", "x"),
+                ("provider", ""),
+                ("attendee", &chen),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    for field in ["held_on", "hours", "kind"] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {}",
+            r.body
+        );
+    }
+    assert!(r.body.contains("不可晚於現在時間"));
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    // a person of another agency among the attendees
+    let tuku = app
+        .store
+        .agency_by_code(&Actor::cli(), "tuku-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let stranger = app
+        .store
+        .add_person(
+            &Actor::cli(),
+            tuku.id,
+            &anwei_store::training::NewPerson {
+                name: "土庫老師",
+                category: anwei_domain::training::TrainingCategory::General,
+                email: None,
+                external: false,
+                joined_on: None,
+                left_on: None,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap()
+        .to_string();
+    let before = app.audit_count().await;
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/courses",
+            &[
+                ("title", "資安研習"),
+                ("held_on", "115/03/01"),
+                ("hours", "1"),
+                ("kind", "general"),
+                ("provider", "本校"),
+                ("attendee", &chen),
+                ("attendee", &stranger),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    // a real course: 陳志明 ticked twice counts once; 施昀豆 gets 1.5 professional hours
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/courses",
+            &[
+                ("title", "115年資安通識補課"),
+                ("held_on", "115/03/01"),
+                ("hours", "1"),
+                ("kind", "general"),
+                ("provider", "本校"),
+                ("attendee", &chen),
+                ("attendee", &chen),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/courses",
+            &[
+                ("title", "資安職能：日誌分析"),
+                ("held_on", "115/03/02"),
+                ("hours", "90分鐘"),
+                ("kind", "professional"),
+                ("provider", "資安署"),
+                ("online", "1"),
+                ("attendee", &shih),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let a = app
+        .store
+        .agency_by_code(&Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, ledger) = app
+        .store
+        .training_ledger(
+            &anwei_domain::catalog::Catalog::load().unwrap().training,
+            a.id,
+            2026,
+            time::macros::date!(2026 - 03 - 02),
+        )
+        .await
+        .unwrap();
+    let of = |name: &str| ledger.iter().find(|l| l.person.name == name).unwrap();
+    assert!(of("陳志明").compliant(), "3 general hours now, not 4");
+    assert_eq!(
+        of("陳志明").owed(anwei_domain::training::HourKind::General),
+        (30, 30, 0)
+    );
+    assert_eq!(
+        of("施昀豆").owed(anwei_domain::training::HourKind::Professional),
+        (30, 35, 0)
+    );
+    // adding a person: a duplicate name and a leaving date before joining are refused
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/people",
+            &[("name", "陳志明"), ("category", "general")],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/people",
+            &[
+                ("name", "新進教師"),
+                ("category", "general"),
+                ("joined_on", "115/08/01"),
+                ("left_on", "115/07/01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("離職日不可早於到職日"));
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/people",
+            &[
+                ("name", "新進教師"),
+                ("category", "general"),
+                ("joined_on", "115/08/01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+}
+
+#[tokio::test]
+async fn people_read_their_agency_the_supervisor_reads_below_others_see_nothing() {
+    let app = spawn_app().await;
+    let mut staff = app.signed_in("xiaying.dean").await;
+    assert_eq!(staff.get("/agencies/xiaying-es/training").await.status, 200);
+    assert_eq!(
+        staff
+            .post(
+                "/agencies/xiaying-es/training/people",
+                &[("name", "x"), ("category", "general")]
+            )
+            .await
+            .status,
+        403
+    );
+    let mut auditor = app.signed_in("tainan.auditor").await;
+    assert_eq!(
+        auditor.get("/agencies/xiaying-es/training").await.status,
+        200
+    );
+    assert_eq!(
+        auditor
+            .post(
+                "/agencies/xiaying-es/training/people",
+                &[("name", "x"), ("category", "general")]
+            )
+            .await
+            .status,
+        403
+    );
+    let mut other = app.signed_in("tuku.officer").await;
+    assert_eq!(other.get("/agencies/xiaying-es/training").await.status, 404);
+    assert_eq!(
+        other
+            .post(
+                "/agencies/xiaying-es/training/people",
+                &[("name", "x"), ("category", "general")]
+            )
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_ledger_on_the_command_line() {
+    let app = spawn_app().await;
+    let out = app.cli(
+        &[
+            "training",
+            "ledger",
+            "--agency",
+            "xiaying-es",
+            "--year",
+            "2026",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shih = v["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "施昀豆")
+        .unwrap();
+    assert_eq!(shih["category"], "it_staff");
+    assert_eq!(shih["professional"]["missing"], 1.0);
+    assert_eq!(shih["general"]["missing"], 0.0);
+    assert_eq!(shih["compliant"], false);
+    assert!(
+        shih["rules"][1]["citation"]
+            .as_str()
+            .unwrap()
+            .contains("115.1.7")
+    );
+    let table = app.cli(
+        &[
+            "training",
+            "ledger",
+            "--agency",
+            "xiaying-es",
+            "--year",
+            "2026",
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("施昀豆") && text.contains("3/2/1"), "{text}");
+    let bad = app.cli(
+        &[
+            "training", "ledger", "--agency", "nowhere", "--year", "2026",
+        ],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert_eq!(String::from_utf8_lossy(&bad.stderr).lines().count(), 1);
+}
