@@ -19,6 +19,7 @@ pub mod roc;
 pub mod secret;
 pub mod totp;
 pub mod training;
+pub mod training_import;
 pub mod user;
 
 pub use error::{DomainError, FieldError};

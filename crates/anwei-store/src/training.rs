@@ -322,3 +322,82 @@ impl Store {
         Ok((level, out))
     }
 }
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    pub courses_created: usize,
+    pub attendances_added: usize,
+    /// rows already recorded (the same person at the same course), not counted twice
+    pub already_recorded: usize,
+}
+
+impl Store {
+    /// Imports checked rows in one transaction: a course is found by (title, date) or created,
+    /// and each person's attendance is added unless already recorded. The caller has matched
+    /// every name to a person of `agency_id`.
+    pub async fn import_attendance(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        rows: &[(Uuid, &anwei_domain::training_import::ImportRow)],
+        now: OffsetDateTime,
+    ) -> Result<ImportOutcome> {
+        let mut out = ImportOutcome::default();
+        let mut courses: std::collections::HashMap<(String, Date), Uuid> =
+            std::collections::HashMap::new();
+        let mut tx = self.begin().await?;
+        for (person, row) in rows {
+            let key = (row.course.clone(), row.held_on);
+            let course_id = match courses.get(&key) {
+                Some(id) => *id,
+                None => {
+                    let existing: Option<(Uuid,)> = on_tx!(&mut tx, c => sqlx::query_as(
+                        "SELECT id FROM course WHERE agency_id = $1 AND title = $2 AND held_on = $3 ORDER BY created_at LIMIT 1")
+                        .bind(agency_id).bind(&row.course).bind(row.held_on).fetch_optional(&mut **c).await)?;
+                    let id = match existing {
+                        Some((id,)) => id,
+                        None => {
+                            let id = Uuid::now_v7();
+                            on_tx!(&mut tx, c => sqlx::query(
+                                "INSERT INTO course (id, agency_id, title, held_on, hours, kind, provider, online, created_by, created_at)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8, $9)")
+                                .bind(id).bind(agency_id).bind(&row.course).bind(row.held_on).bind(row.hours)
+                                .bind(row.kind.as_str()).bind(&row.provider).bind(&actor.label).bind(now)
+                                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                            out.courses_created += 1;
+                            id
+                        }
+                    };
+                    courses.insert(key, id);
+                    id
+                }
+            };
+            let n = on_tx!(&mut tx, c => sqlx::query(
+                "INSERT INTO attendance (course_id, person_id, agency_id, hours, created_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (course_id, person_id) DO NOTHING")
+                .bind(course_id).bind(*person).bind(agency_id).bind(row.hours).bind(now)
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            if n > 0 {
+                out.attendances_added += 1;
+            } else {
+                out.already_recorded += 1;
+            }
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "training.import",
+                target: format!("agency:{agency_id}"),
+                before: None,
+                after: Some(json!(out)),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}

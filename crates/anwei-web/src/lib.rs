@@ -35,7 +35,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::drills::router())
         .merge(routes::calendar::router())
         .merge(routes::outbox::router())
-        .merge(routes::training::router())
+        .merge(routes::training::router(state.config.max_upload_bytes))
         .merge(routes::obligations::router(state.config.max_upload_bytes))
         .nest("/api/v1", api::router())
         .fallback(|| async { error::AppError::NotFound })

@@ -160,3 +160,20 @@ pub fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> axum::res
     )
         .into_response()
 }
+
+/// A generated document as a download named `{kind}-{subject}.{ext}`.
+pub fn deliver(
+    doc: &anwei_docs::Document,
+    format: anwei_docs::Format,
+    kind: &str,
+    subject: &str,
+) -> Result<axum::response::Response, AppError> {
+    let bytes = format
+        .render(doc)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        bytes,
+        format.mime(),
+        &format!("{kind}-{subject}.{}", format.extension()),
+    ))
+}

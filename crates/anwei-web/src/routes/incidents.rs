@@ -1005,23 +1005,6 @@ fn notification_document(
     doc
 }
 
-/// A generated document as a download named `{kind}-{incident}.{ext}`.
-fn deliver(
-    doc: &anwei_docs::Document,
-    format: Format,
-    kind: &str,
-    incident: &str,
-) -> Result<Response, AppError> {
-    let bytes = format
-        .render(doc)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::pages::download(
-        bytes,
-        format.mime(),
-        &format!("{kind}-{incident}.{}", format.extension()),
-    ))
-}
-
 async fn notification(
     app: AppState,
     t: Locale,
@@ -1031,7 +1014,7 @@ async fn notification(
 ) -> Result<Response, AppError> {
     let (i, level, deadlines) = incident_with_deadlines(&app, &t, &user, id).await?;
     let doc = notification_document(&t, &app, &i, level, &deadlines);
-    deliver(&doc, format, &t.t("doc-notification-title"), &i.title)
+    crate::pages::deliver(&doc, format, &t.t("doc-notification-title"), &i.title)
 }
 
 async fn notification_odt(
@@ -1160,5 +1143,5 @@ async fn report(
         );
     }
     doc = doc.paragraph(rc.citation.clone());
-    deliver(&doc, format, &t.t("doc-report-title"), &i.title)
+    crate::pages::deliver(&doc, format, &t.t("doc-report-title"), &i.title)
 }

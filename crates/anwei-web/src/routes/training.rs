@@ -18,7 +18,7 @@ use anwei_store::agencies::AgencyRow;
 use anwei_store::training::{CourseRow, NewCourse, NewPerson, PersonLedger};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, RawForm, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,11 +26,17 @@ use serde::Deserialize;
 use time::{Date, Month};
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
+pub fn router(max_upload: usize) -> Router<AppState> {
     Router::new()
         .route("/agencies/{code}/training", get(page))
         .route("/agencies/{code}/training/people", post(add_person))
+        .route("/agencies/{code}/training/ledger.odt", get(ledger_odt))
+        .route("/agencies/{code}/training/ledger.pdf", get(ledger_pdf))
         .route("/agencies/{code}/training/courses", post(add_course))
+        .route(
+            "/agencies/{code}/training/import",
+            post(import).layer(DefaultBodyLimit::max(max_upload + 64 * 1024)),
+        )
 }
 
 /// A ledger row as the table shows it.
@@ -95,6 +101,8 @@ struct TrainingPage<'a> {
     p: PersonForm,
     cf: CourseForm,
     o: Outcome,
+    /// The rows an import refused, as 「第 N 列：message」.
+    import_errors: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -117,6 +125,21 @@ async fn render_page(
     p: PersonForm,
     cf: CourseForm,
     o: Outcome,
+) -> Result<Response, AppError> {
+    render_with_import(app, t, user, a, year, p, cf, o, Vec::new()).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_with_import(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    year: i32,
+    p: PersonForm,
+    cf: CourseForm,
+    o: Outcome,
+    import_errors: Vec<String>,
 ) -> Result<Response, AppError> {
     let today = RocDate::of_instant(app.clock.now()).date();
     let (level, ledgers) = app
@@ -182,6 +205,7 @@ async fn render_page(
         p,
         cf,
         o,
+        import_errors,
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -417,4 +441,273 @@ async fn add_course(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Imports attendance from a CSV export (UTF-8 or Big5). All or nothing: every refused row is
+/// listed with its line, and nothing is written until the file is clean; rows already recorded
+/// are skipped, never counted twice.
+async fn import(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    mut form: Multipart,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let max = app.config.max_upload_bytes;
+    let mut bytes = Vec::new();
+    let mut too_large = false;
+    while let Ok(Some(mut field)) = form.next_field().await {
+        if field.name() != Some("file") {
+            continue;
+        }
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => {
+                    bytes.extend_from_slice(&chunk)
+                }
+                Ok(None) => break,
+                _ => {
+                    too_large = true;
+                    break;
+                }
+            }
+        }
+    }
+    let today = RocDate::of_instant(app.clock.now()).date();
+    let refuse = |lines: Vec<String>| async {
+        let o = Outcome::rejected(
+            FormErrors::default(),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+        render_with_import(
+            &app,
+            &t,
+            &user,
+            a.clone(),
+            this_year(&app),
+            PersonForm::default(),
+            CourseForm::default(),
+            o,
+            lines,
+        )
+        .await
+    };
+    if too_large {
+        let e = FieldError::new("file", "err-evidence-too-large").with("max", max / (1024 * 1024));
+        return refuse(vec![t.field_error(&e)]).await;
+    }
+    let rows = match anwei_domain::training_import::parse(&bytes, today) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            let lines = errors
+                .iter()
+                .take(200)
+                .map(|e| {
+                    t.f(
+                        "import-row-error",
+                        &[
+                            ("line", e.line.to_string()),
+                            ("message", t.field_error(&e.error)),
+                        ],
+                    )
+                })
+                .collect();
+            return refuse(lines).await;
+        }
+    };
+    let people = app.store.people(a.id).await?;
+    let mut matched = Vec::with_capacity(rows.len());
+    let mut unknown = Vec::new();
+    for row in &rows {
+        match people.iter().find(|p| p.name == row.name) {
+            Some(p) => matched.push((p.id, row)),
+            None => unknown.push(t.f(
+                "import-row-error",
+                &[
+                    ("line", row.line.to_string()),
+                    ("message", t.f1("err-import-person", "name", &row.name)),
+                ],
+            )),
+        }
+    }
+    if !unknown.is_empty() {
+        unknown.truncate(200);
+        return refuse(unknown).await;
+    }
+    let done = app
+        .store
+        .import_attendance(&user.actor, a.id, &matched, app.clock.now())
+        .await?;
+    let notice = t.f(
+        "notice-import-done",
+        &[
+            ("added", done.attendances_added.to_string()),
+            ("courses", done.courses_created.to_string()),
+            ("already", done.already_recorded.to_string()),
+        ],
+    );
+    let year = rows
+        .iter()
+        .map(|r| r.held_on.year())
+        .max()
+        .unwrap_or_else(|| this_year(&app));
+    render_page(
+        &app,
+        &t,
+        &user,
+        a,
+        year,
+        PersonForm::default(),
+        CourseForm::default(),
+        Outcome::ok(notice),
+    )
+    .await
+}
+
+/// The year's ledger as a document: every person's hours against the rule, the share compliant
+/// per category, and the rules applied with their citations — for the 實施情形 and for audits.
+async fn ledger_document(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    code: &str,
+    year: Option<String>,
+) -> Result<(anwei_docs::Document, AgencyRow), AppError> {
+    let a = agency_for(app, user, code, Permission::ObligationRead).await?;
+    let year = match year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => this_year(app),
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2019..=2100).contains(y))
+            .ok_or_else(|| FieldError::new("year", "err-year"))?,
+    };
+    let today = RocDate::of_instant(app.clock.now()).date();
+    let (level, ledgers) = app
+        .store
+        .training_ledger(&app.catalog.training, a.id, year, today)
+        .await?;
+    let title = t.f(
+        "training-report-title",
+        &[
+            ("agency", a.name.clone()),
+            ("year", (year - 1911).to_string()),
+        ],
+    );
+    let mut citations: Vec<String> = Vec::new();
+    for l in &ledgers {
+        for line in &l.lines {
+            if !citations.contains(&line.citation) {
+                citations.push(line.citation.clone());
+            }
+        }
+    }
+    let rows = ledgers
+        .iter()
+        .map(|l| {
+            let (g, p) = (
+                triple(l.owed(HourKind::General)),
+                triple(l.owed(HourKind::Professional)),
+            );
+            vec![
+                l.person.name.clone(),
+                t.tp("training-category-", &l.person.category),
+                format!("{} / {} / {}", g.0, g.1, g.2),
+                format!("{} / {} / {}", p.0, p.1, p.2),
+                if l.exempt() {
+                    t.t("training-exempt")
+                } else if l.compliant() {
+                    t.t("training-compliant")
+                } else {
+                    t.t("training-short")
+                },
+            ]
+        })
+        .collect();
+    let rates = TrainingCategory::ALL
+        .iter()
+        .map(|c| {
+            let of: Vec<&PersonLedger> = ledgers
+                .iter()
+                .filter(|l| l.person.category() == *c && !l.exempt())
+                .collect();
+            let ok = of.iter().filter(|l| l.compliant()).count();
+            vec![
+                t.tp("training-category-", c.as_str()),
+                of.len().to_string(),
+                ok.to_string(),
+            ]
+        })
+        .collect();
+    let doc = anwei_docs::Document::new(title)
+        .fields(vec![
+            (t.t("field-name"), a.name.clone()),
+            (
+                t.t("field-level"),
+                t.level(&level.map(|l| l.as_str().to_string())),
+            ),
+            (t.t("field-year"), t.f1("year-label", "year", &year)),
+            (t.t("training-report-as-of"), t.date(&today)),
+        ])
+        .heading(1, t.t("training-report-people"))
+        .table(
+            vec![
+                t.t("field-person-name"),
+                t.t("field-category"),
+                format!("{}（{}）", t.t("training-general"), t.t("training-columns")),
+                format!(
+                    "{}（{}）",
+                    t.t("training-professional"),
+                    t.t("training-columns")
+                ),
+                t.t("field-status"),
+            ],
+            rows,
+        )
+        .heading(1, t.t("training-report-rates"))
+        .table(
+            vec![
+                t.t("field-category"),
+                t.t("training-report-owing"),
+                t.t("training-compliant"),
+            ],
+            rates,
+        )
+        .heading(1, t.t("training-report-rules"))
+        .paragraph(citations.join("\n"));
+    Ok((doc, a))
+}
+
+async fn ledger_odt(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let (doc, a) = ledger_document(&app, &t, &user, &code, q.year).await?;
+    crate::pages::deliver(
+        &doc,
+        anwei_docs::Format::Odt,
+        &t.t("training-title"),
+        &a.name,
+    )
+}
+
+async fn ledger_pdf(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let (doc, a) = ledger_document(&app, &t, &user, &code, q.year).await?;
+    crate::pages::deliver(
+        &doc,
+        anwei_docs::Format::Pdf,
+        &t.t("training-title"),
+        &a.name,
+    )
 }

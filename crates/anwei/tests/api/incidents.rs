@@ -417,7 +417,7 @@ fn tool(program: &str, args: &[&str], home: &std::path::Path) -> Option<std::pro
 /// Converts an ODT with LibreOffice and reads the PDF back, with spaces and line breaks removed
 /// (text extraction drops the spaces between CJK characters and digits). None when the tools
 /// are missing outside CI.
-fn pdf_text_of(odt_bytes: &[u8]) -> Option<String> {
+pub(crate) fn pdf_text_of(odt_bytes: &[u8]) -> Option<String> {
     let dir = tempfile::tempdir().unwrap();
     let odt = dir.path().join("document.odt");
     std::fs::write(&odt, odt_bytes).unwrap();
@@ -458,7 +458,7 @@ fn read_pdf(pdf: &std::path::Path) -> Option<String> {
 
 /// Anwei's own PDF: every font embedded (it must open where no Chinese font is installed), and
 /// its text as a reader extracts it.
-fn own_pdf_text(pdf_bytes: &[u8]) -> Option<String> {
+pub(crate) fn own_pdf_text(pdf_bytes: &[u8]) -> Option<String> {
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("document.pdf");
     std::fs::write(&pdf, pdf_bytes).unwrap();
@@ -476,7 +476,7 @@ fn own_pdf_text(pdf_bytes: &[u8]) -> Option<String> {
     read_pdf(&pdf)
 }
 
-fn assert_pdf_has(text: &str, expected: &[&str]) {
+pub(crate) fn assert_pdf_has(text: &str, expected: &[&str]) {
     for e in expected {
         assert!(
             text.contains(&e.replace(' ', "")),

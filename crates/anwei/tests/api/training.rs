@@ -299,3 +299,171 @@ async fn the_ledger_on_the_command_line() {
     assert!(!bad.status.success());
     assert_eq!(String::from_utf8_lossy(&bad.stderr).lines().count(), 1);
 }
+
+/// 5,000 rows of an e-learning export in Big5: bad rows are listed by line and nothing is
+/// written; the clean file imports whole; importing it again counts nothing twice.
+#[tokio::test]
+async fn a_big_export_imports_whole_or_not_at_all() {
+    let app = spawn_app().await;
+    let a = app
+        .store
+        .agency_by_code(&Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    for n in 1..=50 {
+        app.store
+            .add_person(
+                &Actor::cli(),
+                a.id,
+                &anwei_store::training::NewPerson {
+                    name: &format!("教師{n:03}"),
+                    category: anwei_domain::training::TrainingCategory::General,
+                    email: None,
+                    external: false,
+                    joined_on: None,
+                    left_on: None,
+                },
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+    }
+    let mut csv = String::from("姓名,課程名稱,完成日期,認證時數,類別,辦理單位\r\n");
+    for course in 1..=100 {
+        for n in 1..=50 {
+            csv.push_str(&format!(
+                "教師{n:03},資安微課程第{course}講,115/02/{:02},0.5,通識,e等公務園\r\n",
+                course % 28 + 1
+            ));
+        }
+    }
+    let clean = csv.clone();
+    let bad = csv
+        .replacen(
+            "教師007,資安微課程第1講,115/02/02,0.5",
+            "教師007,資安微課程第1講,115/02/02,abc",
+            1,
+        )
+        .replacen(
+            "教師008,資安微課程第1講,115/02/02,0.5",
+            "教師008,資安微課程第1講,115/12/31,0.5",
+            1,
+        )
+        .replacen("教師009,資安微課程第1講", "不在名冊,資安微課程第1講", 1);
+    let big5 = |s: &str| encoding_rs::BIG5.encode(s).0.into_owned();
+    let mut b = app.signed_in("xiaying.officer").await;
+    b.get("/agencies/xiaying-es/training").await;
+    let before = app.audit_count().await;
+    let r = b
+        .post_multipart(
+            "/agencies/xiaying-es/training/import",
+            &[],
+            Some(("export.csv", &big5(&bad))),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    for line in ["第 8 列", "第 9 列", "不可晚於現在時間", "時數格式不正確"] {
+        assert!(
+            r.body.contains(line),
+            "{line}: {}",
+            &r.body[..r.body.len().min(3000)]
+        );
+    }
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    // the unknown person is reported once the rows themselves are clean
+    let unknown = clean.replacen("教師009,資安微課程第1講", "不在名冊,資安微課程第1講", 1);
+    let r = b
+        .post_multipart(
+            "/agencies/xiaying-es/training/import",
+            &[],
+            Some(("export.csv", &big5(&unknown))),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("第 10 列") && r.body.contains("找不到「不在名冊」"),
+        "{}",
+        &r.body[..r.body.len().min(3000)]
+    );
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    let r = b
+        .post_multipart(
+            "/agencies/xiaying-es/training/import",
+            &[],
+            Some(("export.csv", &big5(&clean))),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", &r.body[..r.body.len().min(3000)]);
+    assert!(
+        r.body
+            .contains("已匯入 5000 筆出席紀錄（新增課程 100 門；0 筆已登錄過"),
+        "{}",
+        &r.body[..r.body.len().min(3000)]
+    );
+    let r = b
+        .post_multipart(
+            "/agencies/xiaying-es/training/import",
+            &[],
+            Some(("export.csv", clean.as_bytes())),
+        )
+        .await;
+    assert!(
+        r.body
+            .contains("已匯入 0 筆出席紀錄（新增課程 0 門；5000 筆已登錄過"),
+        "UTF-8 this time, nothing twice"
+    );
+    let (_, ledger) = app
+        .store
+        .training_ledger(
+            &anwei_domain::catalog::Catalog::load().unwrap().training,
+            a.id,
+            2026,
+            time::macros::date!(2026 - 03 - 02),
+        )
+        .await
+        .unwrap();
+    let t1 = ledger.iter().find(|l| l.person.name == "教師001").unwrap();
+    assert_eq!(
+        t1.owed(anwei_domain::training::HourKind::General),
+        (30, 500, 0),
+        "100 × 0.5 h"
+    );
+}
+
+#[tokio::test]
+async fn the_ledger_prints_as_pdf_and_odt() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let (status, headers, pdf) = b
+        .get_bytes("/agencies/xiaying-es/training/ledger.pdf?year=2026")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/pdf");
+    let (status, _, odt) = b
+        .get_bytes("/agencies/xiaying-es/training/ledger.odt?year=2026")
+        .await;
+    assert_eq!(status, 200);
+    let expected = [
+        "民國115年資通安全教育訓練時數統計",
+        "施昀豆",
+        "資訊人員",
+        "3/2/1",
+        "不足",
+        "附表七",
+    ];
+    if let Some(text) = crate::incidents::own_pdf_text(&pdf) {
+        crate::incidents::assert_pdf_has(&text, &expected);
+    }
+    if let Some(text) = crate::incidents::pdf_text_of(&odt) {
+        crate::incidents::assert_pdf_has(&text, &expected);
+    }
+    let mut other = app.signed_in("tuku.officer").await;
+    assert_eq!(
+        other
+            .get_bytes("/agencies/xiaying-es/training/ledger.pdf")
+            .await
+            .0,
+        404
+    );
+}

@@ -635,3 +635,52 @@ async fn an_officer_proves_a_duty_with_evidence_and_gets_reminded() {
 
     b.quit().await;
 }
+
+/// The training issue's browser test: the 承辦人 imports an e-learning export and sees who is
+/// still short.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_imports_attendance_and_sees_who_is_short() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let d = b.d();
+    sign_in_first_time(d, &app, "xiaying.officer").await;
+    find(d, By::LinkText("教育訓練"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "資通安全教育訓練").await;
+    assert!(page.contains("陳志明") && page.contains("不足"), "{page}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("e等公務園匯出.csv");
+    let csv = "姓名,課程名稱,完成日期,認證時數,類別\n陳志明,資通安全通識補充課程,115/02/27,1,通識\n施昀豆,資安職能：事件應變,115/02/27,1,專業\n";
+    std::fs::write(&file, encoding_rs::BIG5.encode(csv).0).unwrap();
+    find(d, By::Id("import-file"))
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    find(d, By::Id("import-attendance"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "已匯入 2 筆出席紀錄").await;
+    d.screenshot(&screenshot_dir().join("training-zh.png"))
+        .await
+        .unwrap();
+    // both are now compliant; the external vendor is still short
+    let ledger = find(d, By::Id("ledger")).await.text().await.unwrap();
+    let row = |name: &str| {
+        ledger
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(row("陳志明").contains("符合"), "{ledger}");
+    assert!(row("施昀豆").contains("符合"), "{ledger}");
+    assert!(row("校務系統維護廠商").contains("不足"), "{ledger}");
+    assert!(page.contains("資通安全通識補充課程"));
+    b.quit().await;
+}

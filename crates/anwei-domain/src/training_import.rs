@@ -1,0 +1,279 @@
+//! Attendance exported by e-learning platforms (e等公務園+, 各縣市教師研習網) and in-service
+//! training records, as CSV. Schools open and save these files in Excel, so they arrive in UTF-8
+//! (with or without a byte-order mark) or in Big5; columns are found by their Chinese or English
+//! header, in any order. Every row is checked and every problem is reported with its row number,
+//! so the 承辦人 can fix the file and import it whole.
+
+use crate::FieldError;
+use crate::roc::parse_date_input;
+use crate::training::{HourKind, Tenths, parse_hours};
+use time::Date;
+
+/// One valid row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    /// Line in the file (the header is line 1).
+    pub line: usize,
+    pub name: String,
+    pub course: String,
+    pub held_on: Date,
+    pub hours: Tenths,
+    pub kind: HourKind,
+    pub provider: String,
+}
+
+/// A problem with one row: its line and the message key (with arguments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: usize,
+    pub error: FieldError,
+}
+
+/// Which column holds what.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Columns {
+    pub name: Option<usize>,
+    pub course: Option<usize>,
+    pub date: Option<usize>,
+    pub hours: Option<usize>,
+    pub kind: Option<usize>,
+    pub provider: Option<usize>,
+}
+
+const NAME: [&str; 4] = ["姓名", "name", "學員姓名", "參加人員"];
+const COURSE: [&str; 5] = ["課程名稱", "課程", "course", "研習名稱", "title"];
+const DATE: [&str; 7] = [
+    "日期",
+    "上課日期",
+    "完成日期",
+    "研習日期",
+    "date",
+    "held_on",
+    "結訓日期",
+];
+const HOURS: [&str; 6] = [
+    "時數",
+    "認證時數",
+    "學習時數",
+    "hours",
+    "研習時數",
+    "時數(小時)",
+];
+const KIND: [&str; 5] = ["類別", "課程類別", "性質", "kind", "課程性質"];
+const PROVIDER: [&str; 4] = ["辦理單位", "主辦單位", "provider", "開課單位"];
+
+/// The largest file accepted, in rows (a whole county's year fits).
+pub const MAX_ROWS: usize = 50_000;
+
+/// Decodes the bytes: UTF-8 (a BOM is dropped) when valid, Big5 otherwise.
+pub fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::BIG5.decode(bytes).0.into_owned(),
+    }
+}
+
+fn find(header: &[String], names: &[&str]) -> Option<usize> {
+    header.iter().position(|h| {
+        let h = h.trim().to_lowercase();
+        names.iter().any(|n| h == n.to_lowercase())
+    })
+}
+
+/// Finds the columns by header; the name, course, date and hours columns are required.
+pub fn columns(header: &[String]) -> Result<Columns, FieldError> {
+    let c = Columns {
+        name: find(header, &NAME),
+        course: find(header, &COURSE),
+        date: find(header, &DATE),
+        hours: find(header, &HOURS),
+        kind: find(header, &KIND),
+        provider: find(header, &PROVIDER),
+    };
+    let missing: Vec<&str> = [
+        (c.name, "姓名"),
+        (c.course, "課程名稱"),
+        (c.date, "日期"),
+        (c.hours, "時數"),
+    ]
+    .iter()
+    .filter(|(col, _)| col.is_none())
+    .map(|(_, n)| *n)
+    .collect();
+    if missing.is_empty() {
+        Ok(c)
+    } else {
+        Err(FieldError::new("file", "err-import-columns").with("columns", missing.join("、")))
+    }
+}
+
+/// Parses the whole file. `today` refuses courses not yet held (they cannot count as done).
+/// Returns the rows, or every row's problems (an import is all or nothing).
+pub fn parse(bytes: &[u8], today: Date) -> Result<Vec<ImportRow>, Vec<RowError>> {
+    let text = decode(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let whole = |key: &'static str| {
+        vec![RowError {
+            line: 1,
+            error: FieldError::new("file", key),
+        }]
+    };
+    let header: Vec<String> = match records.next() {
+        Some(Ok(r)) => r.iter().map(str::to_string).collect(),
+        _ => return Err(whole("err-import-empty")),
+    };
+    let cols = columns(&header).map_err(|e| vec![RowError { line: 1, error: e }])?;
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (i, record) in records.enumerate() {
+        let line = i + 2;
+        if line > MAX_ROWS + 1 {
+            return Err(vec![RowError {
+                line,
+                error: FieldError::new("file", "err-import-too-many").with("max", MAX_ROWS),
+            }]);
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(_) => {
+                errors.push(RowError {
+                    line,
+                    error: FieldError::new("file", "err-import-row"),
+                });
+                continue;
+            }
+        };
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue; // blank lines Excel leaves at the end
+        }
+        let cell = |c: Option<usize>| c.and_then(|i| record.get(i)).unwrap_or("").to_string();
+        let mut row_errors = Vec::new();
+        let name = crate::agency::parse_line("name", &cell(cols.name), 1, 50)
+            .map_err(|e| row_errors.push(e))
+            .ok();
+        let course = crate::agency::parse_line("course", &cell(cols.course), 1, 200)
+            .map_err(|e| row_errors.push(e))
+            .ok();
+        let held_on = match parse_date_input("date", &cell(cols.date)) {
+            Ok(Some(d)) if d > today => {
+                row_errors.push(FieldError::new("date", "err-in-future"));
+                None
+            }
+            Ok(Some(d)) => Some(d),
+            Ok(None) => {
+                row_errors.push(FieldError::new("date", "err-required"));
+                None
+            }
+            Err(e) => {
+                row_errors.push(e);
+                None
+            }
+        };
+        let hours = parse_hours("hours", &cell(cols.hours))
+            .map_err(|e| row_errors.push(e))
+            .ok();
+        let kind = match cell(cols.kind).trim() {
+            "" => Some(HourKind::General),
+            k => HourKind::parse(k).map_err(|e| row_errors.push(e)).ok(),
+        };
+        let provider = crate::agency::parse_line("provider", &cell(cols.provider), 0, 100)
+            .map_err(|e| row_errors.push(e))
+            .ok();
+        match (name, course, held_on, hours, kind, provider) {
+            (Some(name), Some(course), Some(held_on), Some(hours), Some(kind), Some(provider))
+                if row_errors.is_empty() =>
+            {
+                rows.push(ImportRow {
+                    line,
+                    name,
+                    course,
+                    held_on,
+                    hours,
+                    kind,
+                    provider,
+                })
+            }
+            _ => errors.extend(row_errors.into_iter().map(|error| RowError { line, error })),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if rows.is_empty() {
+        return Err(whole("err-import-empty"));
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 24);
+
+    #[test]
+    fn utf8_with_bom_and_columns_in_any_order() {
+        let csv = "\u{feff}認證時數,姓名,課程名稱,完成日期,類別\n3,陳志明,資安通識,115/03/01,通識\n1.5,施昀豆,資安職能,2026-04-02,專業\n,,,,\n";
+        let rows = parse(csv.as_bytes(), TODAY).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].name, "陳志明");
+        assert_eq!(rows[0].held_on, date!(2026 - 03 - 01));
+        assert_eq!((rows[1].hours, rows[1].kind), (15, HourKind::Professional));
+        assert_eq!(rows[1].line, 3);
+    }
+
+    #[test]
+    fn big5_as_excel_saves_it() {
+        let (bytes, _, unmappable) =
+            encoding_rs::BIG5.encode("姓名,課程名稱,日期,時數\n李玉萍,資通安全通識,115/05/01,3\n");
+        assert!(!unmappable);
+        let rows = parse(&bytes, TODAY).unwrap();
+        assert_eq!(rows[0].name, "李玉萍");
+        assert_eq!(rows[0].course, "資通安全通識");
+    }
+
+    #[test]
+    fn every_bad_row_is_named() {
+        let csv = "姓名,課程名稱,日期,時數\n陳志明,通識,115/03/01,-3\n,通識,115/03/01,3\n王怡君,通識,116/01/01,3\n施昀豆,通識,115/13/01,3\n李玉萍,通識,115/03/01,999\n";
+        let errors = parse(csv.as_bytes(), TODAY).unwrap_err();
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.error.key)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "err-hours"),
+                (3, "err-required"),
+                (4, "err-in-future"),
+                (5, "err-date"),
+                (6, "err-hours-range")
+            ]
+        );
+        let missing = parse("姓名,時數\n陳志明,3\n".as_bytes(), TODAY).unwrap_err();
+        assert_eq!(missing[0].error.key, "err-import-columns");
+        assert_eq!(missing[0].error.args[0].1, "課程名稱、日期");
+        assert_eq!(
+            parse(b"", TODAY).unwrap_err()[0].error.key,
+            "err-import-empty"
+        );
+    }
+
+    proptest! {
+        /// No input makes the parser panic.
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = parse(&bytes, TODAY);
+        }
+
+        #[test]
+        fn never_panics_on_text(s in "(姓名|課程名稱|日期|時數|,|\"|\n|[0-9./]|[一-龥]){0,80}") {
+            let _ = parse(s.as_bytes(), TODAY);
+        }
+    }
+}
