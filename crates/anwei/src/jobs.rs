@@ -13,6 +13,7 @@ use anwei_domain::reminder::{
     compose_escalation, retry_after_minutes,
 };
 use anwei_domain::roc::RocDate;
+use anwei_domain::training::{HourKind, show_hours};
 use anwei_store::outbox::{NewMail, OutboxRow, Recipient};
 use anwei_store::{Actor, Store};
 use lettre::message::header::ContentType;
@@ -122,6 +123,14 @@ impl Worker {
         {
             let r = self.queue_incident_escalations().await;
             self.finish("incident-escalation", &r).await?;
+            out.queued += r?;
+        }
+        if self
+            .claim("training-reminders", now, time::Duration::hours(24))
+            .await?
+        {
+            let r = self.queue_training_reminders().await;
+            self.finish("training-reminders", &r).await?;
             out.queued += r?;
         }
         if self.mailer.is_some() {
@@ -316,6 +325,59 @@ impl Worker {
                         });
                     }
                 }
+            }
+        }
+        Ok(self.store.enqueue_mail(&mails, now).await?)
+    }
+
+    /// In the last quarter, once a month, tells each person who still owes training hours this
+    /// year (and has an e-mail address) how many and of which kind (安維計畫 壹拾參).
+    async fn queue_training_reminders(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let today = RocDate::of_instant(now).date();
+        if u8::from(today.month()) < 10 {
+            return Ok(0);
+        }
+        let actor = Actor::system();
+        let mut mails = Vec::new();
+        for agency in self.store.agencies(&actor).await? {
+            let (_, people) = self
+                .store
+                .training_ledger(&self.catalog.training, agency.id, today.year(), today)
+                .await?;
+            for p in people.iter().filter(|p| !p.compliant() && !p.exempt()) {
+                let Some(email) = p.person.email.clone() else {
+                    continue;
+                };
+                let (_, _, general) = p.owed(HourKind::General);
+                let (_, _, professional) = p.owed(HourKind::Professional);
+                let roc_year = today.year() - 1911;
+                let subject = format!(
+                    "[安維] {roc_year}年資通安全教育訓練時數尚不足：通識 {} 小時、專業 {} 小時",
+                    show_hours(general),
+                    show_hours(professional)
+                );
+                let body = format!(
+                    "{name} 您好：\n\n依{agency}之資通安全維護計畫與資通安全責任等級分級辦法，您 {roc_year} 年尚需完成：\n\
+                     通識 {g} 小時、專業 {p} 小時（專業時數不抵通識時數）。\n\n\
+                     請於 12 月 31 日前完成並將證明交承辦人登錄。\n\n本信由安維自動寄出，請勿直接回覆。\n",
+                    name = p.person.name,
+                    agency = agency.name,
+                    g = show_hours(general),
+                    p = show_hours(professional),
+                );
+                mails.push(NewMail {
+                    agency_id: Some(agency.id),
+                    dedupe_key: format!(
+                        "training:{}:{}-{:02}",
+                        p.person.id,
+                        today.year(),
+                        u8::from(today.month())
+                    ),
+                    to_addr: email,
+                    subject,
+                    body,
+                });
             }
         }
         Ok(self.store.enqueue_mail(&mails, now).await?)

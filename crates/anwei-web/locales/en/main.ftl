@@ -608,3 +608,4 @@ training-report-rules = 3. Rules applied
 training-report-owing = People owing hours
 training-download-odt = Download the ledger (ODT)
 training-download-pdf = Download the ledger (PDF)
+hint-person-email = Where reminders go in the last quarter when hours are missing (optional).

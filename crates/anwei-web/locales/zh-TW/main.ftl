@@ -608,3 +608,4 @@ training-report-rules = 三、適用規定
 training-report-owing = 應受訓人數
 training-download-odt = 下載時數統計（ODT）
 training-download-pdf = 下載時數統計（PDF）
+hint-person-email = 第四季時數不足時，提醒信寄到這裡（可留白）。

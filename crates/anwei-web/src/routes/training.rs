@@ -66,6 +66,7 @@ impl CategoryRate {
 #[serde(default)]
 pub struct PersonForm {
     pub name: String,
+    pub email: String,
     pub category: String,
     pub joined_on: String,
     pub left_on: String,
@@ -103,6 +104,8 @@ struct TrainingPage<'a> {
     o: Outcome,
     /// The rows an import refused, as 「第 N 列：message」.
     import_errors: Vec<String>,
+    /// For a supervisor: each agency directly below, with its people's compliance.
+    below: Vec<(AgencyRow, usize, usize)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -181,8 +184,19 @@ async fn render_with_import(
         Date::from_calendar_date(year, Month::January, 1).unwrap_or(today),
         Date::from_calendar_date(year, Month::December, 31).unwrap_or(today),
     );
+    let mut below = Vec::new();
+    for sub in app.store.subordinates(&user.actor, a.id).await? {
+        let (_, of_sub) = app
+            .store
+            .training_ledger(&app.catalog.training, sub.id, year, today)
+            .await?;
+        let owing: Vec<&PersonLedger> = of_sub.iter().filter(|l| !l.exempt()).collect();
+        let ok = owing.iter().filter(|l| l.compliant()).count();
+        below.push((sub, ok, owing.len()));
+    }
     let status = o.status;
     let page = TrainingPage {
+        below,
         t,
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/training", a.code)),
         courses: app.store.courses(a.id, from, to).await?,
@@ -269,6 +283,10 @@ async fn add_person(
         .map_err(|e| errors.push(e))
         .ok()
         .flatten();
+    let email = anwei_domain::user::parse_email(&f.email)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
     if let (Some(j), Some(l)) = (joined, left)
         && l < j
     {
@@ -279,7 +297,7 @@ async fn add_person(
             let new = NewPerson {
                 name: &name,
                 category,
-                email: None,
+                email: email.as_deref(),
                 external: f.external.is_some(),
                 joined_on: joined,
                 left_on: left,

@@ -467,3 +467,66 @@ async fn the_ledger_prints_as_pdf_and_odt() {
         404
     );
 }
+
+/// In the last quarter people who still owe hours are told, once a month, through a real SMTP
+/// server; a supervisor sees each school's share of compliant people.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_short_of_hours_are_reminded_in_the_last_quarter() {
+    let app = spawn_app().await;
+    let sink = MailSink::start(0);
+    let mut b = app.signed_in("xiaying.officer").await;
+    b.get("/agencies/xiaying-es/training").await;
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/people",
+            &[
+                ("name", "林老師"),
+                ("category", "general"),
+                ("email", "lin@xiaying-es.example"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/people",
+            &[
+                ("name", "錯信箱"),
+                ("category", "general"),
+                ("email", "not-an-address"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let mut auditor = app.signed_in("tainan.auditor").await;
+    let page = auditor.get("/agencies/tainan-edu/training").await;
+    assert!(
+        page.body.contains("training-below") && page.body.contains("臺南市下營區下營國民小學"),
+        "{}",
+        page.body
+    );
+
+    let worker = app.worker(Some(&sink)).await;
+    let training_mail = |sink: &MailSink| -> Vec<String> {
+        sink.messages()
+            .iter()
+            .filter(|m| m.starts_with("X-Envelope-To: lin@"))
+            .map(|m| decode_mail(m).0)
+            .collect()
+    };
+    worker.pass().await.unwrap(); // March: no training reminders yet
+    assert!(training_mail(&sink).is_empty());
+    app.clock.set(time::macros::datetime!(2026-10-15 01:00 UTC));
+    worker.pass().await.unwrap();
+    let mails = training_mail(&sink);
+    assert_eq!(
+        mails,
+        ["[安維] 115年資通安全教育訓練時數尚不足：通識 3 小時、專業 0 小時"]
+    );
+    app.clock.set(time::macros::datetime!(2026-10-20 01:00 UTC));
+    worker.pass().await.unwrap();
+    assert_eq!(training_mail(&sink).len(), 1, "once a month");
+    app.clock.set(time::macros::datetime!(2026-11-02 01:00 UTC));
+    worker.pass().await.unwrap();
+    assert_eq!(training_mail(&sink).len(), 2);
+}
