@@ -59,6 +59,15 @@ impl Format {
         }
     }
 
+    /// `odt` or `pdf`, as in a download's name.
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext {
+            "odt" => Some(Format::Odt),
+            "pdf" => Some(Format::Pdf),
+            _ => None,
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Format::Odt => "odt",

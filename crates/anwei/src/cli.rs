@@ -325,6 +325,26 @@ pub fn say(text: impl std::fmt::Display) -> anyhow::Result<()> {
     }
 }
 
+/// The store and the agency a report command names: the year checked (2019–2100), the agency
+/// found by code, each failure one line.
+pub async fn agency_for_report(
+    url: &str,
+    code: &str,
+    year: i32,
+) -> anyhow::Result<(Store, anwei_store::agencies::AgencyRow)> {
+    if !(2019..=2100).contains(&year) {
+        return Err(anwei_domain::FieldError::new("year", "err-year").into());
+    }
+    let store = server::open_store(url).await?;
+    let missing = || anyhow!("there is no agency with the code {code}");
+    let parsed = AgencyCode::parse(code).map_err(|_| missing())?;
+    let agency = store
+        .agency_by_code(&Actor::cli(), parsed.as_str())
+        .await?
+        .ok_or_else(missing)?;
+    Ok((store, agency))
+}
+
 /// The language of the command line: Chinese when `LANG` is zh_*, English otherwise.
 pub fn cli_locale() -> Locale {
     Locale::new(

@@ -3,13 +3,10 @@
 //! materialised first (idempotent), so the answer is the same one the web pages show.
 
 use crate::cli::{Format, cli_locale, say};
-use crate::server;
-use anwei_domain::agency::AgencyCode;
 use anwei_domain::catalog::Catalog;
 use anwei_domain::obligation::{Period, chapter_numeral};
 use anwei_domain::roc::RocDate;
 use anwei_store::Actor;
-use anyhow::anyhow;
 use serde_json::json;
 use std::process::ExitCode;
 use time::OffsetDateTime;
@@ -21,18 +18,9 @@ pub async fn run(
     format: Format,
     now: OffsetDateTime,
 ) -> anyhow::Result<ExitCode> {
-    if !(2019..=2100).contains(&year) {
-        return Err(anwei_domain::FieldError::new("year", "err-year").into());
-    }
     let catalog = Catalog::load()?.obligations;
-    let store = server::open_store(url).await?;
+    let (store, agency) = crate::cli::agency_for_report(url, agency, year).await?;
     let actor = Actor::cli();
-    let missing = || anyhow!("there is no agency with the code {agency}");
-    let code = AgencyCode::parse(agency).map_err(|_| missing())?;
-    let agency = store
-        .agency_by_code(&actor, code.as_str())
-        .await?
-        .ok_or_else(missing)?;
     store
         .materialise_year(&actor, &catalog, agency.id, year, now)
         .await?;

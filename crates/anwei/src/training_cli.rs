@@ -2,13 +2,9 @@
 //! category — what the 承辦人 checks in the last quarter and what the 實施情形 reports.
 
 use crate::cli::{Format, cli_locale, say};
-use crate::server;
-use anwei_domain::agency::AgencyCode;
 use anwei_domain::catalog::Catalog;
 use anwei_domain::roc::RocDate;
 use anwei_domain::training::{HourKind, show_hours};
-use anwei_store::Actor;
-use anyhow::anyhow;
 use serde_json::json;
 use std::process::ExitCode;
 use time::OffsetDateTime;
@@ -20,18 +16,8 @@ pub async fn ledger(
     format: Format,
     now: OffsetDateTime,
 ) -> anyhow::Result<ExitCode> {
-    if !(2019..=2100).contains(&year) {
-        return Err(anwei_domain::FieldError::new("year", "err-year").into());
-    }
     let rules = Catalog::load()?.training;
-    let store = server::open_store(url).await?;
-    let actor = Actor::cli();
-    let missing = || anyhow!("there is no agency with the code {agency}");
-    let code = AgencyCode::parse(agency).map_err(|_| missing())?;
-    let agency = store
-        .agency_by_code(&actor, code.as_str())
-        .await?
-        .ok_or_else(missing)?;
+    let (store, agency) = crate::cli::agency_for_report(url, agency, year).await?;
     let today = RocDate::of_instant(now).date();
     let (level, people) = store
         .training_ledger(&rules, agency.id, year, today)

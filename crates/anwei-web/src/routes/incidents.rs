@@ -40,16 +40,12 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .route("/agencies/{code}/incidents", post(create))
         .route("/agencies/{code}/incidents/new", get(new_form))
         .route("/incidents/{id}", get(show))
-        .route("/incidents/{id}/notification.odt", get(notification_odt))
-        .route("/incidents/{id}/notification.pdf", get(notification_pdf))
-        .route("/incidents/{id}/report.odt", get(report_odt))
-        .route("/incidents/{id}/report.pdf", get(report_pdf))
         .route("/incidents/{id}/report-draft", post(save_report))
         .route(
             "/incidents/{id}/evidence",
             post(add_evidence).layer(DefaultBodyLimit::max(max_upload + 64 * 1024)),
         )
-        .route("/incidents/{id}/{step}", post(step))
+        .route("/incidents/{id}/{step}", get(document).post(step))
 }
 
 /// A deadline as shown: its label, due time, and how it stands now.
@@ -1017,22 +1013,20 @@ async fn notification(
     crate::pages::deliver(&doc, format, &t.t("doc-notification-title"), &i.title)
 }
 
-async fn notification_odt(
+/// `notification.odt|pdf` and `report.odt|pdf`.
+async fn document(
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Path((id, file)): Path<(Uuid, String)>,
 ) -> Result<Response, AppError> {
-    notification(app, t, user, id, Format::Odt).await
-}
-
-async fn notification_pdf(
-    State(app): State<AppState>,
-    t: Locale,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
-    notification(app, t, user, id, Format::Pdf).await
+    let (name, ext) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    let format = Format::from_extension(ext).ok_or(AppError::NotFound)?;
+    match name {
+        "notification" => notification(app, t, user, id, format).await,
+        "report" => report(app, t, user, id, format).await,
+        _ => Err(AppError::NotFound),
+    }
 }
 
 async fn save_report(
@@ -1092,24 +1086,6 @@ async fn save_report(
 
 /// The investigation report (調查、處理及改善報告) with the contents 施行細則 §12 requires: the
 /// times from the record, then each written section.
-async fn report_odt(
-    State(app): State<AppState>,
-    t: Locale,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
-    report(app, t, user, id, Format::Odt).await
-}
-
-async fn report_pdf(
-    State(app): State<AppState>,
-    t: Locale,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
-    report(app, t, user, id, Format::Pdf).await
-}
-
 async fn report(
     app: AppState,
     t: Locale,

@@ -49,3 +49,25 @@ pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
         .into_iter()
         .find(|k| k.strip_prefix("notice-") == Some(n))
 }
+
+/// This year in Taipei.
+pub fn this_year(app: &crate::state::AppState) -> i32 {
+    anwei_domain::roc::RocDate::of_instant(app.clock.now())
+        .date()
+        .year()
+}
+
+/// A `?year=` as typed: empty means this year; outside 2019–2100 is refused next to the field.
+pub fn parse_year(
+    app: &crate::state::AppState,
+    raw: Option<&str>,
+) -> Result<i32, crate::error::AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(this_year(app)),
+        Some(s) => s
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2019..=2100).contains(y))
+            .ok_or_else(|| anwei_domain::FieldError::new("year", "err-year").into()),
+    }
+}

@@ -11,7 +11,7 @@ use crate::i18n::{FormErrors, Locale, Opt};
 use crate::pages::{Chrome, Outcome, download, render};
 use crate::routes::agencies::agency_for;
 use crate::routes::evidence_form::{EvidenceFields, parse_upload};
-use crate::routes::notice_key;
+use crate::routes::{notice_key, parse_year, this_year};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::obligation::{
@@ -141,21 +141,6 @@ struct ListQuery {
     year: Option<String>,
     show: Option<String>,
     notice: Option<String>,
-}
-
-fn this_year(app: &AppState) -> i32 {
-    RocDate::of_instant(app.clock.now()).date().year()
-}
-
-fn parse_year(app: &AppState, raw: Option<&str>) -> Result<i32, AppError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(this_year(app)),
-        Some(s) => s
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (2019..=2100).contains(y))
-            .ok_or_else(|| FieldError::new("year", "err-year").into()),
-    }
 }
 
 async fn list(

@@ -7,7 +7,7 @@ use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, Outcome, render};
 use crate::routes::agencies::agency_for;
-use crate::routes::notice_key;
+use crate::routes::{notice_key, parse_year, this_year};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
@@ -30,8 +30,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
     Router::new()
         .route("/agencies/{code}/training", get(page))
         .route("/agencies/{code}/training/people", post(add_person))
-        .route("/agencies/{code}/training/ledger.odt", get(ledger_odt))
-        .route("/agencies/{code}/training/ledger.pdf", get(ledger_pdf))
+        .route("/agencies/{code}/training/{file}", get(ledger_file))
         .route("/agencies/{code}/training/courses", post(add_course))
         .route(
             "/agencies/{code}/training/import",
@@ -224,10 +223,6 @@ async fn render_with_import(
     Ok((status, render(&page)?).into_response())
 }
 
-fn this_year(app: &AppState) -> i32 {
-    RocDate::of_instant(app.clock.now()).date().year()
-}
-
 async fn page(
     State(app): State<AppState>,
     t: Locale,
@@ -236,14 +231,7 @@ async fn page(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
-    let year = match q.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => this_year(&app),
-        Some(y) => y
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (2019..=2100).contains(y))
-            .ok_or_else(|| FieldError::new("year", "err-year"))?,
-    };
+    let year = parse_year(&app, q.year.as_deref())?;
     let notice = notice_key(q.notice.as_deref())
         .map(|k| t.t(k))
         .unwrap_or_default();
@@ -594,14 +582,7 @@ async fn ledger_document(
     year: Option<String>,
 ) -> Result<(anwei_docs::Document, AgencyRow), AppError> {
     let a = agency_for(app, user, code, Permission::ObligationRead).await?;
-    let year = match year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => this_year(app),
-        Some(y) => y
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (2019..=2100).contains(y))
-            .ok_or_else(|| FieldError::new("year", "err-year"))?,
-    };
+    let year = parse_year(app, year.as_deref())?;
     let today = RocDate::of_instant(app.clock.now()).date();
     let (level, ledgers) = app
         .store
@@ -698,34 +679,18 @@ async fn ledger_document(
     Ok((doc, a))
 }
 
-async fn ledger_odt(
+/// `ledger.odt` or `ledger.pdf`.
+async fn ledger_file(
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
+    Path((code, file)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
+    let format = file
+        .strip_prefix("ledger.")
+        .and_then(anwei_docs::Format::from_extension)
+        .ok_or(AppError::NotFound)?;
     let (doc, a) = ledger_document(&app, &t, &user, &code, q.year).await?;
-    crate::pages::deliver(
-        &doc,
-        anwei_docs::Format::Odt,
-        &t.t("training-title"),
-        &a.name,
-    )
-}
-
-async fn ledger_pdf(
-    State(app): State<AppState>,
-    t: Locale,
-    user: CurrentUser,
-    Path(code): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> Result<Response, AppError> {
-    let (doc, a) = ledger_document(&app, &t, &user, &code, q.year).await?;
-    crate::pages::deliver(
-        &doc,
-        anwei_docs::Format::Pdf,
-        &t.t("training-title"),
-        &a.name,
-    )
+    crate::pages::deliver(&doc, format, &t.t("training-title"), &a.name)
 }
