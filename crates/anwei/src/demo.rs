@@ -232,16 +232,38 @@ async fn load_training(store: &Store, actor: &Actor, now: OffsetDateTime) -> any
         .agency_by_code(actor, "xiaying-es")
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo school missing"))?;
+    // The accounts' people carry the accounts' e-mail: that is how a person finds their own
+    // hours on the dashboard.
     let people = [
-        ("邱明崇", TrainingCategory::General, false),
-        ("李玉萍", TrainingCategory::General, false),
-        ("施昀豆", TrainingCategory::ItStaff, false),
-        ("王怡君", TrainingCategory::General, false),
-        ("陳志明", TrainingCategory::General, false),
-        ("校務系統維護廠商（示範）", TrainingCategory::ItStaff, true),
+        (
+            "邱明崇",
+            TrainingCategory::General,
+            false,
+            Some("principal@xiaying-es.example"),
+        ),
+        (
+            "李玉萍",
+            TrainingCategory::General,
+            false,
+            Some("dean@xiaying-es.example"),
+        ),
+        (
+            "施昀豆",
+            TrainingCategory::ItStaff,
+            false,
+            Some("officer@xiaying-es.example"),
+        ),
+        ("王怡君", TrainingCategory::General, false, None),
+        ("陳志明", TrainingCategory::General, false, None),
+        (
+            "校務系統維護廠商（示範）",
+            TrainingCategory::ItStaff,
+            true,
+            None,
+        ),
     ];
     let mut ids = Vec::new();
-    for (name, category, external) in people {
+    for (name, category, external, email) in people {
         let id = store
             .add_person(
                 actor,
@@ -249,7 +271,7 @@ async fn load_training(store: &Store, actor: &Actor, now: OffsetDateTime) -> any
                 &NewPerson {
                     name,
                     category,
-                    email: None,
+                    email,
                     external,
                     joined_on: None,
                     left_on: None,

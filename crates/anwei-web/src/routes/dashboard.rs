@@ -60,6 +60,9 @@ struct DashboardPage<'a> {
     my_tasks: Vec<TaskLine>,
     show_duties: bool,
     year: i32,
+    /// The signed-in person's own training hours: (general, professional) as
+    /// (required, done, missing), found by their account's e-mail among the agency's people.
+    my_training: Option<(Hours, Hours, bool)>,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +102,10 @@ async fn dashboard(
             .collect()
     } else {
         Vec::new()
+    };
+    let my_training = match (&agency, show_duties) {
+        (Some(a), true) => my_training(&app, &user, a, today).await?,
+        _ => None,
     };
     let mut below: Vec<AgencyLine> = agency_lines(&app, &user, &summaries)
         .await?
@@ -178,6 +185,7 @@ async fn dashboard(
         my_tasks,
         show_duties,
         year,
+        my_training,
     };
     render(&page)
 }
@@ -224,4 +232,47 @@ pub async fn duty_summaries(
         .into_iter()
         .map(|s| (s.agency_id, s))
         .collect())
+}
+
+type Hours = (String, String, String);
+
+/// The person's own ledger line, if one of the agency's people has their account's e-mail.
+async fn my_training(
+    app: &AppState,
+    user: &CurrentUser,
+    agency: &AgencyRow,
+    today: time::Date,
+) -> Result<Option<(Hours, Hours, bool)>, AppError> {
+    let Some(email) = app
+        .store
+        .user_by_id(&user.actor, user.session.user_id)
+        .await?
+        .and_then(|u| u.email)
+    else {
+        return Ok(None);
+    };
+    let (_, people) = app
+        .store
+        .training_ledger(&app.catalog.training, agency.id, today.year(), today)
+        .await?;
+    let show = |t: (i32, i32, i32)| {
+        use anwei_domain::training::show_hours;
+        (show_hours(t.0), show_hours(t.1), show_hours(t.2))
+    };
+    Ok(people
+        .into_iter()
+        .find(|p| {
+            p.person
+                .email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(&email))
+        })
+        .map(|p| {
+            use anwei_domain::training::HourKind;
+            (
+                show(p.owed(HourKind::General)),
+                show(p.owed(HourKind::Professional)),
+                p.compliant(),
+            )
+        }))
 }

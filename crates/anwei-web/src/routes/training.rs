@@ -13,7 +13,7 @@ use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::{RocDate, parse_date_input};
-use anwei_domain::training::{HourKind, TrainingCategory, parse_hours, show_hours};
+use anwei_domain::training::{HourKind, Proration, TrainingCategory, parse_hours, show_hours};
 use anwei_store::agencies::AgencyRow;
 use anwei_store::training::{CourseRow, NewCourse, NewPerson, PersonLedger};
 use askama::Template;
@@ -30,6 +30,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
     Router::new()
         .route("/agencies/{code}/training", get(page))
         .route("/agencies/{code}/training/people", post(add_person))
+        .route("/agencies/{code}/training/proration", post(set_proration))
         .route("/agencies/{code}/training/{file}", get(ledger_file))
         .route("/agencies/{code}/training/courses", post(add_course))
         .route(
@@ -105,6 +106,7 @@ struct TrainingPage<'a> {
     import_errors: Vec<String>,
     /// For a supervisor: each agency directly below, with its people's compliance.
     below: Vec<(AgencyRow, usize, usize)>,
+    pro_rata: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -195,6 +197,7 @@ async fn render_with_import(
     }
     let status = o.status;
     let page = TrainingPage {
+        pro_rata: app.store.proration(a.id).await? == Proration::ProRata,
         below,
         t,
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/training", a.code)),
@@ -693,4 +696,32 @@ async fn ledger_file(
         .ok_or(AppError::NotFound)?;
     let (doc, a) = ledger_document(&app, &t, &user, &code, q.year).await?;
     crate::pages::deliver(&doc, format, &t.t("training-title"), &a.name)
+}
+
+#[derive(Deserialize)]
+struct ProrationForm {
+    #[serde(default)]
+    proration: String,
+}
+
+/// How hours owed by people who joined or left during the year are counted.
+async fn set_proration(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<ProrationForm>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let proration = match f.proration.as_str() {
+        "full" => Proration::Full,
+        "pro_rata" => Proration::ProRata,
+        _ => return Err(FieldError::new("proration", "err-choice").into()),
+    };
+    app.store
+        .set_proration(&user.actor, a.id, proration, app.clock.now())
+        .await?;
+    Ok(redirect(&format!(
+        "/agencies/{}/training?notice=settings-saved",
+        a.code
+    )))
 }

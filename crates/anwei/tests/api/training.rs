@@ -530,3 +530,76 @@ async fn people_short_of_hours_are_reminded_in_the_last_quarter() {
     worker.pass().await.unwrap();
     assert_eq!(training_mail(&sink).len(), 2);
 }
+
+/// A person sees their own hours on the dashboard; the agency chooses pro rata for joiners.
+#[tokio::test]
+async fn a_person_sees_their_own_hours_and_the_agency_sets_proration() {
+    let app = spawn_app().await;
+    let mut officer = app.signed_in("xiaying.officer").await;
+    let dash = officer.get("/").await;
+    assert!(
+        dash.body.contains("my-training") && dash.body.contains("尚缺 1 小時"),
+        "{}",
+        dash.body
+    );
+    let mut dean = app.signed_in("xiaying.dean").await;
+    let dash = dean.get("/").await;
+    assert!(
+        dash.body.contains("my-training") && !dash.body.contains("尚缺"),
+        "{}",
+        dash.body
+    );
+    // pro rata: a teacher who joins in October owes 1 hour, not 3
+    officer.get("/agencies/xiaying-es/training").await;
+    officer
+        .post(
+            "/agencies/xiaying-es/training/people",
+            &[
+                ("name", "新進教師"),
+                ("category", "general"),
+                ("joined_on", "115/10/01"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        officer
+            .post(
+                "/agencies/xiaying-es/training/proration",
+                &[("proration", "pro_rata")]
+            )
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        officer
+            .post(
+                "/agencies/xiaying-es/training/proration",
+                &[("proration", "half")]
+            )
+            .await
+            .status,
+        422
+    );
+    let mut staff = app.signed_in("xiaying.principal").await;
+    staff.get("/").await;
+    let a = app
+        .store
+        .agency_by_code(&Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, ledger) = app
+        .store
+        .training_ledger(
+            &anwei_domain::catalog::Catalog::load().unwrap().training,
+            a.id,
+            2026,
+            time::macros::date!(2026 - 12 - 31),
+        )
+        .await
+        .unwrap();
+    let new = ledger.iter().find(|l| l.person.name == "新進教師").unwrap();
+    assert_eq!(new.owed(anwei_domain::training::HourKind::General).0, 10);
+    assert_eq!(app.events("training.proration").await.len(), 1);
+}
