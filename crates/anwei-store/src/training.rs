@@ -401,3 +401,70 @@ impl Store {
         Ok(out)
     }
 }
+
+/// One course of the year's training plan.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PlanItemRow {
+    pub id: Uuid,
+    pub audience: String,
+    pub title: String,
+    pub planned_month: i32,
+    pub hours: i32,
+    pub kind: String,
+}
+
+pub struct NewPlanItem<'a> {
+    pub year: i32,
+    /// management, business or it
+    pub audience: &'a str,
+    pub title: &'a str,
+    pub planned_month: u8,
+    pub hours: Tenths,
+    pub kind: HourKind,
+}
+
+impl Store {
+    pub async fn add_plan_item(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        item: &NewPlanItem<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO training_plan_item (id, agency_id, year, audience, title, planned_month, hours, kind, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(id).bind(agency_id).bind(item.year).bind(item.audience).bind(item.title)
+            .bind(i32::from(item.planned_month)).bind(item.hours).bind(item.kind.as_str()).bind(&actor.label).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "training.plan_add",
+                target: format!("training_plan_item:{id}"),
+                before: None,
+                after: Some(
+                    json!({ "year": item.year, "audience": item.audience, "title": item.title,
+                    "month": item.planned_month, "hours": item.hours, "kind": item.kind.as_str() }),
+                ),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The year's plan, by audience and month.
+    pub async fn plan_items(&self, agency_id: Uuid, year: i32) -> Result<Vec<PlanItemRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id, audience, title, planned_month, hours, kind FROM training_plan_item
+             WHERE agency_id = $1 AND year = $2 ORDER BY audience, planned_month, title")
+            .bind(agency_id).bind(year).fetch_all(p).await)?;
+        Ok(rows)
+    }
+}

@@ -18,7 +18,8 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 24] = [
+    const KNOWN: [&str; 25] = [
+        "notice-plan-added",
         "notice-person-added",
         "notice-course-added",
         "notice-mail-requeued",

@@ -15,7 +15,9 @@ use anwei_domain::rbac::Permission;
 use anwei_domain::roc::{RocDate, parse_date_input};
 use anwei_domain::training::{HourKind, Proration, TrainingCategory, parse_hours, show_hours};
 use anwei_store::agencies::AgencyRow;
-use anwei_store::training::{CourseRow, NewCourse, NewPerson, PersonLedger};
+use anwei_store::training::{
+    CourseRow, NewCourse, NewPerson, NewPlanItem, PersonLedger, PlanItemRow,
+};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, RawForm, State};
@@ -31,6 +33,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .route("/agencies/{code}/training", get(page))
         .route("/agencies/{code}/training/people", post(add_person))
         .route("/agencies/{code}/training/proration", post(set_proration))
+        .route("/agencies/{code}/training/plan", post(add_plan_item))
         .route("/agencies/{code}/training/{file}", get(ledger_file))
         .route("/agencies/{code}/training/courses", post(add_course))
         .route(
@@ -107,6 +110,10 @@ struct TrainingPage<'a> {
     /// For a supervisor: each agency directly below, with its people's compliance.
     below: Vec<(AgencyRow, usize, usize)>,
     pro_rata: bool,
+    /// The year's training plan: (audience label, items).
+    plan: Vec<(String, Vec<PlanItemRow>)>,
+    audiences: Vec<Opt>,
+    plan_form: PlanForm,
 }
 
 #[derive(Deserialize, Default)]
@@ -144,6 +151,34 @@ async fn render_with_import(
     cf: CourseForm,
     o: Outcome,
     import_errors: Vec<String>,
+) -> Result<Response, AppError> {
+    render_full(
+        app,
+        t,
+        user,
+        a,
+        year,
+        p,
+        cf,
+        o,
+        import_errors,
+        PlanForm::default(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_full(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    year: i32,
+    p: PersonForm,
+    cf: CourseForm,
+    o: Outcome,
+    import_errors: Vec<String>,
+    plan_form: PlanForm,
 ) -> Result<Response, AppError> {
     let today = RocDate::of_instant(app.clock.now()).date();
     let (level, ledgers) = app
@@ -195,8 +230,31 @@ async fn render_with_import(
         let ok = owing.iter().filter(|l| l.compliant()).count();
         below.push((sub, ok, owing.len()));
     }
+    let items = app.store.plan_items(a.id, year).await?;
+    let plan = ["management", "business", "it"]
+        .iter()
+        .map(|aud| {
+            (
+                t.tp("training-audience-", aud),
+                items
+                    .iter()
+                    .filter(|i| i.audience == *aud)
+                    .cloned()
+                    .collect(),
+            )
+        })
+        .filter(|(_, v): &(String, Vec<PlanItemRow>)| !v.is_empty())
+        .collect();
     let status = o.status;
     let page = TrainingPage {
+        audiences: options(
+            t,
+            &["management", "business", "it"],
+            "training-audience-",
+            &plan_form.audience,
+        ),
+        plan,
+        plan_form,
         pro_rata: app.store.proration(a.id).await? == Proration::ProRata,
         below,
         t,
@@ -722,6 +780,124 @@ async fn set_proration(
         .await?;
     Ok(redirect(&format!(
         "/agencies/{}/training?notice=settings-saved",
+        a.code
+    )))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct PlanForm {
+    pub year: String,
+    pub audience: String,
+    #[serde(rename = "plan-title")]
+    pub title: String,
+    pub month: String,
+    #[serde(rename = "plan-hours")]
+    pub hours: String,
+    pub kind: String,
+}
+
+/// Adds a course to the year's plan (安維計畫 壹拾參、二、1: drafted at the start of the year by
+/// audience). The first item of a year is attached as evidence of that year's training-plan duty.
+async fn add_plan_item(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<PlanForm>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let mut errors = Vec::new();
+    let year = parse_year(&app, Some(&f.year))
+        .map_err(|_| errors.push(FieldError::new("year", "err-year")))
+        .ok();
+    let audience = ["management", "business", "it"]
+        .into_iter()
+        .find(|x| *x == f.audience.trim());
+    if audience.is_none() {
+        errors.push(FieldError::new("audience", "err-choice"));
+    }
+    let title = parse_line("title", &f.title, 1, 200)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let month = f
+        .month
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|m| (1..=12).contains(m));
+    if month.is_none() {
+        errors.push(FieldError::new("month", "err-month"));
+    }
+    let hours = parse_hours("hours", &f.hours)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let kind = HourKind::parse(&f.kind).map_err(|e| errors.push(e)).ok();
+    let (Some(year), Some(audience), Some(title), Some(month), Some(hours), Some(kind)) =
+        (year, audience, title, month, hours, kind)
+    else {
+        let o = Outcome::rejected(
+            FormErrors::from_fields_in(&t, &errors, "plan"),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+        let year = this_year(&app);
+        return render_full(
+            &app,
+            &t,
+            &user,
+            a,
+            year,
+            PersonForm::default(),
+            CourseForm::default(),
+            o,
+            Vec::new(),
+            f,
+        )
+        .await;
+    };
+    let first = app.store.plan_items(a.id, year).await?.is_empty();
+    let now = app.clock.now();
+    let item = NewPlanItem {
+        year,
+        audience,
+        title: &title,
+        planned_month: month,
+        hours,
+        kind,
+    };
+    app.store
+        .add_plan_item(&user.actor, a.id, &item, now)
+        .await?;
+    if first {
+        let task = app
+            .store
+            .tasks(&user.actor, Some(a.id), year)
+            .await?
+            .into_iter()
+            .find(|task| task.obligation_key == "training-plan" && task.evidence_count == 0);
+        if let Some(task) = task {
+            let url = format!("/agencies/{}/training?year={year}#plan", a.code);
+            let evidence_title = t.f1("training-plan-evidence", "year", &(year - 1911));
+            let new = anwei_store::evidence::NewEvidence {
+                title: &evidence_title,
+                content: anwei_store::evidence::EvidenceContent::Link(&url),
+                effective_on: RocDate::of_instant(now).date(),
+                expires_on: None,
+            };
+            app.store
+                .add_evidence(
+                    &user.actor,
+                    &app.files,
+                    anwei_store::evidence::EvidenceTarget::Task(&task),
+                    &new,
+                    now,
+                )
+                .await?;
+        }
+    }
+    Ok(redirect(&format!(
+        "/agencies/{}/training?year={year}&notice=plan-added#plan",
         a.code
     )))
 }

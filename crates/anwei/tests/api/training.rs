@@ -603,3 +603,81 @@ async fn a_person_sees_their_own_hours_and_the_agency_sets_proration() {
     assert_eq!(new.owed(anwei_domain::training::HourKind::General).0, 10);
     assert_eq!(app.events("training.proration").await.len(), 1);
 }
+
+/// The yearly plan by audience; its first course becomes the evidence of the year's plan duty;
+/// bad entries are refused next to their fields.
+#[tokio::test]
+async fn the_yearly_plan_is_drafted_by_audience_and_proves_its_duty() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let page = b.get("/agencies/xiaying-es/training").await;
+    assert!(page.body.contains("尚未擬定本年度計畫"));
+    let before = app.audit_count().await;
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/plan",
+            &[
+                ("year", "2026"),
+                ("audience", "everyone"),
+                ("plan-title", ""),
+                ("month", "13"),
+                ("plan-hours", "0"),
+                ("kind", "general"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    for field in ["audience", "plan-title", "month", "plan-hours"] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {}",
+            r.body
+        );
+    }
+    assert_eq!(app.audit_count().await, before);
+    for (audience, title, month) in [
+        ("management", "資安長及主管資安治理", "3"),
+        ("it", "資訊人員資安職能", "5"),
+        ("business", "全校資安通識", "2"),
+    ] {
+        let r = b
+            .post(
+                "/agencies/xiaying-es/training/plan",
+                &[
+                    ("year", "2026"),
+                    ("audience", audience),
+                    ("plan-title", title),
+                    ("month", month),
+                    ("plan-hours", "3"),
+                    ("kind", "general"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let page = b.get("/agencies/xiaying-es/training?year=2026").await;
+    for text in ["管理階層", "資訊人員資安職能", "業務單位人員", "2 月"] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    let a = app
+        .store
+        .agency_by_code(&Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let task = app
+        .store
+        .tasks(&Actor::cli(), Some(a.id), 2026)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.obligation_key == "training-plan")
+        .unwrap();
+    let evidence = app.store.evidence_of_task(task.id).await.unwrap();
+    assert_eq!(evidence.len(), 1, "the first item, once");
+    assert!(
+        evidence[0]
+            .title
+            .contains("民國115年資通安全認知宣導及教育訓練計畫")
+    );
+}
