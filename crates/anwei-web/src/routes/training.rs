@@ -126,60 +126,31 @@ fn triple(t: (i32, i32, i32)) -> (String, String, String) {
     (show_hours(t.0), show_hours(t.1), show_hours(t.2))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the page's forms held when one was refused, to show it again beside its errors.
+#[derive(Default)]
+struct Forms {
+    person: PersonForm,
+    course: CourseForm,
+    plan: PlanForm,
+    /// The rows an import refused, as 「第 N 列：message」.
+    import_errors: Vec<String>,
+}
+
 async fn render_page(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
     a: AgencyRow,
     year: i32,
-    p: PersonForm,
-    cf: CourseForm,
+    forms: Forms,
     o: Outcome,
 ) -> Result<Response, AppError> {
-    render_with_import(app, t, user, a, year, p, cf, o, Vec::new()).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn render_with_import(
-    app: &AppState,
-    t: &Locale,
-    user: &CurrentUser,
-    a: AgencyRow,
-    year: i32,
-    p: PersonForm,
-    cf: CourseForm,
-    o: Outcome,
-    import_errors: Vec<String>,
-) -> Result<Response, AppError> {
-    render_full(
-        app,
-        t,
-        user,
-        a,
-        year,
-        p,
-        cf,
-        o,
+    let Forms {
+        person: p,
+        course: cf,
+        plan: plan_form,
         import_errors,
-        PlanForm::default(),
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn render_full(
-    app: &AppState,
-    t: &Locale,
-    user: &CurrentUser,
-    a: AgencyRow,
-    year: i32,
-    p: PersonForm,
-    cf: CourseForm,
-    o: Outcome,
-    import_errors: Vec<String>,
-    plan_form: PlanForm,
-) -> Result<Response, AppError> {
+    } = forms;
     let today = RocDate::of_instant(app.clock.now()).date();
     let (level, ledgers) = app
         .store
@@ -302,8 +273,7 @@ async fn page(
         &user,
         a,
         year,
-        PersonForm::default(),
-        CourseForm::default(),
+        Forms::default(),
         Outcome::ok(notice),
     )
     .await
@@ -378,7 +348,19 @@ async fn add_person(
         status,
     );
     let year = this_year(&app);
-    render_page(&app, &t, &user, a, year, f, CourseForm::default(), o).await
+    render_page(
+        &app,
+        &t,
+        &user,
+        a,
+        year,
+        Forms {
+            person: f,
+            ..Forms::default()
+        },
+        o,
+    )
+    .await
 }
 
 /// The course form repeats `attendee` once per ticked person, which serde's form decoding does
@@ -460,8 +442,10 @@ async fn add_course(
             &user,
             a,
             this_year(&app),
-            PersonForm::default(),
-            f,
+            Forms {
+                course: f,
+                ..Forms::default()
+            },
             o,
         )
         .await;
@@ -478,8 +462,10 @@ async fn add_course(
             &user,
             a,
             this_year(&app),
-            PersonForm::default(),
-            f,
+            Forms {
+                course: f,
+                ..Forms::default()
+            },
             o,
         )
         .await;
@@ -548,16 +534,17 @@ async fn import(
             String::new(),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
-        render_with_import(
+        render_page(
             &app,
             &t,
             &user,
             a.clone(),
             this_year(&app),
-            PersonForm::default(),
-            CourseForm::default(),
+            Forms {
+                import_errors: lines,
+                ..Forms::default()
+            },
             o,
-            lines,
         )
         .await
     };
@@ -626,8 +613,7 @@ async fn import(
         &user,
         a,
         year,
-        PersonForm::default(),
-        CourseForm::default(),
+        Forms::default(),
         Outcome::ok(notice),
     )
     .await
@@ -842,17 +828,17 @@ async fn add_plan_item(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
         let year = this_year(&app);
-        return render_full(
+        return render_page(
             &app,
             &t,
             &user,
             a,
             year,
-            PersonForm::default(),
-            CourseForm::default(),
+            Forms {
+                plan: f,
+                ..Forms::default()
+            },
             o,
-            Vec::new(),
-            f,
         )
         .await;
     };
