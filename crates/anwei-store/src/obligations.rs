@@ -79,6 +79,10 @@ pub(crate) const TASK_SELECT: &str = "SELECT t.id, t.agency_id, a.code AS agency
         (SELECT COUNT(*) FROM task_evidence te WHERE te.task_id = t.id) AS evidence_count
      FROM task t JOIN agency a ON a.id = t.agency_id LEFT JOIN app_user u ON u.id = t.assignee_id";
 
+const SETTINGS_SELECT: &str =
+    "SELECT obligation_key, assignee_id, requires_approval, recurrence FROM obligation_setting
+     WHERE agency_id = $1";
+
 /// What materialising a year changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Materialised {
@@ -171,28 +175,29 @@ impl Store {
             .collect();
         // The agency's own frequencies; one that no longer parses (the notation changed) falls
         // back to the catalog's rather than stopping every agency's recomputation.
-        let overrides: HashMap<String, Recurrence> = self
-            .obligation_settings(agency_id)
-            .await?
-            .into_iter()
+        let settings = self.obligation_settings(agency_id).await?;
+        let overrides: HashMap<String, Recurrence> = settings
+            .iter()
             .filter_map(|s| {
                 let r = Recurrence::parse(s.recurrence.as_deref()?).ok()?;
-                Some((s.obligation_key, r))
+                Some((s.obligation_key.clone(), r))
             })
             .collect();
         let planned = catalog.tasks_for_year(&level_spans(&history), year, &overrides);
-        self.materialise_tasks(actor, agency_id, year, &planned, now)
+        self.materialise_tasks(actor, agency_id, year, &planned, &settings, now)
             .await
     }
 
     /// Adds the planned tasks of one agency's year that do not exist yet, and withdraws open
     /// tasks of that year that no longer apply (after a level change) and carry no evidence.
-    pub async fn materialise_tasks(
+    /// `settings` give new tasks their default assignee.
+    async fn materialise_tasks(
         &self,
         actor: &Actor,
         agency_id: Uuid,
         year: i32,
         planned: &[PlannedTask],
+        settings: &[ObligationSettingRow],
         now: OffsetDateTime,
     ) -> Result<Materialised> {
         let (first, next) = year_bounds(year);
@@ -217,7 +222,6 @@ impl Store {
             })
             .map(|(id, k, p, _, _)| (*id, k.as_str(), p.as_str()))
             .collect();
-        let settings = self.settings_in(&mut tx, agency_id).await?;
         let add: Vec<&PlannedTask> = planned
             .iter()
             .filter(|p| !have.contains(&(p.obligation_key.as_str(), p.period.key().as_str())))
@@ -291,14 +295,14 @@ impl Store {
 
     async fn settings_in(&self, tx: &mut Tx, agency_id: Uuid) -> Result<Vec<ObligationSettingRow>> {
         let rows = on_tx!(tx, c => sqlx::query_as(
-            "SELECT obligation_key, assignee_id, requires_approval, recurrence FROM obligation_setting WHERE agency_id = $1")
+            SETTINGS_SELECT)
             .bind(agency_id).fetch_all(&mut **c).await)?;
         Ok(rows)
     }
 
     pub async fn obligation_settings(&self, agency_id: Uuid) -> Result<Vec<ObligationSettingRow>> {
         let rows = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT obligation_key, assignee_id, requires_approval, recurrence FROM obligation_setting WHERE agency_id = $1")
+            SETTINGS_SELECT)
             .bind(agency_id).fetch_all(p).await)?;
         Ok(rows)
     }

@@ -207,6 +207,19 @@ impl Locale {
     }
 }
 
+/// The message key naming a statutory deadline (通報, 上級機關審核 …), for pages, documents,
+/// the command line and e-mails alike.
+pub fn deadline_key(k: anwei_domain::incident::DeadlineKind) -> &'static str {
+    use anwei_domain::incident::DeadlineKind;
+    match k {
+        DeadlineKind::Notification => "clock-notification",
+        DeadlineKind::Renotification => "clock-renotification",
+        DeadlineKind::SupervisorReview => "clock-supervisor-review",
+        DeadlineKind::Recovery => "clock-recovery",
+        DeadlineKind::Report => "clock-report",
+    }
+}
+
 /// One choice of a `<select>`, with its label in the user's language.
 #[derive(Debug, Clone)]
 pub struct Opt {

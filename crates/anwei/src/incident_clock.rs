@@ -4,7 +4,7 @@
 
 use crate::cli::{Format, IncidentCommand, cli_locale, say};
 use anwei_domain::catalog::Catalog;
-use anwei_domain::incident::{Course, Deadline, DeadlineKind, IncidentLevel};
+use anwei_domain::incident::{Course, Deadline, IncidentLevel};
 use anwei_domain::roc::TAIPEI;
 use anwei_domain::{DomainError, FieldError};
 use anyhow::anyhow;
@@ -119,16 +119,6 @@ fn short(t: OffsetDateTime) -> String {
     )
 }
 
-fn kind_key(k: DeadlineKind) -> &'static str {
-    match k {
-        DeadlineKind::Notification => "clock-notification",
-        DeadlineKind::Renotification => "clock-renotification",
-        DeadlineKind::SupervisorReview => "clock-supervisor-review",
-        DeadlineKind::Recovery => "clock-recovery",
-        DeadlineKind::Report => "clock-report",
-    }
-}
-
 fn print_table(
     course: &Course,
     deadlines: &[Deadline],
@@ -146,7 +136,7 @@ fn print_table(
     for d in deadlines {
         let mut line = format!(
             "{} · {} {} · {} {} · {} {}",
-            t.t(kind_key(d.kind)),
+            t.t(anwei_web::i18n::deadline_key(d.kind)),
             t.t("clock-level"),
             d.level,
             t.t("clock-due"),

@@ -8,14 +8,17 @@ use anwei_domain::catalog::Catalog;
 use anwei_domain::clock::Clock;
 use anwei_domain::incident::DeadlineKind;
 use anwei_domain::obligation::Period;
+use anwei_domain::rbac::{Permission, RoleCatalog};
 use anwei_domain::reminder::{
     Escalation, EscalationText, MAX_ATTEMPTS, ReminderKind, ReminderText, compose,
     compose_escalation, retry_after_minutes,
 };
 use anwei_domain::roc::RocDate;
 use anwei_domain::training::{HourKind, show_hours};
+use anwei_domain::user::Role;
 use anwei_store::outbox::{NewMail, OutboxRow, Recipient};
 use anwei_store::{Actor, Store};
+use anwei_web::i18n::{Lang, Locale, deadline_key};
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::collections::HashMap;
@@ -255,6 +258,8 @@ impl Worker {
         let now = self.clock.now();
         let actor = Actor::system();
         let rules = &self.catalog.incidents;
+        // the people told are Taiwanese; the deadline's name is the page's, in Chinese
+        let zh = Locale::new(Lang::ZhTw);
         let mut changes = self.store.incident_level_changes_in_reach(&actor).await?;
         let mut people: HashMap<Uuid, Vec<Recipient>> = HashMap::new();
         let mut mails = Vec::new();
@@ -273,22 +278,21 @@ impl Worker {
                     continue;
                 };
                 let review = d.kind == DeadlineKind::SupervisorReview;
-                // (agency, roles) to tell
-                let mut groups: Vec<(Uuid, &[&str])> = Vec::new();
-                let reviewers: &[&str] = &["officer", "ciso", "auditor"];
+                // who to tell, in which agency
+                let mut groups: Vec<(Uuid, Who)> = Vec::new();
                 if review {
                     if let Some(p) = parent {
-                        groups.push((p, reviewers));
+                        groups.push((p, Who::Reviewers));
                     }
                     if esc == Escalation::Missed {
-                        groups.push((own, &["ciso"]));
+                        groups.push((own, Who::Ciso));
                     }
                 } else {
-                    groups.push((own, &["officer", "ciso"]));
+                    groups.push((own, Who::Handlers));
                     if esc == Escalation::Missed
                         && let Some(p) = parent
                     {
-                        groups.push((p, reviewers));
+                        groups.push((p, Who::Reviewers));
                     }
                 }
                 let link = format!("{}/incidents/{}", self.public_url, incident.id);
@@ -296,18 +300,18 @@ impl Worker {
                     agency: &incident.agency_name,
                     incident: &incident.title,
                     level: d.level.get(),
-                    step: step_name(d.kind),
+                    step: &zh.t(deadline_key(d.kind)),
                     due: d.due,
                     rule: &d.rule,
                     link: &link,
                 };
                 let (subject, body) = compose_escalation(esc, &text, now);
-                for (agency, roles) in groups {
+                for (agency, who) in groups {
                     let all: &[Recipient] = match people.entry(agency) {
                         Entry::Occupied(e) => e.into_mut(),
                         Entry::Vacant(e) => e.insert(self.store.recipients(agency).await?),
                     };
-                    for r in all.iter().filter(|r| roles.contains(&r.role.as_str())) {
+                    for r in all.iter().filter(|r| who.includes(&self.catalog.roles, r)) {
                         mails.push(NewMail {
                             agency_id: Some(own),
                             dedupe_key: format!(
@@ -452,13 +456,26 @@ impl Worker {
     }
 }
 
-/// The step a deadline asks for, as the regulation names it.
-fn step_name(kind: DeadlineKind) -> &'static str {
-    match kind {
-        DeadlineKind::Notification => "通報",
-        DeadlineKind::Renotification => "續行通報",
-        DeadlineKind::SupervisorReview => "上級機關審核",
-        DeadlineKind::Recovery => "損害控制或復原",
-        DeadlineKind::Report => "調查、處理及改善報告",
+/// Who hears of an incident deadline: as the roles catalog grants the rights.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// those who handle the agency's incidents (incident.manage)
+    Handlers,
+    /// the 資通安全長
+    Ciso,
+    /// those who review subordinate agencies' incidents (incident.review)
+    Reviewers,
+}
+
+impl Who {
+    fn includes(self, roles: &RoleCatalog, r: &Recipient) -> bool {
+        let Some(role) = Role::from_stored(&r.role) else {
+            return false;
+        };
+        match self {
+            Who::Handlers => roles.has(role, Permission::IncidentManage),
+            Who::Ciso => role == Role::Ciso,
+            Who::Reviewers => roles.has(role, Permission::IncidentReview),
+        }
     }
 }

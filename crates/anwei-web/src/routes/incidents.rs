@@ -16,8 +16,8 @@ use anwei_docs::Format;
 use anwei_domain::FieldError;
 use anwei_domain::agency::{AgencyPath, parse_line};
 use anwei_domain::incident::{
-    Deadline, DeadlineKind, Impact, IncidentLevel, Outcome, Proposal, RawFiling, Scope, Severity,
-    parse_text, step_allowed, step_time,
+    Deadline, Impact, IncidentLevel, Outcome, Proposal, RawFiling, Scope, Severity, parse_text,
+    step_allowed, step_time,
 };
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::AgencyRow;
@@ -64,16 +64,6 @@ pub struct DeadlineView {
     pub remaining: String,
 }
 
-fn label_key(k: DeadlineKind) -> &'static str {
-    match k {
-        DeadlineKind::Notification => "clock-notification",
-        DeadlineKind::Renotification => "clock-renotification",
-        DeadlineKind::SupervisorReview => "clock-supervisor-review",
-        DeadlineKind::Recovery => "clock-recovery",
-        DeadlineKind::Report => "clock-report",
-    }
-}
-
 fn span(t: &Locale, d: time::Duration) -> String {
     let mins = d.whole_minutes().abs();
     t.f(
@@ -92,7 +82,7 @@ fn views(t: &Locale, i: &IncidentRow, ds: Vec<Deadline>, now: OffsetDateTime) ->
             let done_at = i.done_at(&d);
             let late = done_at.is_some_and(|x| x > d.due);
             DeadlineView {
-                label_key: label_key(d.kind),
+                label_key: crate::i18n::deadline_key(d.kind),
                 level: d.level.get(),
                 due_rfc3339: d.due.format(&Rfc3339).unwrap_or_default(),
                 rule: d.rule,
