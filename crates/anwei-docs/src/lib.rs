@@ -9,9 +9,11 @@
 
 mod odt;
 mod pdf;
+mod sheet;
 
 pub use odt::to_odt;
 pub use pdf::{to_pdf, typst_source};
+pub use sheet::{Sheet, as_number, sheets, to_csv, to_ods, to_xlsx};
 
 /// A document: a title and blocks in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +44,11 @@ pub enum Block {
 pub enum Format {
     Odt,
     Pdf,
+    /// The document's tables as sheets.
+    Xlsx,
+    Ods,
+    /// The first table only.
+    Csv,
 }
 
 impl Format {
@@ -49,6 +56,9 @@ impl Format {
         match self {
             Format::Odt => to_odt(doc),
             Format::Pdf => to_pdf(doc),
+            Format::Xlsx => to_xlsx(doc),
+            Format::Ods => to_ods(doc),
+            Format::Csv => to_csv(doc),
         }
     }
 
@@ -56,22 +66,32 @@ impl Format {
         match self {
             Format::Odt => "application/vnd.oasis.opendocument.text",
             Format::Pdf => "application/pdf",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Ods => "application/vnd.oasis.opendocument.spreadsheet",
+            Format::Csv => "text/csv; charset=utf-8",
         }
     }
 
-    /// `odt` or `pdf`, as in a download's name.
+    /// `odt`, `pdf`, `xlsx`, `ods` or `csv`, as in a download's name.
     pub fn from_extension(ext: &str) -> Option<Self> {
-        match ext {
-            "odt" => Some(Format::Odt),
-            "pdf" => Some(Format::Pdf),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|f| f.extension() == ext)
     }
+
+    pub const ALL: [Format; 5] = [
+        Format::Odt,
+        Format::Pdf,
+        Format::Xlsx,
+        Format::Ods,
+        Format::Csv,
+    ];
 
     pub fn extension(self) -> &'static str {
         match self {
             Format::Odt => "odt",
             Format::Pdf => "pdf",
+            Format::Xlsx => "xlsx",
+            Format::Ods => "ods",
+            Format::Csv => "csv",
         }
     }
 }

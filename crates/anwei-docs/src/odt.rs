@@ -11,7 +11,7 @@ use zip::write::SimpleFileOptions;
 const MIMETYPE: &str = "application/vnd.oasis.opendocument.text";
 
 /// Escapes text for XML content and attribute values.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -140,7 +140,7 @@ fn styles(doc: &Document) -> String {
     )
 }
 
-fn meta(doc: &Document) -> String {
+pub(crate) fn meta(doc: &Document) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" office:version="1.3">
@@ -153,7 +153,7 @@ fn meta(doc: &Document) -> String {
 
 const MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">
-<manifest:file-entry manifest:full-path="/" manifest:version="1.3" manifest:media-type="application/vnd.oasis.opendocument.text"/>
+<manifest:file-entry manifest:full-path="/" manifest:version="1.3" manifest:media-type="{mimetype}"/>
 <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
 <manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>
 <manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>
@@ -161,16 +161,31 @@ const MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 
 /// The document as an ODT package.
 pub fn to_odt(doc: &Document) -> Result<Vec<u8>, DocError> {
+    package(MIMETYPE, styles(doc), meta(doc), content(doc))
+}
+
+/// An OpenDocument package of any kind (text, spreadsheet): `mimetype` first and stored, then
+/// the manifest naming the same media type, the styles, the metadata and the content.
+pub(crate) fn package(
+    mimetype: &str,
+    styles: String,
+    meta: String,
+    content: String,
+) -> Result<Vec<u8>, DocError> {
     let fail = |e: &dyn std::fmt::Display| DocError::Package(e.to_string());
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
     let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     let files = [
-        ("mimetype", MIMETYPE.to_string(), stored),
-        ("META-INF/manifest.xml", MANIFEST.to_string(), deflated),
-        ("styles.xml", styles(doc), deflated),
-        ("meta.xml", meta(doc), deflated),
-        ("content.xml", content(doc), deflated),
+        ("mimetype", mimetype.to_string(), stored),
+        (
+            "META-INF/manifest.xml",
+            MANIFEST.replace("{mimetype}", mimetype),
+            deflated,
+        ),
+        ("styles.xml", styles, deflated),
+        ("meta.xml", meta, deflated),
+        ("content.xml", content, deflated),
     ];
     for (name, text, options) in files {
         zip.start_file(name, options).map_err(|e| fail(&e))?;

@@ -17,6 +17,7 @@ pub mod rbac;
 pub mod reminder;
 pub mod roc;
 pub mod secret;
+pub mod sheet;
 pub mod totp;
 pub mod training;
 pub mod training_import;

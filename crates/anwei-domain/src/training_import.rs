@@ -1,11 +1,11 @@
 //! Attendance exported by e-learning platforms (e等公務園+, 各縣市教師研習網) and in-service
-//! training records, as CSV. Schools open and save these files in Excel, so they arrive in UTF-8
-//! (with or without a byte-order mark) or in Big5; columns are found by their Chinese or English
-//! header, in any order. Every row is checked and every problem is reported with its row number,
-//! so the 承辦人 can fix the file and import it whole.
+//! training records, as XLSX, ODS or CSV (see [`crate::sheet`] for the encodings and date shapes
+//! accepted). Columns are found by their Chinese or English header, in any order. Every row is
+//! checked and every problem is reported with its row number, so the 承辦人 can fix the file and
+//! import it whole.
 
 use crate::FieldError;
-use crate::roc::parse_date_input;
+use crate::sheet::{find_column, parse_cell_date, read_rows};
 use crate::training::{HourKind, Tenths, parse_hours};
 use time::Date;
 
@@ -65,31 +65,15 @@ const PROVIDER: [&str; 4] = ["辦理單位", "主辦單位", "provider", "開課
 /// The largest file accepted, in rows (a whole county's year fits).
 pub const MAX_ROWS: usize = 50_000;
 
-/// Decodes the bytes: UTF-8 (a BOM is dropped) when valid, Big5 otherwise.
-pub fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::BIG5.decode(bytes).0.into_owned(),
-    }
-}
-
-fn find(header: &[String], names: &[&str]) -> Option<usize> {
-    header.iter().position(|h| {
-        let h = h.trim().to_lowercase();
-        names.iter().any(|n| h == n.to_lowercase())
-    })
-}
-
 /// Finds the columns by header; the name, course, date and hours columns are required.
 pub fn columns(header: &[String]) -> Result<Columns, FieldError> {
     let c = Columns {
-        name: find(header, &NAME),
-        course: find(header, &COURSE),
-        date: find(header, &DATE),
-        hours: find(header, &HOURS),
-        kind: find(header, &KIND),
-        provider: find(header, &PROVIDER),
+        name: find_column(header, &NAME),
+        course: find_column(header, &COURSE),
+        date: find_column(header, &DATE),
+        hours: find_column(header, &HOURS),
+        kind: find_column(header, &KIND),
+        provider: find_column(header, &PROVIDER),
     };
     let missing: Vec<&str> = [
         (c.name, "姓名"),
@@ -111,48 +95,20 @@ pub fn columns(header: &[String]) -> Result<Columns, FieldError> {
 /// Parses the whole file. `today` refuses courses not yet held (they cannot count as done).
 /// Returns the rows, or every row's problems (an import is all or nothing).
 pub fn parse(bytes: &[u8], today: Date) -> Result<Vec<ImportRow>, Vec<RowError>> {
-    let text = decode(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let whole = |key: &'static str| {
-        vec![RowError {
-            line: 1,
-            error: FieldError::new("file", key),
-        }]
-    };
-    let header: Vec<String> = match records.next() {
-        Some(Ok(r)) => r.iter().map(str::to_string).collect(),
-        _ => return Err(whole("err-import-empty")),
-    };
-    let cols = columns(&header).map_err(|e| vec![RowError { line: 1, error: e }])?;
+    let whole = |error: FieldError| vec![RowError { line: 1, error }];
+    let table = read_rows(bytes, MAX_ROWS).map_err(whole)?;
+    let header = table
+        .first()
+        .ok_or_else(|| whole(FieldError::new("file", "err-import-empty")))?;
+    let cols = columns(header).map_err(whole)?;
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    for (i, record) in records.enumerate() {
-        let line = i + 2;
-        if line > MAX_ROWS + 1 {
-            return Err(vec![RowError {
-                line,
-                error: FieldError::new("file", "err-import-too-many").with("max", MAX_ROWS),
-            }]);
+    for (i, record) in table.iter().enumerate().skip(1) {
+        let line = i + 1;
+        if record.iter().all(|f| f.is_empty()) {
+            continue; // blank lines Excel leaves between blocks
         }
-        let record = match record {
-            Ok(r) => r,
-            Err(_) => {
-                errors.push(RowError {
-                    line,
-                    error: FieldError::new("file", "err-import-row"),
-                });
-                continue;
-            }
-        };
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue; // blank lines Excel leaves at the end
-        }
-        let cell = |c: Option<usize>| c.and_then(|i| record.get(i)).unwrap_or("").to_string();
+        let cell = |c: Option<usize>| c.and_then(|i| record.get(i)).cloned().unwrap_or_default();
         let mut row_errors = Vec::new();
         let name = crate::agency::parse_line("name", &cell(cols.name), 1, 50)
             .map_err(|e| row_errors.push(e))
@@ -160,7 +116,7 @@ pub fn parse(bytes: &[u8], today: Date) -> Result<Vec<ImportRow>, Vec<RowError>>
         let course = crate::agency::parse_line("course", &cell(cols.course), 1, 200)
             .map_err(|e| row_errors.push(e))
             .ok();
-        let held_on = match parse_date_input("date", &cell(cols.date)) {
+        let held_on = match parse_cell_date("date", &cell(cols.date)) {
             Ok(Some(d)) if d > today => {
                 row_errors.push(FieldError::new("date", "err-in-future"));
                 None
@@ -206,7 +162,7 @@ pub fn parse(bytes: &[u8], today: Date) -> Result<Vec<ImportRow>, Vec<RowError>>
         return Err(errors);
     }
     if rows.is_empty() {
-        return Err(whole("err-import-empty"));
+        return Err(whole(FieldError::new("file", "err-import-empty")));
     }
     Ok(rows)
 }

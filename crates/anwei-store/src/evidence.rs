@@ -65,13 +65,20 @@ pub enum EvidenceTarget<'a> {
         agency_id: Uuid,
         event_id: Option<Uuid>,
     },
+    /// A certificate of one person's attendance of one course.
+    Attendance {
+        course_id: Uuid,
+        person_id: Uuid,
+        agency_id: Uuid,
+    },
 }
 
 impl EvidenceTarget<'_> {
     fn agency_id(&self) -> Uuid {
         match self {
             EvidenceTarget::Task(t) => t.agency_id,
-            EvidenceTarget::Incident { agency_id, .. } => *agency_id,
+            EvidenceTarget::Incident { agency_id, .. }
+            | EvidenceTarget::Attendance { agency_id, .. } => *agency_id,
         }
     }
 }
@@ -183,6 +190,23 @@ impl Store {
                     .bind(incident_id).bind(id).bind(event_id).bind(agency_id).bind(now)
                     .execute(&mut **c).await.map(|r| r.rows_affected()))?;
                 json!({ "incident": incident_id, "event": event_id })
+            }
+            EvidenceTarget::Attendance {
+                course_id,
+                person_id,
+                ..
+            } => {
+                // The attendance must exist in this agency; the foreign key refuses any other.
+                let n = on_tx!(&mut tx, c => sqlx::query(
+                    "INSERT INTO attendance_evidence (course_id, person_id, evidence_id, agency_id, linked_at)
+                     SELECT $1, $2, $3, $4, $5 FROM attendance
+                     WHERE course_id = $1 AND person_id = $2 AND agency_id = $4")
+                    .bind(course_id).bind(person_id).bind(id).bind(agency_id).bind(now)
+                    .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                if n != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                json!({ "course": course_id, "person": person_id })
             }
         };
         append(

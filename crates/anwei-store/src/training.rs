@@ -49,6 +49,8 @@ pub struct NewCourse<'a> {
     pub kind: HourKind,
     pub provider: &'a str,
     pub online: bool,
+    /// The item of the year's training plan this course carries out, if any.
+    pub plan_item: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -61,6 +63,7 @@ pub struct CourseRow {
     pub provider: String,
     pub online: bool,
     pub attendees: i64,
+    pub plan_item_id: Option<Uuid>,
 }
 
 /// One attendance as the ledger reads it.
@@ -128,11 +131,20 @@ impl Store {
     ) -> Result<Uuid> {
         let id = Uuid::now_v7();
         let mut tx = self.begin().await?;
+        if let Some(item) = course.plan_item {
+            let of_agency: Option<(Uuid,)> = on_tx!(&mut tx, c => sqlx::query_as(
+                "SELECT id FROM training_plan_item WHERE id = $1 AND agency_id = $2")
+                .bind(item).bind(agency_id).fetch_optional(&mut **c).await)?;
+            if of_agency.is_none() {
+                return Err(StoreError::NotFound);
+            }
+        }
         on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO course (id, agency_id, title, held_on, hours, kind, provider, online, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            "INSERT INTO course (id, agency_id, title, held_on, hours, kind, provider, online, created_by, created_at, plan_item_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
             .bind(id).bind(agency_id).bind(course.title).bind(course.held_on).bind(course.hours)
             .bind(course.kind.as_str()).bind(course.provider).bind(course.online).bind(&actor.label).bind(now)
+            .bind(course.plan_item)
             .execute(&mut **c).await.map(|r| r.rows_affected()))?;
         let mut seen = std::collections::HashSet::new();
         for person in attendees {
@@ -160,7 +172,7 @@ impl Store {
                 before: None,
                 after: Some(json!({ "title": course.title, "held_on": course.held_on.to_string(),
                     "hours": course.hours, "kind": course.kind.as_str(), "provider": course.provider,
-                    "online": course.online, "attendees": seen.len() })),
+                    "online": course.online, "attendees": seen.len(), "plan_item": course.plan_item })),
             },
             now,
         )
@@ -172,7 +184,7 @@ impl Store {
     /// The agency's courses of the window, newest first, with how many attended.
     pub async fn courses(&self, agency_id: Uuid, from: Date, to: Date) -> Result<Vec<CourseRow>> {
         let rows = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT c.id, c.title, c.held_on, c.hours, c.kind, c.provider, c.online,
+            "SELECT c.id, c.title, c.held_on, c.hours, c.kind, c.provider, c.online, c.plan_item_id,
                     (SELECT COUNT(*) FROM attendance a WHERE a.course_id = c.id) AS attendees
              FROM course c WHERE c.agency_id = $1 AND c.held_on >= $2 AND c.held_on <= $3
              ORDER BY c.held_on DESC, c.title")
@@ -411,6 +423,24 @@ pub struct PlanItemRow {
     pub planned_month: i32,
     pub hours: i32,
     pub kind: String,
+    /// The first course held for this item, if one has been.
+    pub held_on: Option<Date>,
+    /// People who attended the courses held for it.
+    pub attendees: i64,
+}
+
+impl PlanItemRow {
+    /// Not held although its month is over.
+    pub fn is_late(&self, year: i32, today: Date) -> bool {
+        self.held_on.is_none()
+            && u8::try_from(self.planned_month)
+                .ok()
+                .and_then(|m| Month::try_from(m).ok())
+                .and_then(|m| {
+                    Date::from_calendar_date(year, m, time::util::days_in_month(m, year)).ok()
+                })
+                .is_some_and(|end| today > end)
+    }
 }
 
 pub struct NewPlanItem<'a> {
@@ -462,9 +492,161 @@ impl Store {
     /// The year's plan, by audience and month.
     pub async fn plan_items(&self, agency_id: Uuid, year: i32) -> Result<Vec<PlanItemRow>> {
         let rows = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT id, audience, title, planned_month, hours, kind FROM training_plan_item
-             WHERE agency_id = $1 AND year = $2 ORDER BY audience, planned_month, title")
+            "SELECT i.id, i.audience, i.title, i.planned_month, i.hours, i.kind,
+                    (SELECT MIN(c.held_on) FROM course c WHERE c.plan_item_id = i.id) AS held_on,
+                    (SELECT COUNT(*) FROM attendance a JOIN course c ON c.id = a.course_id
+                     WHERE c.plan_item_id = i.id) AS attendees
+             FROM training_plan_item i
+             WHERE i.agency_id = $1 AND i.year = $2 ORDER BY i.audience, i.planned_month, i.title")
             .bind(agency_id).bind(year).fetch_all(p).await)?;
+        Ok(rows)
+    }
+}
+
+/// One attendance of a person, with the certificates that prove it.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PersonAttendance {
+    pub course_id: Uuid,
+    pub title: String,
+    pub held_on: Date,
+    pub kind: String,
+    pub hours: i32,
+    pub provider: String,
+    pub online: bool,
+    #[sqlx(skip)]
+    pub certificates: Vec<crate::evidence::EvidenceRow>,
+}
+
+/// A person's acknowledgement of a version of the security policy.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct AcknowledgementRow {
+    pub person_id: Uuid,
+    pub policy_version: String,
+    pub acknowledged_at: OffsetDateTime,
+    pub by_person: bool,
+    pub recorded_by: String,
+}
+
+impl Store {
+    pub async fn person(&self, agency_id: Uuid, id: Uuid) -> Result<Option<PersonRow>> {
+        let row = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id, agency_id, name, category, email, external, joined_on, left_on FROM person
+             WHERE agency_id = $1 AND id = $2")
+            .bind(agency_id).bind(id).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// Every course the person attended, newest first, each with its certificates.
+    pub async fn person_attendance(
+        &self,
+        agency_id: Uuid,
+        person_id: Uuid,
+    ) -> Result<Vec<PersonAttendance>> {
+        let mut rows: Vec<PersonAttendance> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT c.id AS course_id, c.title, c.held_on, c.kind, a.hours, c.provider, c.online
+             FROM attendance a JOIN course c ON c.id = a.course_id
+             WHERE a.agency_id = $1 AND a.person_id = $2 ORDER BY c.held_on DESC, c.title")
+            .bind(agency_id).bind(person_id).fetch_all(p).await)?;
+        #[derive(sqlx::FromRow)]
+        struct Cert {
+            course_id: Uuid,
+            #[sqlx(flatten)]
+            evidence: crate::evidence::EvidenceRow,
+        }
+        let certs: Vec<Cert> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT ae.course_id, e.id, e.agency_id, e.title, e.kind, e.file_name, e.content_type, e.size_bytes,
+                    e.sha256, e.url, e.effective_on, e.expires_on, e.created_by, e.created_at
+             FROM attendance_evidence ae JOIN evidence e ON e.id = ae.evidence_id
+             WHERE ae.agency_id = $1 AND ae.person_id = $2 ORDER BY ae.linked_at")
+            .bind(agency_id).bind(person_id).fetch_all(p).await)?;
+        for c in certs {
+            if let Some(r) = rows.iter_mut().find(|r| r.course_id == c.course_id) {
+                r.certificates.push(c.evidence);
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The version of the security policy the agency has in force, if it named one.
+    pub async fn policy_version(&self, agency_id: Uuid) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT policy_version FROM training_setting WHERE agency_id = $1")
+            .bind(agency_id).fetch_optional(p).await)?;
+        Ok(row.and_then(|(v,)| v))
+    }
+
+    pub async fn set_policy_version(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        version: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let before = self.policy_version(agency_id).await?;
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO training_setting (agency_id, proration, updated_at, policy_version) VALUES ($1, 'full', $2, $3)
+             ON CONFLICT (agency_id) DO UPDATE SET policy_version = excluded.policy_version, updated_at = excluded.updated_at")
+            .bind(agency_id).bind(now).bind(version).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "training.policy_version",
+                target: format!("agency:{agency_id}"),
+                before: before.map(|v| json!({ "policy_version": v })),
+                after: Some(json!({ "policy_version": version })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Records that the person acknowledged this version of the policy; a second
+    /// acknowledgement of the same version changes nothing and returns false.
+    pub async fn acknowledge_policy(
+        &self,
+        actor: &Actor,
+        person: &PersonRow,
+        version: &str,
+        by_person: bool,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO policy_acknowledgement (id, agency_id, person_id, policy_version, acknowledged_at, by_person, recorded_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (person_id, policy_version) DO NOTHING")
+            .bind(id).bind(person.agency_id).bind(person.id).bind(version).bind(now).bind(by_person)
+            .bind(&actor.label).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(person.agency_id),
+                action: "training.policy_acknowledged",
+                target: format!("person:{}", person.id),
+                before: None,
+                after: Some(json!({ "policy_version": version, "by_person": by_person })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Every acknowledgement of the agency's people, newest first.
+    pub async fn acknowledgements(&self, agency_id: Uuid) -> Result<Vec<AcknowledgementRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT person_id, policy_version, acknowledged_at, by_person, recorded_by
+             FROM policy_acknowledgement WHERE agency_id = $1 ORDER BY acknowledged_at DESC")
+            .bind(agency_id).fetch_all(p).await)?;
         Ok(rows)
     }
 }

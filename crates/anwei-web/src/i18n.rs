@@ -265,7 +265,8 @@ impl FormErrors {
     }
 
     /// The message for `field`, or "" when it is fine.
-    pub fn of(&self, field: &str) -> &str {
+    pub fn of(&self, field: impl AsRef<str>) -> &str {
+        let field = field.as_ref();
         self.0
             .iter()
             .find(|(f, _)| f == field)

@@ -36,6 +36,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::calendar::router())
         .merge(routes::outbox::router())
         .merge(routes::training::router(state.config.max_upload_bytes))
+        .merge(routes::training_person::router(
+            state.config.max_upload_bytes,
+        ))
         .merge(routes::obligations::router(state.config.max_upload_bytes))
         .nest("/api/v1", api::router())
         .fallback(|| async { error::AppError::NotFound })

@@ -281,6 +281,63 @@ async fn load_training(store: &Store, actor: &Actor, now: OffsetDateTime) -> any
             .await?;
         ids.push(id);
     }
+    // The year's plan by audience: the general course is held, the IT staff's professional
+    // course is overdue, the management briefing is still to come.
+    let mut plan = Vec::new();
+    for (audience, title, month, hours, kind) in [
+        (
+            "business",
+            "115年度資通安全通識教育訓練（校內研習）",
+            2,
+            30,
+            HourKind::General,
+        ),
+        (
+            "it",
+            "資安職能訓練（資訊人員，3小時）",
+            9,
+            30,
+            HourKind::Professional,
+        ),
+        (
+            "management",
+            "主管資通安全認知宣導",
+            12,
+            10,
+            HourKind::General,
+        ),
+    ] {
+        plan.push(
+            store
+                .add_plan_item(
+                    actor,
+                    school.id,
+                    &anwei_store::training::NewPlanItem {
+                        year: 2026,
+                        audience,
+                        title,
+                        planned_month: month,
+                        hours,
+                        kind,
+                    },
+                    now,
+                )
+                .await?,
+        );
+    }
+    // The policy in force and who has acknowledged it: the principal on paper, the officer
+    // online; the teachers still have to.
+    let version = "資通安全政策（115年2月1日第2版）";
+    store
+        .set_policy_version(actor, school.id, version, now)
+        .await?;
+    for (i, by_person) in [(0, false), (2, true)] {
+        if let Some(person) = store.person(school.id, ids[i]).await? {
+            store
+                .acknowledge_policy(actor, &person, version, by_person, now)
+                .await?;
+        }
+    }
     store
         .add_course(
             actor,
@@ -292,6 +349,7 @@ async fn load_training(store: &Store, actor: &Actor, now: OffsetDateTime) -> any
                 kind: HourKind::General,
                 provider: "臺南市政府教育局",
                 online: false,
+                plan_item: plan.first().copied(),
             },
             &ids[..4],
             now,
@@ -308,6 +366,7 @@ async fn load_training(store: &Store, actor: &Actor, now: OffsetDateTime) -> any
                 kind: HourKind::General,
                 provider: "e等公務園+學習平臺",
                 online: true,
+                plan_item: None,
             },
             &ids[4..5],
             now,
@@ -324,6 +383,7 @@ async fn load_training(store: &Store, actor: &Actor, now: OffsetDateTime) -> any
                 kind: HourKind::Professional,
                 provider: "數位發展部資通安全署",
                 online: false,
+                plan_item: None,
             },
             &ids[2..3],
             now,

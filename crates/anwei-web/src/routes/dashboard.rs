@@ -243,12 +243,8 @@ async fn my_training(
     agency: &AgencyRow,
     today: time::Date,
 ) -> Result<Option<(Hours, Hours, bool)>, AppError> {
-    let Some(email) = app
-        .store
-        .user_by_id(&user.actor, user.session.user_id)
-        .await?
-        .and_then(|u| u.email)
-    else {
+    use crate::routes::training_person::{account_email, is_own};
+    let Some(email) = account_email(app, user).await? else {
         return Ok(None);
     };
     let (_, people) = app
@@ -261,12 +257,7 @@ async fn my_training(
     };
     Ok(people
         .into_iter()
-        .find(|p| {
-            p.person
-                .email
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(&email))
-        })
+        .find(|p| is_own(&p.person, Some(&email)))
         .map(|p| {
             use anwei_domain::training::HourKind;
             (

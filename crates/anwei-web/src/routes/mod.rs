@@ -13,12 +13,14 @@ pub mod outbox;
 pub mod sign_in;
 pub mod tokens;
 pub mod training;
+pub mod training_person;
 pub mod users;
 
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 25] = [
+    const KNOWN: [&str; 26] = [
+        "notice-policy-acknowledged",
         "notice-plan-added",
         "notice-person-added",
         "notice-course-added",

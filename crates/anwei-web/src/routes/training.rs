@@ -85,6 +85,8 @@ pub struct CourseForm {
     pub provider: String,
     pub online: bool,
     pub attendees: Vec<String>,
+    /// The plan item this course carries out, or empty.
+    pub plan_item: String,
 }
 
 #[derive(Template)]
@@ -114,6 +116,15 @@ struct TrainingPage<'a> {
     plan: Vec<(String, Vec<PlanItemRow>)>,
     audiences: Vec<Opt>,
     plan_form: PlanForm,
+    today: Date,
+    /// The year's plan items, for the course form.
+    plan_options: Vec<Opt>,
+    /// Courses of the year held outside the plan.
+    unplanned: usize,
+    policy_version: Option<String>,
+    /// People on the staff who have not acknowledged the policy version in force.
+    pending_ack: Vec<(Uuid, String)>,
+    formats: Vec<&'static str>,
 }
 
 #[derive(Deserialize, Default)]
@@ -216,8 +227,49 @@ async fn render_page(
         })
         .filter(|(_, v): &(String, Vec<PlanItemRow>)| !v.is_empty())
         .collect();
+    let plan_options = items
+        .iter()
+        .map(|i| Opt {
+            value: i.id.to_string(),
+            label: format!(
+                "{} · {} · {}",
+                t.tp("training-audience-", &i.audience),
+                t.f1("training-plan-month", "month", &i.planned_month),
+                i.title
+            ),
+            selected: cf.plan_item == i.id.to_string(),
+        })
+        .collect();
+    let courses = app.store.courses(a.id, from, to).await?;
+    let policy_version = app.store.policy_version(a.id).await?;
+    let acknowledged = app.store.acknowledgements(a.id).await?;
+    let pending_ack = match &policy_version {
+        None => Vec::new(),
+        Some(v) => app
+            .store
+            .people(a.id)
+            .await?
+            .into_iter()
+            .filter(|p| p.left_on.is_none_or(|d| d >= today))
+            .filter(|p| {
+                !acknowledged
+                    .iter()
+                    .any(|r| r.person_id == p.id && &r.policy_version == v)
+            })
+            .map(|p| (p.id, p.name))
+            .collect(),
+    };
     let status = o.status;
     let page = TrainingPage {
+        today,
+        plan_options,
+        unplanned: courses.iter().filter(|c| c.plan_item_id.is_none()).count(),
+        policy_version,
+        pending_ack,
+        formats: anwei_docs::Format::ALL
+            .iter()
+            .map(|f| f.extension())
+            .collect(),
         audiences: options(
             t,
             &["management", "business", "it"],
@@ -230,7 +282,7 @@ async fn render_page(
         below,
         t,
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/training", a.code)),
-        courses: app.store.courses(a.id, from, to).await?,
+        courses,
         can_manage: user
             .require(app, Permission::ObligationManage, &a.agency_path())
             .is_ok(),
@@ -377,6 +429,7 @@ fn course_form(body: &[u8]) -> CourseForm {
             "provider" => f.provider = v,
             "online" => f.online = true,
             "attendee" => f.attendees.push(v),
+            "plan_item" => f.plan_item = v,
             _ => {}
         }
     }
@@ -428,8 +481,14 @@ async fn add_course(
     if attendees.len() != f.attendees.len() {
         errors.push(FieldError::new("attendee", "err-choice"));
     }
-    let (Some(title), Some(provider), Some(held_on), Some(hours), Some(kind)) =
-        (title, provider, held_on, hours, kind)
+    let plan_item = match f.plan_item.trim() {
+        "" => None,
+        raw => Uuid::parse_str(raw)
+            .map_err(|_| errors.push(FieldError::new("plan_item", "err-choice")))
+            .ok(),
+    };
+    let (Some(title), Some(provider), Some(held_on), Some(hours), Some(kind), true) =
+        (title, provider, held_on, hours, kind, errors.is_empty())
     else {
         let o = Outcome::rejected(
             FormErrors::from_fields_in(&t, &errors, "course"),
@@ -450,26 +509,6 @@ async fn add_course(
         )
         .await;
     };
-    if !errors.is_empty() {
-        let o = Outcome::rejected(
-            FormErrors::from_fields_in(&t, &errors, "course"),
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-        return render_page(
-            &app,
-            &t,
-            &user,
-            a,
-            this_year(&app),
-            Forms {
-                course: f,
-                ..Forms::default()
-            },
-            o,
-        )
-        .await;
-    }
     let course = NewCourse {
         title: &title,
         held_on,
@@ -477,6 +516,7 @@ async fn add_course(
         kind,
         provider: &provider,
         online: f.online,
+        plan_item,
     };
     match app
         .store
@@ -488,7 +528,8 @@ async fn add_course(
             a.code,
             held_on.year()
         ))),
-        // someone of another agency among the attendees: nothing was written
+        // someone of another agency among the attendees, or another agency's plan item:
+        // nothing was written
         Err(anwei_store::StoreError::NotFound) => {
             Err(FieldError::new("attendee", "err-choice").into())
         }
@@ -496,7 +537,7 @@ async fn add_course(
     }
 }
 
-/// Imports attendance from a CSV export (UTF-8 or Big5). All or nothing: every refused row is
+/// Imports attendance from an XLSX, ODS or CSV export (UTF-8 or Big5). All or nothing: every refused row is
 /// listed with its line, and nothing is written until the file is clean; rows already recorded
 /// are skipped, never counted twice.
 async fn import(
@@ -660,8 +701,12 @@ async fn ledger_document(
             vec![
                 l.person.name.clone(),
                 t.tp("training-category-", &l.person.category),
-                format!("{} / {} / {}", g.0, g.1, g.2),
-                format!("{} / {} / {}", p.0, p.1, p.2),
+                g.0,
+                g.1,
+                g.2,
+                p.0,
+                p.1,
+                p.2,
                 if l.exempt() {
                     t.t("training-exempt")
                 } else if l.compliant() {
@@ -699,17 +744,22 @@ async fn ledger_document(
         ])
         .heading(1, t.t("training-report-people"))
         .table(
-            vec![
-                t.t("field-person-name"),
-                t.t("field-category"),
-                format!("{}（{}）", t.t("training-general"), t.t("training-columns")),
-                format!(
-                    "{}（{}）",
-                    t.t("training-professional"),
-                    t.t("training-columns")
-                ),
-                t.t("field-status"),
-            ],
+            [
+                vec![t.t("field-person-name"), t.t("field-category")],
+                [
+                    (t.t("training-general"), "training-required"),
+                    (t.t("training-general"), "training-done"),
+                    (t.t("training-general"), "training-missing-hours"),
+                    (t.t("training-professional"), "training-required"),
+                    (t.t("training-professional"), "training-done"),
+                    (t.t("training-professional"), "training-missing-hours"),
+                ]
+                .into_iter()
+                .map(|(kind, column)| format!("{kind}{}", t.t(column)))
+                .collect(),
+                vec![t.t("field-status")],
+            ]
+            .concat(),
             rows,
         )
         .heading(1, t.t("training-report-rates"))
@@ -726,7 +776,7 @@ async fn ledger_document(
     Ok((doc, a))
 }
 
-/// `ledger.odt` or `ledger.pdf`.
+/// `ledger.odt`, `.pdf`, `.xlsx`, `.ods` or `.csv`.
 async fn ledger_file(
     State(app): State<AppState>,
     t: Locale,
@@ -784,7 +834,7 @@ pub struct PlanForm {
 }
 
 /// Adds a course to the year's plan (安維計畫 壹拾參、二、1: drafted at the start of the year by
-/// audience). The first item of a year is attached as evidence of that year's training-plan duty.
+/// audience). The plan is attached as evidence of that year's training-plan duty.
 async fn add_plan_item(
     State(app): State<AppState>,
     t: Locale,
@@ -842,7 +892,6 @@ async fn add_plan_item(
         )
         .await;
     };
-    let first = app.store.plan_items(a.id, year).await?.is_empty();
     let now = app.clock.now();
     let item = NewPlanItem {
         year,
@@ -855,7 +904,9 @@ async fn add_plan_item(
     app.store
         .add_plan_item(&user.actor, a.id, &item, now)
         .await?;
-    if first {
+    // The year's plan proves the year's plan duty: the first item added through the page is
+    // attached to that task if it has no evidence yet.
+    {
         let task = app
             .store
             .tasks(&user.actor, Some(a.id), year)

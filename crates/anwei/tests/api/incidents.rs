@@ -414,23 +414,23 @@ fn tool(program: &str, args: &[&str], home: &std::path::Path) -> Option<std::pro
     }
 }
 
-/// Converts an ODT with LibreOffice and reads the PDF back, with spaces and line breaks removed
-/// (text extraction drops the spaces between CJK characters and digits). None when the tools
-/// are missing outside CI.
-pub(crate) fn pdf_text_of(odt_bytes: &[u8]) -> Option<String> {
+/// Converts a document Anwei wrote (`ext`: odt, docx, xlsx, ods) with LibreOffice to `to` (a
+/// filter as `--convert-to` takes it) and returns the converted file. None when the tools are
+/// missing outside CI.
+pub(crate) fn libreoffice_convert(bytes: &[u8], ext: &str, to: &str) -> Option<Vec<u8>> {
     let dir = tempfile::tempdir().unwrap();
-    let odt = dir.path().join("document.odt");
-    std::fs::write(&odt, odt_bytes).unwrap();
+    let input = dir.path().join(format!("document.{ext}"));
+    std::fs::write(&input, bytes).unwrap();
     let out = tool(
         "soffice",
         &[
             "--headless",
             "--norestore",
             "--convert-to",
-            "pdf",
+            to,
             "--outdir",
-            dir.path().to_str().unwrap(),
-            odt.to_str().unwrap(),
+            dir.path().join("out").to_str().unwrap(),
+            input.to_str().unwrap(),
         ],
         dir.path(),
     )?;
@@ -439,13 +439,32 @@ pub(crate) fn pdf_text_of(odt_bytes: &[u8]) -> Option<String> {
         "LibreOffice failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let pdf = dir.path().join("document.pdf");
+    let suffix = to.split(':').next().unwrap();
+    let converted = dir.path().join("out").join(format!("document.{suffix}"));
     assert!(
-        pdf.exists(),
-        "LibreOffice wrote no PDF: {}",
-        String::from_utf8_lossy(&out.stdout)
+        converted.exists(),
+        "LibreOffice wrote nothing: {} {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
+    Some(std::fs::read(converted).unwrap())
+}
+
+/// Converts an ODT with LibreOffice and reads the PDF back, with spaces and line breaks removed
+/// (text extraction drops the spaces between CJK characters and digits). None when the tools
+/// are missing outside CI.
+pub(crate) fn pdf_text_of(odt_bytes: &[u8]) -> Option<String> {
+    let pdf_bytes = libreoffice_convert(odt_bytes, "odt", "pdf")?;
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("document.pdf");
+    std::fs::write(&pdf, pdf_bytes).unwrap();
     read_pdf(&pdf)
+}
+
+/// A spreadsheet Anwei wrote, opened by LibreOffice Calc and saved as UTF-8 CSV (first sheet).
+pub(crate) fn calc_csv_of(bytes: &[u8], ext: &str) -> Option<String> {
+    let csv = libreoffice_convert(bytes, ext, "csv:Text - txt - csv (StarCalc):44,34,76")?;
+    Some(String::from_utf8(csv).unwrap())
 }
 
 /// The text of a PDF file as pdftotext reads it, without spaces and line breaks.

@@ -431,24 +431,40 @@ async fn a_big_export_imports_whole_or_not_at_all() {
     );
 }
 
+/// The rows of one sheet of an XLSX or ODS, read as a spreadsheet program would.
+pub(crate) fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let names = book.sheet_names();
+    let range = book
+        .worksheet_range(sheet)
+        .unwrap_or_else(|e| panic!("{sheet} not in {names:?}: {e}"));
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+/// The ledger in every format: PDF and ODT read back as text, XLSX and ODS with the hours as
+/// numbers in their own columns, CSV with a BOM; LibreOffice opens the spreadsheets.
 #[tokio::test]
-async fn the_ledger_prints_as_pdf_and_odt() {
+async fn the_ledger_prints_in_every_format() {
     let app = spawn_app().await;
     let mut b = app.signed_in("xiaying.officer").await;
-    let (status, headers, pdf) = b
-        .get_bytes("/agencies/xiaying-es/training/ledger.pdf?year=2026")
-        .await;
+    let page = b.get("/agencies/xiaying-es/training?year=2026").await;
+    for ext in ["odt", "pdf", "xlsx", "ods", "csv"] {
+        assert!(page.body.contains(&format!("id=\"ledger-{ext}\"")), "{ext}");
+    }
+    let get = |ext: &str| format!("/agencies/xiaying-es/training/ledger.{ext}?year=2026");
+    let (status, headers, pdf) = b.get_bytes(&get("pdf")).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "application/pdf");
-    let (status, _, odt) = b
-        .get_bytes("/agencies/xiaying-es/training/ledger.odt?year=2026")
-        .await;
+    let (status, _, odt) = b.get_bytes(&get("odt")).await;
     assert_eq!(status, 200);
     let expected = [
         "民國115年資通安全教育訓練時數統計",
         "施昀豆",
         "資訊人員",
-        "3/2/1",
         "不足",
         "附表七",
     ];
@@ -458,6 +474,46 @@ async fn the_ledger_prints_as_pdf_and_odt() {
     if let Some(text) = crate::incidents::pdf_text_of(&odt) {
         crate::incidents::assert_pdf_has(&text, &expected);
     }
+    for ext in ["xlsx", "ods"] {
+        let (status, headers, bytes) = b.get_bytes(&get(ext)).await;
+        assert_eq!(status, 200, "{ext}");
+        assert!(
+            headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(&format!(".{ext}")),
+            "{ext}"
+        );
+        let rows = sheet_rows(&bytes, "一、人員時數");
+        assert_eq!(rows[0][0], "姓名", "{ext}: {rows:?}");
+        assert_eq!(rows[0][5], "專業應受", "{ext}: {rows:?}");
+        let officer = rows.iter().find(|r| r[0] == "施昀豆").unwrap();
+        // professional: 3 owed over 2025–2026, 2 done, 1 missing — as numbers that sum
+        assert_eq!(&officer[5..8], &["3", "2", "1"], "{ext}: {officer:?}");
+        assert_eq!(officer[8], "不足");
+        let rates = sheet_rows(&bytes, "二、各類人員符合情形");
+        assert!(rates.iter().any(|r| r[0] == "資訊人員"), "{rates:?}");
+        if let Some(csv) = crate::incidents::calc_csv_of(&bytes, ext) {
+            assert!(csv.contains("臺南市下營區下營國民小學"), "{ext}: {csv}");
+        }
+    }
+    let (status, headers, csv) = b.get_bytes(&get("csv")).await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(csv.starts_with(b"\xef\xbb\xbf"), "a BOM for Excel");
+    let text = String::from_utf8(csv).unwrap();
+    assert!(text.contains("施昀豆,資訊人員,3,3,0,3,2,1,不足"), "{text}");
+    assert_eq!(
+        b.get_bytes("/agencies/xiaying-es/training/ledger.docx")
+            .await
+            .0,
+        404
+    );
     let mut other = app.signed_in("tuku.officer").await;
     assert_eq!(
         other
@@ -610,7 +666,7 @@ async fn a_person_sees_their_own_hours_and_the_agency_sets_proration() {
 async fn the_yearly_plan_is_drafted_by_audience_and_proves_its_duty() {
     let app = spawn_app().await;
     let mut b = app.signed_in("xiaying.officer").await;
-    let page = b.get("/agencies/xiaying-es/training").await;
+    let page = b.get("/agencies/xiaying-es/training?year=2027").await;
     assert!(page.body.contains("尚未擬定本年度計畫"));
     let before = app.audit_count().await;
     let r = b
@@ -679,5 +735,388 @@ async fn the_yearly_plan_is_drafted_by_audience_and_proves_its_duty() {
         evidence[0]
             .title
             .contains("民國115年資通安全認知宣導及教育訓練計畫")
+    );
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/").to_string() + name)
+        .unwrap()
+}
+
+/// Attendance as LibreOffice Calc saved it, as XLSX and as ODS, with real date cells; a file
+/// that is no spreadsheet is refused in one line.
+#[tokio::test]
+async fn attendance_imports_from_xlsx_and_ods_made_by_a_spreadsheet_program() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let page = b.get("/agencies/xiaying-es/training").await;
+    assert!(page.body.contains("accept=\".xlsx,.ods,.xls,.csv\""));
+    let r = b
+        .post_multipart(
+            "/agencies/xiaying-es/training/import",
+            &[],
+            Some(("attendance.xlsx", &fixture("attendance.xlsx"))),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body
+            .contains("已匯入 3 筆出席紀錄（新增課程 2 門；0 筆已登錄過"),
+        "{}",
+        r.body
+    );
+    // the same rows from the ODS are already there: nothing counts twice
+    let r = b
+        .post_multipart(
+            "/agencies/xiaying-es/training/import",
+            &[],
+            Some(("attendance.ods", &fixture("attendance.ods"))),
+        )
+        .await;
+    assert!(
+        r.body
+            .contains("已匯入 0 筆出席紀錄（新增課程 0 門；3 筆已登錄過"),
+        "{}",
+        r.body
+    );
+    let ledger = app
+        .store
+        .agency_by_code(&Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let attended = app
+        .store
+        .person_attendance(ledger.id, person_id(&app, "施昀豆").await.parse().unwrap())
+        .await
+        .unwrap();
+    let course = attended
+        .iter()
+        .find(|c| c.title == "資安職能：事件應變實務")
+        .unwrap();
+    assert_eq!(course.held_on, time::macros::date!(2026 - 02 - 20));
+    assert_eq!((course.hours, course.kind.as_str()), (15, "professional"));
+    let before = app.audit_count().await;
+    let r = b
+        .post_multipart(
+            "/agencies/xiaying-es/training/import",
+            &[],
+            Some(("photo.xlsx", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0")),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("無法讀取此檔案"), "{}", r.body);
+    assert_eq!(app.audit_count().await, before);
+}
+
+/// Courses are held for the plan's items: the plan shows what was held, what is late, and the
+/// courses held outside it; another agency's plan item cannot be used.
+#[tokio::test]
+async fn the_plan_is_compared_with_the_courses_held() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let page = b.get("/agencies/xiaying-es/training?year=2026").await;
+    // the demo's general course was held for its plan item on 2/25; the others are to come
+    assert!(
+        page.body.contains("已辦理（民國115年2月25日，4 人參加）"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("另有 1 門計畫外課程"), "{}", page.body);
+    let a = app
+        .store
+        .agency_by_code(&Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let items = app.store.plan_items(a.id, 2026).await.unwrap();
+    let it = items.iter().find(|i| i.audience == "it").unwrap();
+    assert!(!it.is_late(2026, time::macros::date!(2026 - 03 - 02)));
+    assert!(it.is_late(2026, time::macros::date!(2026 - 10 - 01)));
+    let officer = person_id(&app, "施昀豆").await;
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/courses",
+            &[
+                ("title", "資安職能：弱點掃描實務"),
+                ("held_on", "2026-03-01"),
+                ("hours", "3"),
+                ("kind", "professional"),
+                ("provider", "資通安全署"),
+                ("plan_item", &it.id.to_string()),
+                ("attendee", &officer),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get("/agencies/xiaying-es/training?year=2026").await;
+    assert!(
+        page.body.contains("已辦理（民國115年3月1日，1 人參加）"),
+        "{}",
+        page.body
+    );
+    // a plan item of another agency, or nonsense: refused, nothing written
+    let tuku = app
+        .store
+        .agency_by_code(&Actor::cli(), "tuku-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let foreign = app
+        .store
+        .add_plan_item(
+            &Actor::cli(),
+            tuku.id,
+            &anwei_store::training::NewPlanItem {
+                year: 2026,
+                audience: "it",
+                title: "土庫國小計畫",
+                planned_month: 4,
+                hours: 30,
+                kind: anwei_domain::training::HourKind::General,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    let before = app.audit_count().await;
+    for bad in [foreign.to_string(), "not-a-plan".to_string()] {
+        let r = b
+            .post(
+                "/agencies/xiaying-es/training/courses",
+                &[
+                    ("title", "不應寫入"),
+                    ("held_on", "2026-03-01"),
+                    ("hours", "1"),
+                    ("kind", "general"),
+                    ("provider", ""),
+                    ("plan_item", &bad),
+                    ("attendee", &officer),
+                ],
+            )
+            .await;
+        assert!(r.status == 422 || r.status == 400, "{bad}: {}", r.status);
+    }
+    assert_eq!(app.audit_count().await, before);
+}
+
+/// A person proves their own hours with a certificate; the 承辦人 may add one for anyone; other
+/// staff may not, and another agency sees nothing. The record prints.
+#[tokio::test]
+async fn certificates_prove_attendance_and_the_record_prints() {
+    let app = spawn_app().await;
+    let officer = person_id(&app, "施昀豆").await;
+    let teacher = person_id(&app, "陳志明").await;
+    let a = app
+        .store
+        .agency_by_code(&Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let course = app
+        .store
+        .person_attendance(a.id, teacher.parse().unwrap())
+        .await
+        .unwrap()[0]
+        .course_id
+        .to_string();
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    // the dean is staff, not the person: refused
+    let mut dean = app.signed_in("xiaying.dean").await;
+    let page = dean
+        .get(&format!("/agencies/xiaying-es/training/people/{teacher}"))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("上傳研習證明"), "no form for others");
+    let r = dean
+        .post_multipart(
+            &format!("/agencies/xiaying-es/training/people/{teacher}/certificate"),
+            &[("title", "研習證明"), ("course", &course)],
+            Some(("cert.pdf", &pdf)),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    // the officer adds it for the teacher; a course the teacher did not attend is refused
+    let mut b = app.signed_in("xiaying.officer").await;
+    b.get(&format!("/agencies/xiaying-es/training/people/{teacher}"))
+        .await;
+    let before = app.audit_count().await;
+    let other_course = app
+        .store
+        .person_attendance(a.id, officer.parse().unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.kind == "professional")
+        .unwrap()
+        .course_id
+        .to_string();
+    let r = b
+        .post_multipart(
+            &format!("/agencies/xiaying-es/training/people/{teacher}/certificate"),
+            &[("title", "研習證明"), ("course", &other_course)],
+            Some(("cert.pdf", &pdf)),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("id=\"course-error\""), "{}", r.body);
+    assert_eq!(app.audit_count().await, before);
+    let r = b
+        .post_multipart(
+            &format!("/agencies/xiaying-es/training/people/{teacher}/certificate"),
+            &[("title", "e等公務園時數證明"), ("course", &course)],
+            Some(("cert.pdf", &pdf)),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b
+        .get(&format!("/agencies/xiaying-es/training/people/{teacher}"))
+        .await;
+    assert!(
+        page.body.contains("e等公務園時數證明</a>（cert.pdf）"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.events("evidence.add").await.len(), 1);
+    // the record prints, with the certificate named
+    let (status, _, xlsx) = b
+        .get_bytes(&format!(
+            "/agencies/xiaying-es/training/people/{teacher}/record.xlsx?year=2026"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let rows = sheet_rows(&xlsx, "參加課程及證明");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(&"e等公務園時數證明".to_string())),
+        "{rows:?}"
+    );
+    let (status, _, pdf) = b
+        .get_bytes(&format!(
+            "/agencies/xiaying-es/training/people/{teacher}/record.pdf?year=2026"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    if let Some(text) = crate::incidents::own_pdf_text(&pdf) {
+        crate::incidents::assert_pdf_has(
+            &text,
+            &["陳志明", "民國115年資通安全教育訓練紀錄", "不足"],
+        );
+    }
+    // another agency: not found, for the page, the record and the upload
+    let mut other = app.signed_in("tuku.officer").await;
+    for path in [
+        format!("/agencies/xiaying-es/training/people/{teacher}"),
+        format!("/agencies/xiaying-es/training/people/{teacher}/record.pdf"),
+    ] {
+        assert_eq!(other.get_bytes(&path).await.0, 404, "{path}");
+    }
+}
+
+/// New staff acknowledge the policy in force, with its version and time; the 承辦人 records a
+/// signed paper form for someone else; a new version asks everyone again.
+#[tokio::test]
+async fn staff_acknowledge_the_policy_version_in_force() {
+    let app = spawn_app().await;
+    let officer = person_id(&app, "施昀豆").await;
+    let dean = person_id(&app, "李玉萍").await;
+    let teacher = person_id(&app, "陳志明").await;
+    // the dean acknowledges online, as herself
+    let mut d = app.signed_in("xiaying.dean").await;
+    let page = d
+        .get(&format!("/agencies/xiaying-es/training/people/{dean}"))
+        .await;
+    assert!(
+        page.body
+            .contains("尚未確認現行版本「資通安全政策（115年2月1日第2版）」"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("id=\"acknowledge\""));
+    let r = d
+        .post(
+            &format!("/agencies/xiaying-es/training/people/{dean}/acknowledge"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // twice changes nothing
+    d.post(
+        &format!("/agencies/xiaying-es/training/people/{dean}/acknowledge"),
+        &[],
+    )
+    .await;
+    let page = d
+        .get(&format!("/agencies/xiaying-es/training/people/{dean}"))
+        .await;
+    assert!(page.body.contains("已於 民國115年3月2日"), "{}", page.body);
+    // she may not acknowledge for a colleague
+    let r = d
+        .post(
+            &format!("/agencies/xiaying-es/training/people/{teacher}/acknowledge"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    // the officer records the teacher's signed form
+    let mut b = app.signed_in("xiaying.officer").await;
+    let page = b.get("/agencies/xiaying-es/training").await;
+    assert!(
+        page.body.contains("尚有 3 人未確認現行版本"),
+        "{}",
+        page.body
+    );
+    b.get(&format!("/agencies/xiaying-es/training/people/{teacher}"))
+        .await;
+    let r = b
+        .post(
+            &format!("/agencies/xiaying-es/training/people/{teacher}/acknowledge"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let events = app.events("training.policy_acknowledged").await;
+    assert_eq!(
+        events.len(),
+        4,
+        "two from the demo, the dean's once, the teacher's"
+    );
+    let page = b.get("/agencies/xiaying-es/training").await;
+    assert!(
+        page.body.contains("尚有 2 人未確認現行版本"),
+        "{}",
+        page.body
+    );
+    // a new version: everyone again; an empty one is refused
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/policy",
+            &[("policy_version", "")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = b
+        .post(
+            "/agencies/xiaying-es/training/policy",
+            &[("policy_version", "資通安全政策（115年3月1日第3版）")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = b.get("/agencies/xiaying-es/training").await;
+    assert!(
+        page.body.contains("尚有 6 人未確認現行版本"),
+        "{}",
+        page.body
+    );
+    let page = b
+        .get(&format!("/agencies/xiaying-es/training/people/{officer}"))
+        .await;
+    assert!(
+        page.body
+            .contains("尚未確認現行版本「資通安全政策（115年3月1日第3版）」")
+    );
+    assert!(
+        page.body.contains("資通安全政策（115年2月1日第2版）"),
+        "history kept"
     );
 }

@@ -1,0 +1,472 @@
+//! One person's training record. The ledger says who is short; this page is where the hours are
+//! proved: each attendance with its certificates (a person uploads their own, the 承辦人 anyone's),
+//! and the acknowledgement of the security policy that new staff give on joining (安維計畫
+//! 壹拾參、二、3), recorded with its time and the policy version. The same record prints for a
+//! personnel file.
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, redirect};
+use crate::i18n::{FormErrors, Locale, Opt};
+use crate::pages::{Chrome, render};
+use crate::routes::agencies::agency_for;
+use crate::routes::evidence_form::{EvidenceFields, parse_upload};
+use crate::routes::{notice_key, parse_year, this_year};
+use crate::state::AppState;
+use anwei_domain::FieldError;
+use anwei_domain::agency::parse_line;
+use anwei_domain::rbac::Permission;
+use anwei_domain::roc::RocDate;
+use anwei_domain::training::{LedgerLine, show_hours};
+use anwei_store::agencies::AgencyRow;
+use anwei_store::evidence::EvidenceTarget;
+use anwei_store::training::{AcknowledgementRow, PersonAttendance, PersonRow};
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn router(max_upload: usize) -> Router<AppState> {
+    Router::new()
+        .route("/agencies/{code}/training/people/{id}", get(page))
+        .route(
+            "/agencies/{code}/training/people/{id}/certificate",
+            post(add_certificate).layer(DefaultBodyLimit::max(max_upload + 64 * 1024)),
+        )
+        .route(
+            "/agencies/{code}/training/people/{id}/acknowledge",
+            post(acknowledge),
+        )
+        .route("/agencies/{code}/training/people/{id}/{file}", get(file))
+        .route("/agencies/{code}/training/policy", post(set_policy))
+}
+
+/// The signed-in account's e-mail: how a person is found among the agency's people.
+pub async fn account_email(app: &AppState, user: &CurrentUser) -> Result<Option<String>, AppError> {
+    Ok(app
+        .store
+        .user_by_id(&user.actor, user.session.user_id)
+        .await?
+        .and_then(|u| u.email))
+}
+
+/// Whether the person is the signed-in account's own.
+pub fn is_own(person: &PersonRow, email: Option<&str>) -> bool {
+    match (person.email.as_deref(), email) {
+        (Some(p), Some(e)) => p.eq_ignore_ascii_case(e),
+        _ => false,
+    }
+}
+
+/// Who may do what with one person's record: everyone who reads the agency's training sees it;
+/// the person and the 承辦人 add certificates; the person acknowledges the policy, the 承辦人
+/// records a signed paper acknowledgement.
+struct Access {
+    a: AgencyRow,
+    person: PersonRow,
+    own: bool,
+    can_manage: bool,
+}
+
+async fn access(
+    app: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    id: &str,
+) -> Result<Access, AppError> {
+    let a = agency_for(app, user, code, Permission::ObligationRead).await?;
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let person = app
+        .store
+        .person(a.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let own = is_own(&person, account_email(app, user).await?.as_deref());
+    let can_manage = user
+        .require(app, Permission::ObligationManage, &a.agency_path())
+        .is_ok();
+    Ok(Access {
+        a,
+        person,
+        own,
+        can_manage,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "training_person.html")]
+struct PersonPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    person: PersonRow,
+    year: i32,
+    lines: Vec<LedgerLine>,
+    attendance: Vec<PersonAttendance>,
+    policy_version: Option<String>,
+    acknowledged: Vec<AcknowledgementRow>,
+    own: bool,
+    can_manage: bool,
+    ev: EvidenceFields,
+    errors: FormErrors,
+    course_options: Vec<Opt>,
+    accept: String,
+    max_mb: usize,
+    notice: String,
+}
+
+impl PersonPage<'_> {
+    fn hours(&self, t: &i32) -> String {
+        show_hours(*t)
+    }
+
+    /// Whether the version in force has been acknowledged.
+    fn current_acknowledged(&self) -> Option<&AcknowledgementRow> {
+        let v = self.policy_version.as_deref()?;
+        self.acknowledged.iter().find(|r| r.policy_version == v)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    year: Option<String>,
+    notice: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_page(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    acc: Access,
+    year: i32,
+    ev: EvidenceFields,
+    errors: FormErrors,
+    status: StatusCode,
+    notice: String,
+) -> Result<Response, AppError> {
+    let today = RocDate::of_instant(app.clock.now()).date();
+    let (_, ledgers) = app
+        .store
+        .training_ledger(&app.catalog.training, acc.a.id, year, today)
+        .await?;
+    let lines = ledgers
+        .into_iter()
+        .find(|l| l.person.id == acc.person.id)
+        .map(|l| l.lines)
+        .unwrap_or_default();
+    let attendance = app.store.person_attendance(acc.a.id, acc.person.id).await?;
+    let course_options = attendance
+        .iter()
+        .map(|r| Opt {
+            value: r.course_id.to_string(),
+            label: format!("{} {}", t.date(&r.held_on), r.title),
+            selected: false,
+        })
+        .collect();
+    let acknowledged = app
+        .store
+        .acknowledgements(acc.a.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.person_id == acc.person.id)
+        .collect();
+    let page = PersonPage {
+        t,
+        c: Chrome::for_user(
+            app,
+            t,
+            user,
+            &format!("/agencies/{}/training/people/{}", acc.a.code, acc.person.id),
+        ),
+        policy_version: app.store.policy_version(acc.a.id).await?,
+        acknowledged,
+        lines,
+        attendance,
+        year,
+        own: acc.own,
+        can_manage: acc.can_manage,
+        a: acc.a,
+        person: acc.person,
+        ev,
+        errors,
+        course_options,
+        accept: crate::routes::evidence_form::accept_attribute(),
+        max_mb: app.config.max_upload_bytes / (1024 * 1024),
+        notice,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn page(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let acc = access(&app, &user, &code, &id).await?;
+    let year = parse_year(&app, q.year.as_deref())?;
+    let notice = notice_key(q.notice.as_deref())
+        .map(|k| t.t(k))
+        .unwrap_or_default();
+    render_page(
+        &app,
+        &t,
+        &user,
+        acc,
+        year,
+        EvidenceFields::default(),
+        FormErrors::default(),
+        StatusCode::OK,
+        notice,
+    )
+    .await
+}
+
+/// A certificate (file or link) for one of the person's attendances.
+async fn add_certificate(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, String)>,
+    form: Multipart,
+) -> Result<Response, AppError> {
+    let acc = access(&app, &user, &code, &id).await?;
+    if !acc.own {
+        user.require(&app, Permission::ObligationManage, &acc.a.agency_path())?;
+    }
+    let attendance = app.store.person_attendance(acc.a.id, acc.person.id).await?;
+    let (upload, mut errors, fields) = match parse_upload(&app, form).await? {
+        Ok(u) => (Some(u), Vec::new(), EvidenceFields::default()),
+        Err((fields, errors)) => (None, errors, fields),
+    };
+    let course = upload
+        .as_ref()
+        .and_then(|u| u.extra("course"))
+        .and_then(|raw| Uuid::parse_str(raw.trim()).ok())
+        .filter(|c| attendance.iter().any(|r| r.course_id == *c));
+    if upload.is_some() && course.is_none() {
+        errors.push(FieldError::new("course", "err-choice"));
+    }
+    let (Some(upload), Some(course_id), true) = (upload, course, errors.is_empty()) else {
+        let errors = FormErrors::from_fields_in(&t, &errors, "ev");
+        let year = this_year(&app);
+        return render_page(
+            &app,
+            &t,
+            &user,
+            acc,
+            year,
+            fields,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            String::new(),
+        )
+        .await;
+    };
+    let target = EvidenceTarget::Attendance {
+        course_id,
+        person_id: acc.person.id,
+        agency_id: acc.a.id,
+    };
+    app.store
+        .add_evidence(
+            &user.actor,
+            &app.files,
+            target,
+            &upload.as_new(),
+            app.clock.now(),
+        )
+        .await?;
+    Ok(redirect(&format!(
+        "/agencies/{}/training/people/{}?notice=evidence-added#attendance",
+        acc.a.code, acc.person.id
+    )))
+}
+
+/// The person acknowledges the policy in force; the 承辦人 may record a signed paper form.
+async fn acknowledge(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let acc = access(&app, &user, &code, &id).await?;
+    if !acc.own {
+        user.require(&app, Permission::ObligationManage, &acc.a.agency_path())?;
+    }
+    let version = app
+        .store
+        .policy_version(acc.a.id)
+        .await?
+        .ok_or_else(|| FieldError::new("policy", "err-policy-version-missing"))?;
+    app.store
+        .acknowledge_policy(&user.actor, &acc.person, &version, acc.own, app.clock.now())
+        .await?;
+    Ok(redirect(&format!(
+        "/agencies/{}/training/people/{}?notice=policy-acknowledged#policy",
+        acc.a.code, acc.person.id
+    )))
+}
+
+#[derive(Deserialize)]
+struct PolicyForm {
+    #[serde(default)]
+    policy_version: String,
+}
+
+/// Names the version of the security policy now in force; everyone acknowledges it anew.
+async fn set_policy(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<PolicyForm>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let version = parse_line("policy_version", &f.policy_version, 1, 100)?;
+    app.store
+        .set_policy_version(&user.actor, a.id, &version, app.clock.now())
+        .await?;
+    Ok(redirect(&format!(
+        "/agencies/{}/training?notice=settings-saved#policy",
+        a.code
+    )))
+}
+
+/// The person's record as a document: the hours against each rule, every course attended with
+/// its certificates, and the policy acknowledgements.
+async fn file(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((code, id, file)): Path<(String, String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let format = file
+        .strip_prefix("record.")
+        .and_then(anwei_docs::Format::from_extension)
+        .ok_or(AppError::NotFound)?;
+    let acc = access(&app, &user, &code, &id).await?;
+    let year = parse_year(&app, q.year.as_deref())?;
+    let today = RocDate::of_instant(app.clock.now()).date();
+    let (_, ledgers) = app
+        .store
+        .training_ledger(&app.catalog.training, acc.a.id, year, today)
+        .await?;
+    let lines = ledgers
+        .into_iter()
+        .find(|l| l.person.id == acc.person.id)
+        .map(|l| l.lines)
+        .unwrap_or_default();
+    let attendance = app.store.person_attendance(acc.a.id, acc.person.id).await?;
+    let acknowledged: Vec<AcknowledgementRow> = app
+        .store
+        .acknowledgements(acc.a.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.person_id == acc.person.id)
+        .collect();
+    let p = &acc.person;
+    let doc = anwei_docs::Document::new(t.f(
+        "training-record-title",
+        &[
+            ("name", p.name.clone()),
+            ("year", (year - 1911).to_string()),
+        ],
+    ))
+    .fields(vec![
+        (t.t("field-name"), acc.a.name.clone()),
+        (t.t("field-person-name"), p.name.clone()),
+        (
+            t.t("field-category"),
+            t.tp("training-category-", &p.category),
+        ),
+        (
+            t.t("training-joined-on"),
+            p.joined_on.map(|d| t.date(&d)).unwrap_or_default(),
+        ),
+        (
+            t.t("training-left-on"),
+            p.left_on.map(|d| t.date(&d)).unwrap_or_default(),
+        ),
+        (t.t("training-report-as-of"), t.date(&today)),
+    ])
+    .heading(1, t.t("training-record-hours"))
+    .table(
+        vec![
+            t.t("training-kind"),
+            t.t("training-window"),
+            t.t("training-required"),
+            t.t("training-done"),
+            t.t("training-missing-hours"),
+            t.t("training-rule"),
+        ],
+        lines
+            .iter()
+            .map(|l| {
+                vec![
+                    t.tp("training-kind-", l.kind.as_str()),
+                    format!("{}–{}", t.date(&l.window_from), t.date(&l.window_to)),
+                    show_hours(l.required),
+                    show_hours(l.done),
+                    show_hours(l.missing),
+                    l.citation.clone(),
+                ]
+            })
+            .collect(),
+    )
+    .heading(1, t.t("training-record-courses"))
+    .table(
+        vec![
+            t.t("training-held-on"),
+            t.t("field-title"),
+            t.t("training-kind"),
+            t.t("training-hours"),
+            t.t("training-provider"),
+            t.t("training-certificates"),
+        ],
+        attendance
+            .iter()
+            .map(|r| {
+                vec![
+                    t.date(&r.held_on),
+                    r.title.clone(),
+                    t.tp("training-kind-", &r.kind),
+                    show_hours(r.hours),
+                    r.provider.clone(),
+                    r.certificates
+                        .iter()
+                        .map(|c| c.title.clone())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ]
+            })
+            .collect(),
+    )
+    .heading(1, t.t("training-policy-title"))
+    .table(
+        vec![
+            t.t("training-policy-version"),
+            t.t("training-acknowledged-at"),
+            t.t("training-acknowledged-how"),
+        ],
+        acknowledged
+            .iter()
+            .map(|r| {
+                vec![
+                    r.policy_version.clone(),
+                    t.datetime(&r.acknowledged_at),
+                    if r.by_person {
+                        t.t("training-ack-by-person")
+                    } else {
+                        t.f1("training-ack-on-paper", "by", &r.recorded_by)
+                    },
+                ]
+            })
+            .collect(),
+    );
+    crate::pages::deliver(&doc, format, &t.t("training-record"), &p.name)
+}
