@@ -1,16 +1,22 @@
 //! One document model and its renderers. Taiwan's government standard for editable documents is
 //! ODF, so ODT comes first and is written here by hand (no mature crate exists): a package of four
 //! files whose text Traditional-Chinese readers and LibreOffice alike can open. PDF is laid out by
-//! Typst with the Chinese font compiled in; DOCX will take the same model.
+//! Typst with the Chinese font compiled in; DOCX and HTML take the same model, and so do the
+//! spreadsheets (XLSX, ODS, CSV) for documents whose substance is tables.
 //!
 //! Documents are built from data (an incident, a plan), never by filling a template's text, so
 //! each generated file can be read back and checked in tests.
 #![forbid(unsafe_code)]
 
+mod docx;
+mod html;
 mod odt;
 mod pdf;
+pub mod plan;
 mod sheet;
 
+pub use docx::{docx_text, to_docx};
+pub use html::{html_fragment, to_html};
 pub use odt::to_odt;
 pub use pdf::{to_pdf, typst_source};
 pub use sheet::{Sheet, as_number, sheets, to_csv, to_ods, to_xlsx};
@@ -26,8 +32,15 @@ pub struct Document {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
-    /// Level 1 or 2.
+    /// Level 1 to 3. The text carries its own number (壹、 一、 (一)).
     Heading { level: u8, text: String },
+    /// A centred line, as on a cover page.
+    Centered(String),
+    /// The following blocks start on a new page.
+    PageBreak,
+    /// A table of contents of the level 1 and 2 headings, under this title; with page numbers
+    /// where the format lays pages out (PDF) or can compute them (ODT, DOCX on update).
+    Contents(String),
     /// A paragraph; line breaks inside are kept.
     Paragraph(String),
     /// Label–value rows, as on a form (e.g. the fields of a notification).
@@ -44,6 +57,8 @@ pub enum Block {
 pub enum Format {
     Odt,
     Pdf,
+    Docx,
+    Html,
     /// The document's tables as sheets.
     Xlsx,
     Ods,
@@ -56,6 +71,8 @@ impl Format {
         match self {
             Format::Odt => to_odt(doc),
             Format::Pdf => to_pdf(doc),
+            Format::Docx => to_docx(doc),
+            Format::Html => Ok(to_html(doc)),
             Format::Xlsx => to_xlsx(doc),
             Format::Ods => to_ods(doc),
             Format::Csv => to_csv(doc),
@@ -66,6 +83,10 @@ impl Format {
         match self {
             Format::Odt => "application/vnd.oasis.opendocument.text",
             Format::Pdf => "application/pdf",
+            Format::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+            Format::Html => "text/html; charset=utf-8",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Format::Ods => "application/vnd.oasis.opendocument.spreadsheet",
             Format::Csv => "text/csv; charset=utf-8",
@@ -77,7 +98,18 @@ impl Format {
         Self::ALL.into_iter().find(|f| f.extension() == ext)
     }
 
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 7] = [
+        Format::Odt,
+        Format::Pdf,
+        Format::Docx,
+        Format::Html,
+        Format::Xlsx,
+        Format::Ods,
+        Format::Csv,
+    ];
+
+    /// The formats of a report whose substance is its tables (ledgers, registers).
+    pub const TABULAR: [Format; 5] = [
         Format::Odt,
         Format::Pdf,
         Format::Xlsx,
@@ -85,10 +117,15 @@ impl Format {
         Format::Csv,
     ];
 
+    /// The formats of a document to read and sign (a plan, a notification).
+    pub const TEXT: [Format; 4] = [Format::Odt, Format::Docx, Format::Pdf, Format::Html];
+
     pub fn extension(self) -> &'static str {
         match self {
             Format::Odt => "odt",
             Format::Pdf => "pdf",
+            Format::Docx => "docx",
+            Format::Html => "html",
             Format::Xlsx => "xlsx",
             Format::Ods => "ods",
             Format::Csv => "csv",
@@ -131,6 +168,22 @@ impl Document {
         self
     }
 
+    pub fn block(mut self, block: Block) -> Self {
+        self.blocks.push(block);
+        self
+    }
+
+    /// The headings a table of contents lists: (level, text) of levels 1 and 2.
+    pub fn outline(&self) -> Vec<(u8, &str)> {
+        self.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading { level, text } if *level <= 2 => Some((*level, text.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn table(mut self, header: Vec<String>, rows: Vec<Vec<String>>) -> Self {
         self.blocks.push(Block::Table { header, rows });
         self
@@ -141,7 +194,11 @@ impl Document {
         let mut out = vec![self.title.clone()];
         for b in &self.blocks {
             match b {
-                Block::Heading { text, .. } | Block::Paragraph(text) => out.push(text.clone()),
+                Block::Heading { text, .. }
+                | Block::Paragraph(text)
+                | Block::Centered(text)
+                | Block::Contents(text) => out.push(text.clone()),
+                Block::PageBreak => {}
                 Block::Fields(rows) => out.extend(rows.iter().map(|(k, v)| format!("{k} {v}"))),
                 Block::Table { header, rows } => {
                     out.push(header.join(" "));

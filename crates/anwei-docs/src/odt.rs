@@ -55,13 +55,28 @@ fn content(doc: &Document) -> String {
     for (n, b) in doc.blocks.iter().enumerate() {
         match b {
             Block::Heading { level, text } => {
-                let level = (*level).clamp(1, 2);
+                let level = (*level).clamp(1, 3);
                 body.push_str(&format!(
                     "<text:h text:style-name=\"Heading_20_{level}\" text:outline-level=\"{level}\">{}</text:h>",
                     para_text(text)
                 ));
             }
             Block::Paragraph(text) => body.push_str(&p("Standard", text)),
+            Block::Centered(text) => body.push_str(&p("Centered", text)),
+            Block::PageBreak => body.push_str("<text:p text:style-name=\"PageBreak\"/>"),
+            Block::Contents(title) => {
+                // An index LibreOffice recognises and can update (page numbers appear on
+                // 更新目錄); it is filled with the headings so it reads right before that.
+                body.push_str(&format!(
+                    "<text:table-of-content text:name=\"Contents{n}\"><text:table-of-content-source text:outline-level=\"2\"><text:index-title-template text:style-name=\"Contents_20_Heading\">{}</text:index-title-template></text:table-of-content-source><text:index-body><text:index-title text:name=\"Contents{n}_Head\">{}</text:index-title>",
+                    esc(title),
+                    p("Contents_20_Heading", title)
+                ));
+                for (level, text) in doc.outline() {
+                    body.push_str(&p(&format!("Contents_20_{level}"), text));
+                }
+                body.push_str("</text:index-body></text:table-of-content>");
+            }
             Block::Fields(rows) => {
                 body.push_str(&format!(
                     "<table:table table:name=\"Fields{n}\" table:style-name=\"Tbl\">"
@@ -132,7 +147,13 @@ fn styles(doc: &Document) -> String {
 <style:style style:name="Title" style:family="paragraph"><style:paragraph-properties fo:text-align="center" fo:margin-bottom="0.4cm"/><style:text-properties fo:font-size="18pt" style:font-size-asian="18pt" fo:font-weight="bold" style:font-weight-asian="bold"/></style:style>
 <style:style style:name="Heading_20_1" style:display-name="Heading 1" style:family="paragraph" style:default-outline-level="1"><style:paragraph-properties fo:margin-top="0.4cm" fo:margin-bottom="0.2cm"/><style:text-properties fo:font-size="15pt" style:font-size-asian="15pt" fo:font-weight="bold" style:font-weight-asian="bold"/></style:style>
 <style:style style:name="Heading_20_2" style:display-name="Heading 2" style:family="paragraph" style:default-outline-level="2"><style:paragraph-properties fo:margin-top="0.3cm" fo:margin-bottom="0.15cm"/><style:text-properties fo:font-size="13pt" style:font-size-asian="13pt" fo:font-weight="bold" style:font-weight-asian="bold"/></style:style>
+<style:style style:name="Heading_20_3" style:display-name="Heading 3" style:family="paragraph" style:default-outline-level="3"><style:paragraph-properties fo:margin-top="0.2cm" fo:margin-bottom="0.1cm"/><style:text-properties fo:font-size="12pt" style:font-size-asian="12pt" fo:font-weight="bold" style:font-weight-asian="bold"/></style:style>
 <style:style style:name="Label" style:family="paragraph"><style:text-properties fo:font-weight="bold" style:font-weight-asian="bold"/></style:style>
+<style:style style:name="Centered" style:family="paragraph"><style:paragraph-properties fo:text-align="center" fo:margin-bottom="0.3cm"/><style:text-properties fo:font-size="14pt" style:font-size-asian="14pt"/></style:style>
+<style:style style:name="PageBreak" style:family="paragraph"><style:paragraph-properties fo:break-after="page"/></style:style>
+<style:style style:name="Contents_20_Heading" style:display-name="Contents Heading" style:family="paragraph"><style:paragraph-properties fo:text-align="center" fo:margin-bottom="0.3cm"/><style:text-properties fo:font-size="15pt" style:font-size-asian="15pt" fo:font-weight="bold" style:font-weight-asian="bold"/></style:style>
+<style:style style:name="Contents_20_1" style:display-name="Contents 1" style:family="paragraph"/>
+<style:style style:name="Contents_20_2" style:display-name="Contents 2" style:family="paragraph"><style:paragraph-properties fo:margin-left="1cm"/></style:style>
 </office:styles>
 <office:automatic-styles><style:page-layout style:name="A4"><style:page-layout-properties fo:page-width="21cm" fo:page-height="29.7cm" fo:margin-top="2cm" fo:margin-bottom="2cm" fo:margin-left="2.5cm" fo:margin-right="2.5cm"/></style:page-layout></office:automatic-styles>
 <office:master-styles><style:master-page style:name="Standard" style:page-layout-name="A4"/></office:master-styles>

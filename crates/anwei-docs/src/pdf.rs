@@ -132,6 +132,19 @@ pub fn typst_source(doc: &Document) -> String {
             Block::Paragraph(text) => {
                 s.push_str(&format!("#par({})\n\n", content(text)));
             }
+            Block::Centered(text) => {
+                s.push_str(&format!(
+                    "#align(center, text(14pt, {}))\n\n",
+                    content(text)
+                ));
+            }
+            Block::PageBreak => s.push_str("#pagebreak()\n\n"),
+            Block::Contents(title) => {
+                s.push_str(&format!(
+                    "#outline(title: {}, depth: 2, indent: 2em)\n\n",
+                    content(title)
+                ));
+            }
             Block::Fields(rows) => {
                 s.push_str("#table(columns: (auto, 1fr),\n");
                 for (label, value) in rows {

@@ -49,7 +49,8 @@ pub fn sheets(doc: &Document) -> Vec<Sheet> {
     for b in &doc.blocks {
         match b {
             Block::Heading { text, .. } => heading = text.clone(),
-            Block::Paragraph(text) => {
+            Block::PageBreak | Block::Contents(_) => {}
+            Block::Paragraph(text) | Block::Centered(text) => {
                 summary.extend(text.lines().map(|l| vec![l.to_string()]));
             }
             Block::Fields(rows) => {

@@ -6,6 +6,8 @@ use crate::DomainError;
 use crate::incident::IncidentRules;
 use crate::obligation::ObligationCatalog;
 use crate::password::AccountPolicy;
+use crate::plan::PlanTemplate;
+use crate::plan_lint::PlanRules;
 use crate::rbac::RoleCatalog;
 use crate::training::TrainingRules;
 
@@ -20,6 +22,12 @@ const ROLES_TOML: &str = include_str!("../../../catalog/roles.toml");
 const INCIDENT_RULES_TOML: &str = include_str!("../../../catalog/incident-rules.toml");
 const OBLIGATIONS_TOML: &str = include_str!("../../../catalog/obligations.toml");
 const TRAINING_RULES_TOML: &str = include_str!("../../../catalog/training-rules.toml");
+const PLAN_RULES_TOML: &str = include_str!("../../../catalog/plan-rules.toml");
+/// Plan templates: (file, text). Add a city's template here and in `catalog/plan-templates/`.
+const PLAN_TEMPLATES: [(&str, &str); 1] = [(
+    "catalog/plan-templates/tainan-school-d.toml",
+    include_str!("../../../catalog/plan-templates/tainan-school-d.toml"),
+)];
 
 /// Everything parsed from `catalog/`.
 #[derive(Debug, Clone)]
@@ -29,6 +37,14 @@ pub struct Catalog {
     pub incidents: IncidentRules,
     pub obligations: ObligationCatalog,
     pub training: TrainingRules,
+    pub plan_rules: PlanRules,
+    pub plan_templates: Vec<PlanTemplate>,
+}
+
+impl Catalog {
+    pub fn plan_template(&self, key: &str) -> Option<&PlanTemplate> {
+        self.plan_templates.iter().find(|t| t.key == key)
+    }
 }
 
 impl Catalog {
@@ -39,6 +55,11 @@ impl Catalog {
             incidents: IncidentRules::from_toml(INCIDENT_RULES_TOML)?,
             obligations: ObligationCatalog::from_toml(OBLIGATIONS_TOML)?,
             training: TrainingRules::from_toml(TRAINING_RULES_TOML)?,
+            plan_rules: PlanRules::from_toml(PLAN_RULES_TOML)?,
+            plan_templates: PLAN_TEMPLATES
+                .iter()
+                .map(|(file, text)| PlanTemplate::from_toml(file, text))
+                .collect::<Result<_, _>>()?,
         };
         // A drill names the duty it is evidence for; that duty must exist.
         for d in &catalog.incidents.drills {
@@ -62,5 +83,13 @@ mod tests {
         let c = super::Catalog::load().expect("catalog");
         assert_eq!(c.account_policy.password.min_length, 8);
         assert_eq!(c.account_policy.lockout.max_failures, 5);
+        let t = c.plan_template("tainan-school-d").expect("template");
+        // every statutory item is answered by the template
+        for n in 1..=13u8 {
+            assert!(
+                t.sections.iter().any(|s| s.answers.contains(&n)),
+                "item {n}"
+            );
+        }
     }
 }

@@ -13,6 +13,8 @@ pub mod ical;
 pub mod incident;
 pub mod obligation;
 pub mod password;
+pub mod plan;
+pub mod plan_lint;
 pub mod rbac;
 pub mod reminder;
 pub mod roc;

@@ -11,6 +11,10 @@ pub enum StoreError {
     Conflict { field: &'static str },
     #[error("not found")]
     NotFound,
+    /// The record is not in a state that allows this (e.g. editing a published plan); the
+    /// message key says why.
+    #[error("not allowed in this state: {0}")]
+    WrongState(&'static str),
     #[error("file storage: {0}")]
     Files(String),
     /// A stored file no longer matches the digest recorded when it was uploaded.

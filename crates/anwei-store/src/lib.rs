@@ -19,6 +19,7 @@ pub mod incidents;
 pub mod migrate;
 pub mod obligations;
 pub mod outbox;
+pub mod plans;
 pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -69,6 +69,7 @@ impl AppError {
             AppError::Store(StoreError::Conflict { .. }) => {
                 (StatusCode::CONFLICT, "error-conflict")
             }
+            AppError::Store(StoreError::WrongState(key)) => (StatusCode::CONFLICT, key),
             AppError::Redirect(_) => (StatusCode::SEE_OTHER, ""),
             AppError::Tampered => (StatusCode::INTERNAL_SERVER_ERROR, "error-tampered"),
             AppError::Store(_) | AppError::Domain(_) | AppError::Internal(_) => {

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod plans;
 mod routes;
 pub mod security;
 pub mod state;
@@ -35,6 +36,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::drills::router())
         .merge(routes::calendar::router())
         .merge(routes::outbox::router())
+        .merge(routes::plan::router())
         .merge(routes::training::router(state.config.max_upload_bytes))
         .merge(routes::training_person::router(
             state.config.max_upload_bytes,

@@ -20,6 +20,8 @@ pub struct Nav {
     pub obligations_href: String,
     /// The same agency's training ledger.
     pub training_href: String,
+    /// The same agency's 資通安全維護計畫.
+    pub plan_href: String,
     pub signed_in: bool,
 }
 
@@ -71,6 +73,7 @@ impl Chrome {
                 audit: user.can(app, Permission::AuditRead),
                 incidents: user.can(app, Permission::IncidentRead),
                 training_href: obligations_href.replace("/obligations", "/training"),
+                plan_href: obligations_href.replace("/obligations", "/plan"),
                 obligations_href,
                 signed_in: true,
             },

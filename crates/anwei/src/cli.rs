@@ -11,6 +11,7 @@ use anwei_domain::password::hash_password;
 use anwei_domain::secret;
 use anwei_domain::user::{Role, Username};
 use anwei_store::audit::{VerifyError, verify};
+use anwei_store::files::FileStore;
 use anwei_store::tokens::NewToken;
 use anwei_store::users::NewUser;
 use anwei_store::{Actor, Store, StoreError};
@@ -166,6 +167,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TrainingCommand,
     },
+    /// 資通安全維護計畫: export it, or check it against the law in force.
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
     /// Background work, for operators and cron: `anwei jobs run` does one pass of what the
     /// server does every minute (recompute duties, queue reminders, send mail).
     Jobs {
@@ -184,6 +190,36 @@ pub enum TrainingCommand {
         /// The calendar year, e.g. 2026.
         #[arg(long)]
         year: i32,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlanCommand {
+    /// Writes the plan (the latest published version, or the draft if none is published).
+    Export {
+        #[arg(long)]
+        agency: String,
+        #[arg(long, value_enum)]
+        format: crate::plan_cli::PlanFormat,
+        #[arg(long)]
+        output: PathBuf,
+        /// A published version's number.
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..=10_000))]
+        version: Option<i32>,
+        /// Where the server keeps files: a published version is then exported as frozen.
+        #[arg(long)]
+        files_dir: Option<PathBuf>,
+    },
+    /// Checks the plan against the law in force on a date (default today); exit status 1 when
+    /// anything is found.
+    Lint {
+        #[arg(long)]
+        agency: String,
+        /// e.g. 2026-11-24 or 115/11/24
+        #[arg(long)]
+        on: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -492,13 +528,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mail_from,
         } => {
             let store = server::open_store(&url()?).await?;
-            if demo && let demo::Outcome::Loaded = demo::load(&store, clock.now()).await? {
+            let files_dir = files_dir.unwrap_or_else(|| db.data_dir.join("files"));
+            if demo
+                && let demo::Outcome::Loaded =
+                    demo::load(&store, &FileStore::local(&files_dir), clock.now()).await?
+            {
                 tracing::info!("demo data loaded (see README for the accounts)");
             }
             let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
             let config = WebConfig {
                 secure_cookies: !insecure_cookies,
-                files_dir: files_dir.unwrap_or_else(|| db.data_dir.join("files")),
+                files_dir,
                 max_upload_bytes: usize::from(max_upload_mb) * 1024 * 1024,
                 public_url: Some(public_url.clone()),
                 mail_configured: smtp_url.is_some(),
@@ -646,7 +686,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => crate::obligations_cli::run(&url()?, &agency, year, format, clock.now()).await,
         Command::Demo { schools } => {
             let store = server::open_store(&url()?).await?;
-            match demo::load(&store, clock.now()).await? {
+            let files = FileStore::local(db.data_dir.join("files"));
+            match demo::load(&store, &files, clock.now()).await? {
                 demo::Outcome::Loaded => {
                     say("demo loaded: tainan-edu, xiaying-es, tuku-es (accounts in the README)")?
                 }
@@ -658,6 +699,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Plan { command } => match command {
+            PlanCommand::Export {
+                agency,
+                format,
+                output,
+                version,
+                files_dir,
+            } => {
+                let files = files_dir.or_else(|| Some(db.data_dir.join("files")));
+                crate::plan_cli::export(
+                    &url()?,
+                    &agency,
+                    format,
+                    &output,
+                    version,
+                    files.as_deref(),
+                    clock.now(),
+                )
+                .await
+            }
+            PlanCommand::Lint { agency, on, format } => {
+                crate::plan_cli::lint(&url()?, &agency, on.as_deref(), format, clock.now()).await
+            }
+        },
         Command::Training {
             command:
                 TrainingCommand::Ledger {

@@ -7,6 +7,7 @@ use anwei_domain::agency::{AgencyCode, AgencyKind, ResponsibilityLevel};
 use anwei_domain::password::hash_password;
 use anwei_domain::user::{Role, Username};
 use anwei_store::agencies::AgencyProfile;
+use anwei_store::files::FileStore;
 use anwei_store::users::NewUser;
 use anwei_store::{Actor, Store};
 use time::OffsetDateTime;
@@ -88,7 +89,11 @@ fn code(s: &str) -> anyhow::Result<AgencyCode> {
 }
 
 /// Loads the demo unless `tainan-edu` already exists.
-pub async fn load(store: &Store, now: OffsetDateTime) -> anyhow::Result<Outcome> {
+pub async fn load(
+    store: &Store,
+    files: &FileStore,
+    now: OffsetDateTime,
+) -> anyhow::Result<Outcome> {
     let actor = Actor::cli();
     if store.agency_by_code(&actor, "tainan-edu").await?.is_some() {
         return Ok(Outcome::AlreadyPresent);
@@ -176,6 +181,7 @@ pub async fn load(store: &Store, now: OffsetDateTime) -> anyhow::Result<Outcome>
             .await?;
     }
     load_training(store, &actor, now).await?;
+    load_plan(store, files, &actor, now).await?;
     // This year's duties, so that the first page a new user opens already lists them.
     let obligations = anwei_domain::catalog::Catalog::load()?.obligations;
     let year = anwei_domain::roc::RocDate::of_instant(now).date().year();
@@ -389,5 +395,60 @@ async fn load_training(store: &Store, actor: &Actor, now: OffsetDateTime) -> any
             now,
         )
         .await?;
+    Ok(())
+}
+
+/// 下營國小's plan: the Tainan template with the school's roster as its cover signs it, published
+/// as version 1 so that its export is the seed plan — including the seed's defects (the old
+/// article numbers, the 資訊人員 rule it does not state, and a 資通安全長 named differently in
+/// 伍 and in the signature block), which the plan lint then finds.
+async fn load_plan(
+    store: &Store,
+    files: &FileStore,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    use anwei_domain::plan::Member;
+    use anwei_store::plans::PlanStep;
+    let catalog = anwei_domain::catalog::Catalog::load()?;
+    let school = store
+        .agency_by_code(actor, "xiaying-es")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo school missing"))?;
+    let member = |role: &str, name: &str, title: &str, duties: &str| Member {
+        role: role.into(),
+        name: name.into(),
+        title: title.into(),
+        duties: duties.into(),
+    };
+    let roster = vec![
+        member(
+            "ciso",
+            "邱明崇",
+            "下營國民小學\n校長",
+            "督導機關資通安全相關事項",
+        ),
+        member(
+            "unit_head",
+            "李玉萍",
+            "教師兼\n教務主任",
+            "資通安全推動小組",
+        ),
+        member(
+            "officer",
+            "施昀豆",
+            "代理教師兼\n註冊設備組長",
+            "資通安全推動小組：承辦資通安全業務",
+        ),
+    ];
+    let id = anwei_web::plans::start_draft(store, &catalog, actor, &school, roster, now).await?;
+    for step in [PlanStep::Submit, PlanStep::Approve] {
+        store.plan_step(actor, school.id, id, step, now).await?;
+    }
+    let version = store
+        .plan_version(school.id, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo plan missing"))?;
+    anwei_web::plans::publish(store, files, actor, &school, &version, now).await?;
     Ok(())
 }

@@ -7,5 +7,6 @@ pub mod demo;
 pub mod incident_clock;
 pub mod jobs;
 pub mod obligations_cli;
+pub mod plan_cli;
 pub mod server;
 pub mod training_cli;

@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod lang;
 pub mod obligations;
 pub mod outbox;
+pub mod plan;
 pub mod sign_in;
 pub mod tokens;
 pub mod training;
@@ -19,7 +20,13 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 26] = [
+    const KNOWN: [&str; 32] = [
+        "notice-plan-draft",
+        "notice-plan-saved",
+        "notice-plan-submit",
+        "notice-plan-approve",
+        "notice-plan-return",
+        "notice-plan-publish",
         "notice-policy-acknowledged",
         "notice-plan-added",
         "notice-person-added",

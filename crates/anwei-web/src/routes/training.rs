@@ -266,7 +266,7 @@ async fn render_page(
         unplanned: courses.iter().filter(|c| c.plan_item_id.is_none()).count(),
         policy_version,
         pending_ack,
-        formats: anwei_docs::Format::ALL
+        formats: anwei_docs::Format::TABULAR
             .iter()
             .map(|f| f.extension())
             .collect(),
@@ -787,6 +787,7 @@ async fn ledger_file(
     let format = file
         .strip_prefix("ledger.")
         .and_then(anwei_docs::Format::from_extension)
+        .filter(|f| anwei_docs::Format::TABULAR.contains(f))
         .ok_or(AppError::NotFound)?;
     let (doc, a) = ledger_document(&app, &t, &user, &code, q.year).await?;
     crate::pages::deliver(&doc, format, &t.t("training-title"), &a.name)

@@ -13,5 +13,6 @@ mod forms;
 mod incidents;
 mod isolation;
 mod obligations;
+mod plan;
 mod schema;
 mod training;

@@ -87,10 +87,14 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("open store");
     let clock = ManualClock::new(datetime!(2026-03-02 01:00 UTC));
-    anwei::demo::load(&store, anwei_domain::clock::Clock::now(&clock))
-        .await
-        .expect("demo");
     let files = tempfile::tempdir().expect("files dir");
+    anwei::demo::load(
+        &store,
+        &anwei_store::files::FileStore::local(files.path()),
+        anwei_domain::clock::Clock::now(&clock),
+    )
+    .await
+    .expect("demo");
     let config = WebConfig {
         files_dir: files.path().to_path_buf(),
         // small, so that the over-limit test does not move megabytes

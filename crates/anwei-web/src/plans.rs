@@ -1,0 +1,136 @@
+//! The plan's operations that the pages, the command line and the demo share: the facts its
+//! placeholders stand for, its documents, its lint and its publication. Kept out of the route
+//! module so that `anwei plan export` prints exactly what the page offers for download.
+
+use anwei_docs::plan::{Edition, plan_document};
+use anwei_docs::{Document, Format};
+use anwei_domain::agency::ResponsibilityLevel;
+use anwei_domain::catalog::Catalog;
+use anwei_domain::evidence::sha256_hex;
+use anwei_domain::plan::{Facts, Member, PlanContent};
+use anwei_domain::plan_lint::{Finding, LintContext, lint};
+use anwei_domain::roc::RocDate;
+use anwei_store::agencies::AgencyRow;
+use anwei_store::files::FileStore;
+use anwei_store::plans::{PlanFileRow, PlanVersionRow};
+use anwei_store::{Actor, Store, StoreError};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// The template a new plan starts from when the agency has none.
+pub const DEFAULT_TEMPLATE: &str = "tainan-school-d";
+
+/// The formats a published version is frozen in (HTML is generated on demand from the frozen
+/// content).
+pub const FROZEN_FORMATS: [Format; 3] = [Format::Odt, Format::Docx, Format::Pdf];
+
+pub fn facts(a: &AgencyRow) -> Facts {
+    Facts {
+        agency_name: a.name.clone(),
+        level: a
+            .level
+            .as_deref()
+            .and_then(|l| ResponsibilityLevel::parse(l).ok()),
+    }
+}
+
+/// How the cover names the version: 「第 2 版」 and its publication date, or 「草稿」 and today.
+pub fn edition(v: &PlanVersionRow, today: Date) -> Edition {
+    match (v.number, v.published_at) {
+        (Some(n), Some(at)) => Edition {
+            label: format!("第 {n} 版"),
+            dated: RocDate::of_instant(at).long(),
+        },
+        _ => Edition {
+            label: "草稿".into(),
+            dated: RocDate::new(today).long(),
+        },
+    }
+}
+
+pub fn document(a: &AgencyRow, v: &PlanVersionRow, today: Date) -> Result<Document, StoreError> {
+    Ok(plan_document(&v.content()?, &facts(a), &edition(v, today)))
+}
+
+/// Lint of a plan's content against the law in force `on` and the agency's own records.
+pub async fn lint_plan(
+    store: &Store,
+    catalog: &Catalog,
+    a: &AgencyRow,
+    content: &PlanContent,
+    on: Date,
+) -> Result<Vec<Finding>, StoreError> {
+    let departed = store.departed_names(a.id, on).await?;
+    Ok(lint(
+        content,
+        &LintContext {
+            on,
+            level: facts(a).level,
+            rules: &catalog.plan_rules,
+            training: &catalog.training,
+            departed,
+        },
+    ))
+}
+
+/// Opens a draft: a copy of the latest published version, or the template with the roster
+/// given (the agency's 資通安全長, 單位主管 and 承辦人).
+pub async fn start_draft(
+    store: &Store,
+    catalog: &Catalog,
+    actor: &Actor,
+    a: &AgencyRow,
+    roster: Vec<Member>,
+    now: OffsetDateTime,
+) -> Result<Uuid, StoreError> {
+    let (content, based_on) = match store.published_plan(a.id, None).await? {
+        Some(v) => (v.content()?, Some(v.id)),
+        None => {
+            let template = catalog
+                .plan_template(DEFAULT_TEMPLATE)
+                .ok_or(StoreError::NotFound)?;
+            (template.instantiate(roster), None)
+        }
+    };
+    store
+        .create_plan_draft(actor, a.id, &content, based_on, now)
+        .await
+}
+
+/// Publishes an approved version: renders it in every frozen format, keeps the files by their
+/// SHA-256, and numbers the version.
+pub async fn publish(
+    store: &Store,
+    files: &FileStore,
+    actor: &Actor,
+    a: &AgencyRow,
+    v: &PlanVersionRow,
+    now: OffsetDateTime,
+) -> Result<i32, StoreError> {
+    // The cover carries the publication date: render as the published version will read.
+    let mut as_published = v.clone();
+    as_published.published_at = Some(now);
+    as_published.number = Some(
+        store
+            .published_plan(a.id, None)
+            .await?
+            .and_then(|p| p.number)
+            .unwrap_or(0)
+            + 1,
+    );
+    let doc = document(a, &as_published, RocDate::of_instant(now).date())?;
+    let mut rows = Vec::new();
+    for format in FROZEN_FORMATS {
+        let bytes = format
+            .render(&doc)
+            .map_err(|e| StoreError::Files(e.to_string()))?;
+        let sha256 = sha256_hex(&bytes);
+        files.put(&sha256, &bytes).await?;
+        rows.push(PlanFileRow {
+            format: format.extension().to_string(),
+            sha256,
+            size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        });
+    }
+    store.publish_plan(actor, a.id, v.id, &rows, now).await
+}
