@@ -3,7 +3,8 @@
 into a plan template for catalog/plan-templates/.
 
 Run once when a city publishes a new template:
-    scripts/seed-to-template.py SEED.txt > catalog/plan-templates/tainan-school-d.toml
+    scripts/seed-to-template.py catalog/plan-templates/sources/xiaying-es-plan.txt \
+        > catalog/plan-templates/tainan-school-d.toml
 then review the output: the structure is read from the plan's own numbering (壹、 一、 (一)),
 tables from tab-separated lines, and the school's name and level are replaced by the
 placeholders {機關名稱} and {責任等級} so that a new agency's plan names itself.

@@ -11,6 +11,8 @@ use anwei_domain::plan::{Facts, PlanBlock, PlanContent, fill, numbered};
 pub struct Edition {
     pub label: String,
     pub dated: String,
+    /// The approval record: 「送核　施昀豆　民國115年3月2日」, 「核定　邱明崇　…」.
+    pub approvals: Vec<String>,
 }
 
 /// The text of an empty section.
@@ -42,6 +44,11 @@ pub fn plan_document(content: &PlanContent, facts: &Facts, edition: &Edition) ->
                 signature(content, "ciso"),
             ),
         ])
+        .fields(if edition.approvals.is_empty() {
+            Vec::new()
+        } else {
+            vec![("核定紀錄".into(), edition.approvals.join("\n"))]
+        })
         .block(Block::PageBreak)
         .block(Block::Contents("目　錄".into()))
         .block(Block::PageBreak);

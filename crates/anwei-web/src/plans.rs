@@ -34,22 +34,55 @@ pub fn facts(a: &AgencyRow) -> Facts {
     }
 }
 
-/// How the cover names the version: 「第 2 版」 and its publication date, or 「草稿」 and today.
-pub fn edition(v: &PlanVersionRow, today: Date) -> Edition {
-    match (v.number, v.published_at) {
-        (Some(n), Some(at)) => Edition {
-            label: format!("第 {n} 版"),
-            dated: RocDate::of_instant(at).long(),
-        },
-        _ => Edition {
-            label: "草稿".into(),
-            dated: RocDate::new(today).long(),
-        },
+/// How the cover names the version: 「第 2 版」 and its publication date, or 「草稿」 and today;
+/// and who submitted and approved it, by the names of their accounts.
+pub async fn edition(
+    store: &Store,
+    a: &AgencyRow,
+    v: &PlanVersionRow,
+    today: Date,
+) -> Result<Edition, StoreError> {
+    let (label, dated) = match (v.number, v.published_at) {
+        (Some(n), Some(at)) => (format!("第 {n} 版"), RocDate::of_instant(at).long()),
+        _ => ("草稿".to_string(), RocDate::new(today).long()),
+    };
+    let users = store.users_of_agency(&Actor::system(), a.id).await?;
+    let name = |label: &str| {
+        users
+            .iter()
+            .find(|u| u.username.as_str() == label)
+            .map_or(label.to_string(), |u| u.display_name.clone())
+    };
+    let mut approvals = Vec::new();
+    if let (Some(by), Some(at)) = (&v.submitted_by, v.submitted_at) {
+        approvals.push(format!(
+            "送核　{}　{}",
+            name(by),
+            RocDate::of_instant(at).long()
+        ));
     }
+    if let (Some(by), Some(at)) = (&v.approved_by, v.approved_at) {
+        approvals.push(format!(
+            "核定　{}　{}",
+            name(by),
+            RocDate::of_instant(at).long()
+        ));
+    }
+    Ok(Edition {
+        label,
+        dated,
+        approvals,
+    })
 }
 
-pub fn document(a: &AgencyRow, v: &PlanVersionRow, today: Date) -> Result<Document, StoreError> {
-    Ok(plan_document(&v.content()?, &facts(a), &edition(v, today)))
+pub async fn document(
+    store: &Store,
+    a: &AgencyRow,
+    v: &PlanVersionRow,
+    today: Date,
+) -> Result<Document, StoreError> {
+    let edition = edition(store, a, v, today).await?;
+    Ok(plan_document(&v.content()?, &facts(a), &edition))
 }
 
 /// Lint of a plan's content against the law in force `on` and the agency's own records.
@@ -118,7 +151,7 @@ pub async fn publish(
             .unwrap_or(0)
             + 1,
     );
-    let doc = document(a, &as_published, RocDate::of_instant(now).date())?;
+    let doc = document(store, a, &as_published, RocDate::of_instant(now).date()).await?;
     let mut rows = Vec::new();
     for format in FROZEN_FORMATS {
         let bytes = format

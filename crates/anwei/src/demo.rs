@@ -442,9 +442,31 @@ async fn load_plan(
         ),
     ];
     let id = anwei_web::plans::start_draft(store, &catalog, actor, &school, roster, now).await?;
-    for step in [PlanStep::Submit, PlanStep::Approve] {
-        store.plan_step(actor, school.id, id, step, now).await?;
-    }
+    // The demo's history: the officer submitted, the principal (資通安全長) approved. Recorded
+    // under their usernames so that the cover's approval record names them.
+    let as_user = |username: &str| Actor {
+        label: username.into(),
+        agency_id: Some(school.id),
+        ..actor.clone()
+    };
+    store
+        .plan_step(
+            &as_user("xiaying.officer"),
+            school.id,
+            id,
+            PlanStep::Submit,
+            now,
+        )
+        .await?;
+    store
+        .plan_step(
+            &as_user("xiaying.principal"),
+            school.id,
+            id,
+            PlanStep::Approve,
+            now,
+        )
+        .await?;
     let version = store
         .plan_version(school.id, id)
         .await?

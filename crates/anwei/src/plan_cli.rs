@@ -96,7 +96,9 @@ pub async fn export(
     let bytes = match frozen {
         Some(b) => b,
         None => {
-            let doc = anwei_web::plans::document(&agency, &v, RocDate::of_instant(now).date())?;
+            let doc =
+                anwei_web::plans::document(&store, &agency, &v, RocDate::of_instant(now).date())
+                    .await?;
             format.render(&doc)?
         }
     };

@@ -205,12 +205,29 @@ async fn new_draft(
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    // A first plan names the agency's 資通安全長 and 承辦人 from its accounts; the titles and the
+    // 單位主管 are the officer's to fill in on the roster page.
+    let users = app.store.users_of_agency(&user.actor, a.id).await?;
+    let roster = ["ciso", "officer"]
+        .into_iter()
+        .filter_map(|role| {
+            users
+                .iter()
+                .find(|u| u.role == role && u.disabled_at.is_none())
+                .map(|u| Member {
+                    role: role.into(),
+                    name: u.display_name.clone(),
+                    title: String::new(),
+                    duties: String::new(),
+                })
+        })
+        .collect();
     start_draft(
         &app.store,
         &app.catalog,
         &user.actor,
         &a,
-        Vec::new(),
+        roster,
         app.clock.now(),
     )
     .await?;
@@ -591,7 +608,7 @@ async fn file(
         }
         return Ok(crate::pages::download(bytes, format.mime(), &name));
     }
-    let doc = document(&a, &v, today(&app))?;
+    let doc = document(&app.store, &a, &v, today(&app)).await?;
     let bytes = format
         .render(&doc)
         .map_err(|e| AppError::Internal(e.to_string()))?;

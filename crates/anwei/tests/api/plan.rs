@@ -5,7 +5,8 @@ use crate::support::*;
 use anwei_store::Actor;
 use std::io::Read;
 
-const SEED: &str = include_str!("../../../../../shared/seed/000_7197ba1372c567c1.txt");
+/// The seed plan as the school wrote it (the source of the template).
+const SEED: &str = include_str!("../../../../catalog/plan-templates/sources/xiaying-es-plan.txt");
 
 /// Text compared without layout: whitespace, dot leaders and the "- " bullets of the text
 /// extraction removed.
@@ -101,6 +102,10 @@ async fn the_demo_plan_exports_as_the_seed_in_every_format() {
         "application/vnd.oasis.opendocument.text"
     );
     let text = odt_text(&odt);
+    assert!(
+        text.contains("送核　施昀豆") && text.contains("核定　邱明崇"),
+        "the approval record on the cover: {text}"
+    );
     let generated = normal(&text);
     let seed = seed_lines();
     let found: Vec<&String> = seed.iter().filter(|l| generated.contains(*l)).collect();
@@ -455,6 +460,23 @@ async fn only_the_ciso_approves_and_a_published_version_is_frozen() {
     }
     let r = other.post("/agencies/xiaying-es/plan/draft", &[]).await;
     assert_eq!(r.status, 404);
+    // 土庫國小 starts its first plan from the template: its officer is on the roster, and lint
+    // asks for the 資通安全長 it has no account for
+    other.get("/agencies/tuku-es/plan").await;
+    let r = other.post("/agencies/tuku-es/plan/draft", &[]).await;
+    assert_eq!(r.status, 303);
+    let page = other.get("/agencies/tuku-es/plan").await;
+    assert!(
+        page.body.contains("土庫國小承辦人（示範）")
+            && page.body.contains("推動組織名單未指定資通安全長"),
+        "{}",
+        page.body
+    );
+    let (_, _, html) = other
+        .get_bytes("/agencies/tuku-es/plan/draft/plan.html")
+        .await;
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("草稿") && html.contains("國民小學"), "{html}");
     let mut bureau = app.signed_in("tainan.auditor").await;
     assert_eq!(bureau.get("/agencies/xiaying-es/plan").await.status, 200);
     let d = bureau
