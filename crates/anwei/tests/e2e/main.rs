@@ -684,3 +684,113 @@ async fn an_officer_imports_attendance_and_sees_who_is_short() {
     assert!(page.contains("資通安全通識補充課程"));
     b.quit().await;
 }
+
+/// The plan's whole round in Chromium: the officer sees lint's findings, opens a revision, adds a
+/// row to the 核心業務 table and an owner to a 玖 clause, submits; the principal, as 資通安全長,
+/// approves and publishes; the new version's ODT, DOCX and PDF carry the change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_revises_the_plan_and_the_ciso_approves_it() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let d = b.d();
+    sign_in_first_time(d, &app, "xiaying.officer").await;
+    find(d, By::LinkText("維護計畫"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "計畫檢核").await;
+    assert!(
+        page.contains("「資通安全管理法第10條」已修正") && page.contains("第 1 版"),
+        "{page}"
+    );
+    find(d, By::Id("plan-new-draft"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(d, "已建立修訂草稿").await;
+    // the 核心業務 table: one more row
+    d.goto(format!(
+        "{}/agencies/xiaying-es/plan/sections/3.1",
+        app.base
+    ))
+    .await
+    .unwrap();
+    let body = find(d, By::Id("body")).await;
+    let text = body.prop("value").await.unwrap().unwrap_or_default();
+    let row = "| 資訊業務：校園網路及資訊設備之管理 | 校園網路管理系統 | 為本機關依組織法執掌，足認為重要者。 | 可能使本校網路中斷 | 8 |";
+    let last = "由上級管理單位訂之 |\n\n各欄位定義：";
+    assert!(text.contains(last), "{text}");
+    let edited = text.replacen(
+        last,
+        &format!("由上級管理單位訂之 |\n{row}\n\n各欄位定義："),
+        1,
+    );
+    fill(d, "body", &edited).await;
+    find(d, By::Id("save-section")).await.click().await.unwrap();
+    wait_for_text(d, "已儲存").await;
+    // a 玖 clause gets its owner
+    d.goto(format!(
+        "{}/agencies/xiaying-es/plan/sections/9.2.3",
+        app.base
+    ))
+    .await
+    .unwrap();
+    let body = find(d, By::Id("body")).await;
+    let text = body.prop("value").await.unwrap().unwrap_or_default();
+    assert!(
+        text.contains("[每季] 5. 資通系統之管理者每季應清查"),
+        "{text}"
+    );
+    fill(d, "body", &text.replace("[每季] 5.", "[每季｜資訊組] 5.")).await;
+    find(d, By::Id("save-section")).await.click().await.unwrap();
+    let page = wait_for_text(d, "已儲存").await;
+    assert!(
+        page.contains("每季（資訊組）：5. 資通系統之管理者每季應清查"),
+        "{page}"
+    );
+    find(d, By::Id("plan-submit")).await.click().await.unwrap();
+    let page = wait_for_text(d, "已送資通安全長核定").await;
+    assert!(
+        !page.contains("核定（資通安全長）"),
+        "the officer cannot approve"
+    );
+    d.screenshot(&screenshot_dir().join("plan-submitted.png"))
+        .await
+        .unwrap();
+    // the principal approves and publishes
+    d.delete_all_cookies().await.unwrap();
+    sign_in_first_time(d, &app, "xiaying.principal").await;
+    d.goto(format!("{}/agencies/xiaying-es/plan", app.base))
+        .await
+        .unwrap();
+    find(d, By::Id("plan-approve")).await.click().await.unwrap();
+    wait_for_text(d, "已核定").await;
+    find(d, By::Id("plan-publish")).await.click().await.unwrap();
+    let page = wait_for_text(d, "已發布新版本").await;
+    assert!(page.contains("第 2 版"), "{page}");
+    for format in ["odt", "docx", "pdf"] {
+        find(d, By::Id(format!("v2-{format}"))).await;
+    }
+    d.screenshot(&screenshot_dir().join("plan-published.png"))
+        .await
+        .unwrap();
+    // the documents behind those links carry the change
+    let mut c = app.signed_in("tainan.auditor").await;
+    let (status, _, docx) = c.get_bytes("/agencies/xiaying-es/plan/2/plan.docx").await;
+    assert_eq!(status, 200);
+    let text = anwei_docs::docx_text(&docx).unwrap();
+    assert!(
+        text.contains("資訊業務：校園網路及資訊設備之管理") && text.contains("第 2 版"),
+        "{text}"
+    );
+    let (_, _, odt) = c.get_bytes("/agencies/xiaying-es/plan/2/plan.odt").await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(odt)).unwrap();
+    let mut content = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("content.xml").unwrap(), &mut content).unwrap();
+    assert!(content.contains("校園網路管理系統"));
+    let (_, _, pdf) = c.get_bytes("/agencies/xiaying-es/plan/2/plan.pdf").await;
+    assert!(pdf.starts_with(b"%PDF") && pdf.len() > 10_000);
+    b.quit().await;
+}
