@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 pub mod agency;
+pub mod asset;
+pub mod asset_import;
 pub mod audit;
 pub mod catalog;
 pub mod clock;

@@ -9,6 +9,7 @@
 
 mod actor;
 pub mod agencies;
+pub mod assets;
 pub mod audit;
 pub mod calendar;
 mod db;

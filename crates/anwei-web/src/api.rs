@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
             "/agencies/{code}/incidents",
             axum::routing::post(file_incident),
         )
+        .merge(crate::routes::inventory::api_router())
         .fallback(|| async { AppError::NotFound })
 }
 

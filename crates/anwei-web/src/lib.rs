@@ -37,6 +37,10 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::calendar::router())
         .merge(routes::outbox::router())
         .merge(routes::plan::router())
+        .merge(routes::inventory::router())
+        .merge(routes::inventory_import::router(
+            state.config.max_upload_bytes,
+        ))
         .merge(routes::training::router(state.config.max_upload_bytes))
         .merge(routes::training_person::router(
             state.config.max_upload_bytes,

@@ -22,6 +22,8 @@ pub struct Nav {
     pub training_href: String,
     /// The same agency's 資通安全維護計畫.
     pub plan_href: String,
+    /// The same agency's inventory.
+    pub assets_href: String,
     pub signed_in: bool,
 }
 
@@ -74,6 +76,7 @@ impl Chrome {
                 incidents: user.can(app, Permission::IncidentRead),
                 training_href: obligations_href.replace("/obligations", "/training"),
                 plan_href: obligations_href.replace("/obligations", "/plan"),
+                assets_href: obligations_href.replace("/obligations", "/assets"),
                 obligations_href,
                 signed_in: true,
             },

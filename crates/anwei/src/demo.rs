@@ -182,6 +182,7 @@ pub async fn load(
     }
     load_training(store, &actor, now).await?;
     load_plan(store, files, &actor, now).await?;
+    load_assets(store, &actor, now).await?;
     // This year's duties, so that the first page a new user opens already lists them.
     let obligations = anwei_domain::catalog::Catalog::load()?.obligations;
     let year = anwei_domain::roc::RocDate::of_instant(now).date().year();
@@ -472,5 +473,79 @@ async fn load_plan(
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo plan missing"))?;
     anwei_web::plans::publish(store, files, actor, &school, &version, now).await?;
+    Ok(())
+}
+
+/// 下營國小's inventory as its plan describes it: the four core-business systems and the school
+/// website, all run centrally by the bureau (參、捌.二), and the school's own equipment, one item
+/// in the care of the 教務主任 (who has an account, so she can update it herself).
+async fn load_assets(store: &Store, actor: &Actor, now: OffsetDateTime) -> anyhow::Result<()> {
+    use anwei_domain::asset::RawAsset;
+    let school = store
+        .agency_by_code(actor, "xiaying-es")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo school missing"))?;
+    let users = store.users_of_agency(actor, school.id).await?;
+    let central = |name: &str, core: bool, c: &str, i: &str, a: &str, l: &str| RawAsset {
+        name: name.into(),
+        kind: "system".into(),
+        custodian: "臺南市政府教育局".into(),
+        owner_unit: "教務處".into(),
+        location: "臺南市教育網路中心".into(),
+        supports_core_business: core.to_string(),
+        centralised: "true".into(),
+        hosted_by: "臺南市政府教育局".into(),
+        confidentiality: c.into(),
+        integrity: i.into(),
+        availability: a.into(),
+        legality: l.into(),
+        status: "in_use".into(),
+    };
+    let own = |name: &str, kind: &str, custodian: &str, unit: &str, location: &str| RawAsset {
+        name: name.into(),
+        kind: kind.into(),
+        custodian: custodian.into(),
+        owner_unit: unit.into(),
+        location: location.into(),
+        confidentiality: "普".into(),
+        integrity: "普".into(),
+        availability: "普".into(),
+        legality: "普".into(),
+        ..RawAsset::default()
+    };
+    let assets = [
+        central("國小學籍系統", true, "中", "中", "普", "中"),
+        central("國小成績系統", true, "中", "中", "普", "中"),
+        central("公文系統", true, "普", "中", "中", "普"),
+        central("國小輔導系統", true, "中", "普", "普", "中"),
+        central("學校首頁", false, "普", "普", "普", "普"),
+        own(
+            "校內網路交換器",
+            "hardware",
+            "施昀豆",
+            "教務處註冊設備組",
+            "電腦教室機櫃",
+        ),
+        own("教務處電腦", "hardware", "李玉萍", "教務處", "教務處"),
+        own(
+            "防毒軟體",
+            "software",
+            "施昀豆",
+            "教務處註冊設備組",
+            "全校電腦",
+        ),
+    ];
+    for raw in assets {
+        let input = raw
+            .parse()
+            .map_err(|e| anyhow::anyhow!("demo asset {}: {e:?}", raw.name))?;
+        let custodian = users
+            .iter()
+            .find(|u| u.display_name == input.custodian)
+            .map(|u| u.id);
+        store
+            .create_asset(actor, school.id, &input, custodian, now)
+            .await?;
+    }
     Ok(())
 }

@@ -7,6 +7,8 @@ pub mod drills;
 pub mod evidence_form;
 pub mod health;
 pub mod incidents;
+pub mod inventory;
+pub mod inventory_import;
 pub mod lang;
 pub mod obligations;
 pub mod outbox;
@@ -20,7 +22,9 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 32] = [
+    const KNOWN: [&str; 34] = [
+        "notice-asset-saved",
+        "notice-asset-deleted",
         "notice-plan-draft",
         "notice-plan-saved",
         "notice-plan-submit",

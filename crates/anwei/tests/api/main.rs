@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod assets;
 mod audit;
 mod auth;
 mod cli;

@@ -371,6 +371,53 @@ impl TestApp {
         into_resp(r).await
     }
 
+    /// A personal API token of the account, made as `anwei token create` makes it.
+    pub async fn token_of(&self, username: &str) -> String {
+        let user = self
+            .store
+            .user_by_username(
+                &anwei_store::Actor::cli(),
+                &anwei_domain::user::Username::parse(username).unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let (token, digest, prefix) = anwei_domain::secret::new_api_token();
+        self.store
+            .create_token(
+                &anwei_store::Actor::cli(),
+                anwei_store::tokens::NewToken {
+                    user_id: user.id,
+                    agency_id: user.agency_id,
+                    name: "test",
+                    digest: &digest,
+                    prefix: &prefix,
+                },
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+        token
+    }
+
+    /// Any method with a bearer token and an optional JSON body.
+    pub async fn bearer(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Resp {
+        let mut r = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {token}"));
+        if let Some(b) = body {
+            r = r.json(b);
+        }
+        into_resp(r.send().await.unwrap()).await
+    }
+
     /// Runs the real `anwei` binary against this test's database.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
         use std::io::Write;

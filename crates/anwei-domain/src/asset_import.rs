@@ -1,0 +1,160 @@
+//! Inventories as agencies keep them: an Excel or ODS sheet, or a CSV in UTF-8 or Big5 (see
+//! [`crate::sheet`]), with columns named the agency's way. The columns are matched to the
+//! inventory's fields by their header (the user can correct the match); every row is checked
+//! and reported with its row number before anything is written, and a name used twice in the
+//! file is an error of the second row.
+
+use crate::FieldError;
+use crate::asset::{AssetInput, RawAsset};
+use crate::sheet::{Rows, find_column};
+use std::collections::HashMap;
+
+/// The largest inventory accepted, in rows.
+pub const MAX_ROWS: usize = 50_000;
+
+/// The inventory's fields and the headers that name them.
+pub const FIELDS: [(&str, &[&str]); 13] = [
+    (
+        "name",
+        &["名稱", "資產名稱", "系統名稱", "資訊資產名稱", "name"],
+    ),
+    ("kind", &["類別", "資產類別", "類型", "kind"]),
+    (
+        "custodian",
+        &["資產管理人", "管理人", "保管人", "custodian"],
+    ),
+    (
+        "owner_unit",
+        &["權責單位", "所屬單位", "單位", "owner_unit"],
+    ),
+    ("location", &["存放位置", "位置", "地點", "location"]),
+    (
+        "supports_core_business",
+        &["支持核心業務", "核心業務", "supports_core_business"],
+    ),
+    ("centralised", &["向上集中", "集中", "centralised"]),
+    ("hosted_by", &["代管機關", "維運單位", "hosted_by"]),
+    ("confidentiality", &["機密性", "c", "confidentiality"]),
+    ("integrity", &["完整性", "i", "integrity"]),
+    ("availability", &["可用性", "a", "availability"]),
+    ("legality", &["法律遵循性", "l", "legality"]),
+    ("status", &["狀態", "使用狀態", "status"]),
+];
+
+/// For each of [`FIELDS`], the column it is read from.
+pub type Mapping = [Option<usize>; 13];
+
+/// The columns whose headers name the fields.
+pub fn guess_mapping(header: &[String]) -> Mapping {
+    FIELDS.map(|(_, names)| find_column(header, names))
+}
+
+/// The name and kind must come from some column.
+pub fn check_mapping(m: &Mapping) -> Result<(), FieldError> {
+    let missing: Vec<&str> = [(0, "名稱"), (1, "類別")]
+        .iter()
+        .filter(|(i, _)| m[*i].is_none())
+        .map(|(_, n)| *n)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(FieldError::new("mapping", "err-import-columns").with("columns", missing.join("、")))
+    }
+}
+
+/// One row of the file: its row number and the asset, or its problems.
+pub type ParsedRow = (usize, Result<AssetInput, Vec<FieldError>>);
+
+/// Every data row of the table read through the mapping. Blank rows are skipped.
+pub fn parse_rows(table: &Rows, mapping: &Mapping) -> Vec<ParsedRow> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, record) in table.iter().enumerate().skip(1) {
+        if record.iter().all(String::is_empty) {
+            continue;
+        }
+        let line = i + 1;
+        let cell = |f: usize| {
+            mapping[f]
+                .and_then(|c| record.get(c))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let raw = RawAsset {
+            name: cell(0),
+            kind: cell(1),
+            custodian: cell(2),
+            owner_unit: cell(3),
+            location: cell(4),
+            supports_core_business: cell(5),
+            centralised: cell(6),
+            hosted_by: cell(7),
+            confidentiality: cell(8),
+            integrity: cell(9),
+            availability: cell(10),
+            legality: cell(11),
+            status: cell(12),
+        };
+        let mut parsed = raw.parse();
+        if let Ok(a) = &parsed {
+            if let Some(first) = seen.get(&a.name) {
+                parsed = Err(vec![
+                    FieldError::new("name", "err-import-duplicate").with("line", first),
+                ]);
+            } else {
+                seen.insert(a.name.clone(), line);
+            }
+        }
+        out.push((line, parsed));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sheet::read_rows;
+    use proptest::prelude::*;
+
+    #[test]
+    fn headers_in_chinese_map_and_rows_are_checked_with_duplicates() {
+        let csv = "資產名稱,類別,資產管理人,機密性,完整性,可用性,法律遵循性,向上集中\n\
+                   國小學籍系統,資通系統,教育局,中,中,普,中,是\n\
+                   交換器,硬體,施昀豆,普,普,普,普,否\n\
+                   交換器,硬體,施昀豆,普,普,普,普,否\n\
+                   ,雲端,,極高,,,,\n";
+        let table = read_rows(csv.as_bytes(), MAX_ROWS).unwrap();
+        let m = guess_mapping(&table[0]);
+        assert_eq!(m[0], Some(0));
+        assert_eq!(m[6], Some(7));
+        assert_eq!(m[4], None, "no location column");
+        check_mapping(&m).unwrap();
+        let rows = parse_rows(&table, &m);
+        assert_eq!(rows.len(), 4);
+        assert!(rows[0].1.as_ref().unwrap().centralised);
+        assert!(rows[1].1.is_ok());
+        let dup = rows[2].1.as_ref().unwrap_err();
+        assert_eq!((rows[2].0, dup[0].key), (4, "err-import-duplicate"));
+        let bad: Vec<&str> = rows[3]
+            .1
+            .as_ref()
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(bad, vec!["name", "kind", "confidentiality"]);
+        let none = guess_mapping(&["x".to_string()]);
+        assert_eq!(check_mapping(&none).unwrap_err().key, "err-import-columns");
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..500)) {
+            if let Ok(table) = read_rows(&bytes, 100) {
+                let m = guess_mapping(&table[0]);
+                let _ = parse_rows(&table, &m);
+            }
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! The inventory. Every write carries its audit event in the same transaction; a custodian's
+//! right to change their own assets is decided by the caller, which passes the actor.
+
+use crate::audit::{Change, append};
+use crate::db::{on_db, on_tx};
+use crate::{Actor, Result, Store, StoreError};
+use anwei_domain::asset::{AssetInput, AssetKind, Grade, Rating, grade, is_core_system};
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct AssetRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub custodian: String,
+    pub custodian_user_id: Option<Uuid>,
+    pub owner_unit: String,
+    pub location: String,
+    pub supports_core_business: bool,
+    pub centralised: bool,
+    pub hosted_by: String,
+    pub confidentiality: Option<i32>,
+    pub integrity: Option<i32>,
+    pub availability: Option<i32>,
+    pub legality: Option<i32>,
+    pub status: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl AssetRow {
+    pub fn ratings(&self) -> [Option<Rating>; 4] {
+        [
+            self.confidentiality,
+            self.integrity,
+            self.availability,
+            self.legality,
+        ]
+        .map(|r| r.and_then(Rating::from_number))
+    }
+
+    pub fn grade(&self) -> Option<Grade> {
+        grade(self.ratings())
+    }
+
+    pub fn kind(&self) -> Option<AssetKind> {
+        AssetKind::parse("kind", &self.kind).ok()
+    }
+
+    /// 施行細則 §10: a core system supports core business or is graded 高.
+    pub fn is_core(&self) -> bool {
+        self.kind()
+            .is_some_and(|k| is_core_system(k, self.supports_core_business, self.grade().as_ref()))
+    }
+
+    /// The asset as sent back over the API and written to the audit chain.
+    pub fn to_json(&self) -> serde_json::Value {
+        let rating = |r: Option<i32>| r.and_then(Rating::from_number).map(Rating::as_str);
+        let g = self.grade();
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "custodian": self.custodian,
+            "owner_unit": self.owner_unit,
+            "location": self.location,
+            "supports_core_business": self.supports_core_business,
+            "centralised": self.centralised,
+            "hosted_by": self.hosted_by,
+            "confidentiality": rating(self.confidentiality),
+            "integrity": rating(self.integrity),
+            "availability": rating(self.availability),
+            "legality": rating(self.legality),
+            "level": g.as_ref().map(|g| g.level.as_str()),
+            "level_reason": g.map(|g| g.reason),
+            "core_system": self.is_core(),
+            "status": self.status,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT id, agency_id, name, kind, custodian, custodian_user_id, owner_unit,
+    location, supports_core_business, centralised, hosted_by, confidentiality, integrity,
+    availability, legality, status, created_at, updated_at FROM asset";
+
+fn audit_json(a: &AssetInput) -> serde_json::Value {
+    json!({
+        "name": a.name, "kind": a.kind.as_str(), "custodian": a.custodian,
+        "owner_unit": a.owner_unit, "location": a.location,
+        "supports_core_business": a.supports_core_business, "centralised": a.centralised,
+        "hosted_by": a.hosted_by,
+        "ratings": a.ratings.map(|r| r.map(Rating::as_str)),
+        "status": a.status.as_str(),
+    })
+}
+
+impl Store {
+    /// Adds an asset; a name the agency already uses is a conflict on `name`.
+    pub async fn create_asset(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        a: &AssetInput,
+        custodian_user_id: Option<Uuid>,
+        now: OffsetDateTime,
+    ) -> Result<AssetRow> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin().await?;
+        let [c, i, av, l] = a.ratings.map(|r| r.map(Rating::number));
+        on_tx!(&mut tx, conn => sqlx::query(
+            "INSERT INTO asset (id, agency_id, name, kind, custodian, custodian_user_id, owner_unit, location,
+                supports_core_business, centralised, hosted_by, confidentiality, integrity, availability, legality,
+                status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)")
+            .bind(id).bind(agency_id).bind(&a.name).bind(a.kind.as_str()).bind(&a.custodian)
+            .bind(custodian_user_id).bind(&a.owner_unit).bind(&a.location)
+            .bind(a.supports_core_business).bind(a.centralised).bind(&a.hosted_by)
+            .bind(c).bind(i).bind(av).bind(l).bind(a.status.as_str()).bind(now)
+            .execute(&mut **conn).await.map(|r| r.rows_affected()))
+            .map_err(|e| StoreError::unique(e, "name"))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "asset.create",
+                target: format!("asset:{id}"),
+                before: None,
+                after: Some(audit_json(a)),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(AssetRow {
+            id,
+            agency_id,
+            name: a.name.clone(),
+            kind: a.kind.as_str().into(),
+            custodian: a.custodian.clone(),
+            custodian_user_id,
+            owner_unit: a.owner_unit.clone(),
+            location: a.location.clone(),
+            supports_core_business: a.supports_core_business,
+            centralised: a.centralised,
+            hosted_by: a.hosted_by.clone(),
+            confidentiality: c,
+            integrity: i,
+            availability: av,
+            legality: l,
+            status: a.status.as_str().into(),
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// One page of the agency's assets by name, and how many there are in all.
+    pub async fn assets_page(
+        &self,
+        agency_id: Uuid,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<AssetRow>, i64)> {
+        let sql = format!("{SELECT} WHERE agency_id = $1 ORDER BY name LIMIT $2 OFFSET $3");
+        let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(agency_id).bind(per_page).bind((page - 1).max(0) * per_page).fetch_all(p).await)?;
+        let (total,): (i64,) = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT COUNT(*) FROM asset WHERE agency_id = $1")
+            .bind(agency_id).fetch_one(p).await)?;
+        Ok((rows, total))
+    }
+
+    /// Every asset of the agency, by name (for the page and the exports).
+    pub async fn assets(&self, agency_id: Uuid) -> Result<Vec<AssetRow>> {
+        let sql = format!("{SELECT} WHERE agency_id = $1 ORDER BY name");
+        let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(agency_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn asset(&self, agency_id: Uuid, id: Uuid) -> Result<Option<AssetRow>> {
+        let sql = format!("{SELECT} WHERE agency_id = $1 AND id = $2");
+        let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(agency_id).bind(id).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// Replaces an asset's fields (the caller merged a partial change into the whole).
+    pub async fn update_asset(
+        &self,
+        actor: &Actor,
+        before: &AssetRow,
+        a: &AssetInput,
+        custodian_user_id: Option<Uuid>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let [c, i, av, l] = a.ratings.map(|r| r.map(Rating::number));
+        let n = on_tx!(&mut tx, conn => sqlx::query(
+            "UPDATE asset SET name = $1, kind = $2, custodian = $3, custodian_user_id = $4, owner_unit = $5,
+                location = $6, supports_core_business = $7, centralised = $8, hosted_by = $9,
+                confidentiality = $10, integrity = $11, availability = $12, legality = $13, status = $14,
+                updated_at = $15
+             WHERE id = $16 AND agency_id = $17")
+            .bind(&a.name).bind(a.kind.as_str()).bind(&a.custodian).bind(custodian_user_id)
+            .bind(&a.owner_unit).bind(&a.location).bind(a.supports_core_business).bind(a.centralised)
+            .bind(&a.hosted_by).bind(c).bind(i).bind(av).bind(l).bind(a.status.as_str()).bind(now)
+            .bind(before.id).bind(before.agency_id)
+            .execute(&mut **conn).await.map(|r| r.rows_affected()))
+            .map_err(|e| StoreError::unique(e, "name"))?;
+        if n != 1 {
+            return Err(StoreError::NotFound);
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(before.agency_id),
+                action: "asset.update",
+                target: format!("asset:{}", before.id),
+                before: Some(before.to_json()),
+                after: Some(audit_json(a)),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn delete_asset(
+        &self,
+        actor: &Actor,
+        before: &AssetRow,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => sqlx::query("DELETE FROM asset WHERE id = $1 AND agency_id = $2")
+            .bind(before.id).bind(before.agency_id)
+            .execute(&mut **conn).await.map(|r| r.rows_affected()))?;
+        if n != 1 {
+            return Err(StoreError::NotFound);
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(before.agency_id),
+                action: "asset.delete",
+                target: format!("asset:{}", before.id),
+                before: Some(before.to_json()),
+                after: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    pub added: usize,
+}
+
+impl Store {
+    /// Names of the agency's assets, to mark rows of an import that would duplicate one.
+    pub async fn asset_names(&self, agency_id: Uuid) -> Result<std::collections::HashSet<String>> {
+        let rows: Vec<(String,)> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT name FROM asset WHERE agency_id = $1")
+            .bind(agency_id).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|(n,)| n).collect())
+    }
+
+    /// Adds the checked rows of an import in one transaction, with one audit event naming the
+    /// file (by its SHA-256) and every asset added. A name taken meanwhile aborts it all.
+    pub async fn import_assets(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        rows: &[(AssetInput, Option<Uuid>)],
+        (file_name, sha256): (&str, &str),
+        now: OffsetDateTime,
+    ) -> Result<Imported> {
+        const COLS: usize = 17;
+        let mut tx = self.begin().await?;
+        for chunk in rows.chunks(500) {
+            let mut sql = String::from(
+                "INSERT INTO asset (id, agency_id, name, kind, custodian, custodian_user_id, owner_unit, location,
+                    supports_core_business, centralised, hosted_by, confidentiality, integrity, availability,
+                    legality, status, created_at, updated_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * COLS;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let params: Vec<String> = (1..=COLS).map(|k| format!("${}", b + k)).collect();
+                sql.push_str(&format!("({}, ${})", params.join(", "), b + COLS));
+            }
+            on_tx!(&mut tx, c => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for (a, custodian) in chunk {
+                    let [cr, ir, ar, lr] = a.ratings.map(|r| r.map(Rating::number));
+                    q = q.bind(Uuid::now_v7()).bind(agency_id).bind(&a.name).bind(a.kind.as_str())
+                        .bind(&a.custodian).bind(*custodian).bind(&a.owner_unit).bind(&a.location)
+                        .bind(a.supports_core_business).bind(a.centralised).bind(&a.hosted_by)
+                        .bind(cr).bind(ir).bind(ar).bind(lr).bind(a.status.as_str()).bind(now);
+                }
+                q.execute(&mut **c).await.map(|r| r.rows_affected())
+            })
+            .map_err(|e| StoreError::unique(e, "name"))?;
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "asset.import",
+                target: format!("agency:{agency_id}"),
+                before: None,
+                after: Some(json!({
+                    "file": file_name, "sha256": sha256, "added": rows.len(),
+                    "names": rows.iter().map(|(a, _)| a.name.as_str()).collect::<Vec<_>>(),
+                })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Imported { added: rows.len() })
+    }
+}

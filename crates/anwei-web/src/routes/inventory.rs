@@ -1,0 +1,721 @@
+//! 資訊及資通系統盤點 and 防護需求分級: the inventory page, each asset's form with its level
+//! and the reason for it, the spreadsheet exports, and the JSON API
+//! (`/api/v1/agencies/{code}/assets`) that scripts and other systems use. Pages and API share
+//! one set of access rules: everyone who reads the agency's duties reads its inventory; the
+//! 承辦人 adds and removes assets; a custodian (資產管理人) changes the assets in their care.
+
+use crate::auth::{ApiUser, CurrentUser};
+use crate::error::{AppError, redirect};
+use crate::i18n::{FormErrors, Locale, Opt, options};
+use crate::pages::{Chrome, render};
+use crate::routes::agencies::agency_for;
+use crate::routes::notice_key;
+use crate::state::AppState;
+use anwei_domain::FieldError;
+use anwei_domain::asset::{AssetInput, AssetKind, AssetStatus, DIMENSIONS, Rating, RawAsset};
+use anwei_domain::rbac::Permission;
+use anwei_store::agencies::AgencyRow;
+use anwei_store::assets::AssetRow;
+use askama::Template;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/agencies/{code}/assets", get(page).post(create_form))
+        .route(
+            "/agencies/{code}/assets/{id}",
+            get(asset_page).post(update_form),
+        )
+        .route("/agencies/{code}/assets/{id}/delete", post(delete_form))
+        .route("/agencies/{code}/inventory/{file}", get(export))
+}
+
+/// Under `/api/v1`.
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/agencies/{code}/assets", get(api_list).post(api_create))
+        .route(
+            "/agencies/{code}/assets/{id}",
+            get(api_get).patch(api_patch).delete(api_delete),
+        )
+}
+
+// ---- access ----
+
+fn can_manage(app: &AppState, user: &CurrentUser, a: &AgencyRow) -> bool {
+    user.require(app, Permission::ObligationManage, &a.agency_path())
+        .is_ok()
+}
+
+/// The 承辦人 changes any asset; a custodian, the ones in their care.
+fn can_edit(app: &AppState, user: &CurrentUser, a: &AgencyRow, asset: &AssetRow) -> bool {
+    can_manage(app, user, a)
+        || (asset.custodian_user_id.is_some()
+            && asset.custodian_user_id == user.actor.user_id
+            && user
+                .require(app, Permission::ObligationWork, &a.agency_path())
+                .is_ok())
+}
+
+async fn find_asset(app: &AppState, a: &AgencyRow, id: &str) -> Result<AssetRow, AppError> {
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    app.store.asset(a.id, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The account a custodian's name or username designates, if one of the agency's accounts does.
+async fn custodian_account(
+    app: &AppState,
+    user: &CurrentUser,
+    a: &AgencyRow,
+    custodian: &str,
+) -> Result<Option<Uuid>, AppError> {
+    if custodian.is_empty() {
+        return Ok(None);
+    }
+    Ok(app
+        .store
+        .users_of_agency(&user.actor, a.id)
+        .await?
+        .into_iter()
+        .find(|u| u.username == custodian || u.display_name == custodian)
+        .map(|u| u.id))
+}
+
+fn raw_of(row: &AssetRow) -> RawAsset {
+    let rating = |r: Option<i32>| {
+        r.and_then(Rating::from_number)
+            .map_or(String::new(), |r| r.as_str().to_string())
+    };
+    let flag = |b: bool| if b { "true" } else { "false" }.to_string();
+    RawAsset {
+        name: row.name.clone(),
+        kind: row.kind.clone(),
+        custodian: row.custodian.clone(),
+        owner_unit: row.owner_unit.clone(),
+        location: row.location.clone(),
+        supports_core_business: flag(row.supports_core_business),
+        centralised: flag(row.centralised),
+        hosted_by: row.hosted_by.clone(),
+        confidentiality: rating(row.confidentiality),
+        integrity: rating(row.integrity),
+        availability: rating(row.availability),
+        legality: rating(row.legality),
+        status: row.status.clone(),
+    }
+}
+
+/// A JSON object onto a raw asset: strings as they are, booleans and numbers as text, null as
+/// empty; an unknown key is an error on that key.
+fn overlay(raw: &mut RawAsset, body: &Map<String, Value>) -> Result<(), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    for (key, value) in body {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::Null => String::new(),
+            _ => {
+                errors.push(FieldError::new("body", "err-json-value").with("field", key));
+                continue;
+            }
+        };
+        let slot = match key.as_str() {
+            "name" => &mut raw.name,
+            "kind" => &mut raw.kind,
+            "custodian" => &mut raw.custodian,
+            "owner_unit" => &mut raw.owner_unit,
+            "location" => &mut raw.location,
+            "supports_core_business" => &mut raw.supports_core_business,
+            "centralised" => &mut raw.centralised,
+            "hosted_by" => &mut raw.hosted_by,
+            "confidentiality" => &mut raw.confidentiality,
+            "integrity" => &mut raw.integrity,
+            "availability" => &mut raw.availability,
+            "legality" => &mut raw.legality,
+            "status" => &mut raw.status,
+            _ => {
+                errors.push(FieldError::new("body", "err-json-unknown").with("field", key));
+                continue;
+            }
+        };
+        *slot = text;
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+async fn create(
+    app: &AppState,
+    user: &CurrentUser,
+    a: &AgencyRow,
+    input: &AssetInput,
+) -> Result<AssetRow, AppError> {
+    let custodian = custodian_account(app, user, a, &input.custodian).await?;
+    Ok(app
+        .store
+        .create_asset(&user.actor, a.id, input, custodian, app.clock.now())
+        .await?)
+}
+
+async fn update(
+    app: &AppState,
+    user: &CurrentUser,
+    a: &AgencyRow,
+    before: &AssetRow,
+    input: &AssetInput,
+) -> Result<(), AppError> {
+    // a custodian may not hand their asset to someone else
+    let custodian = if can_manage(app, user, a) {
+        custodian_account(app, user, a, &input.custodian).await?
+    } else {
+        if input.custodian != before.custodian {
+            return Err(FieldError::new("custodian", "err-custodian-own").into());
+        }
+        before.custodian_user_id
+    };
+    Ok(app
+        .store
+        .update_asset(&user.actor, before, input, custodian, app.clock.now())
+        .await?)
+}
+
+// ---- API ----
+
+#[derive(Deserialize)]
+struct ListQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+fn number(field: &'static str, raw: Option<&str>, default: i64, max: i64) -> Result<i64, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                FieldError::new(field, "err-number-range")
+                    .with("min", 1)
+                    .with("max", max)
+                    .into()
+            }),
+    }
+}
+
+async fn api_list(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let page = number("page", q.page.as_deref(), 1, 1_000_000)?;
+    let per_page = number("per_page", q.per_page.as_deref(), 50, 500)?;
+    let (rows, total) = app.store.assets_page(a.id, page, per_page).await?;
+    Ok(Json(json!({
+        "items": rows.iter().map(AssetRow::to_json).collect::<Vec<_>>(),
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    })))
+}
+
+async fn api_create(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    body: Result<Json<Map<String, Value>>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let Json(body) = body.map_err(|_| AppError::BadRequest("error-bad-json"))?;
+    let mut raw = RawAsset::default();
+    overlay(&mut raw, &body).map_err(AppError::Invalid)?;
+    let input = raw.parse().map_err(AppError::Invalid)?;
+    let row = create(&app, &user, &a, &input).await?;
+    Ok((StatusCode::CREATED, Json(row.to_json())))
+}
+
+async fn api_get(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<Json<Value>, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    Ok(Json(find_asset(&app, &a, &id).await?.to_json()))
+}
+
+async fn api_patch(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, String)>,
+    body: Result<Json<Map<String, Value>>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let before = find_asset(&app, &a, &id).await?;
+    if !can_edit(&app, &user, &a, &before) {
+        return Err(AppError::Forbidden);
+    }
+    let Json(body) = body.map_err(|_| AppError::BadRequest("error-bad-json"))?;
+    let mut raw = raw_of(&before);
+    overlay(&mut raw, &body).map_err(AppError::Invalid)?;
+    let input = raw.parse().map_err(AppError::Invalid)?;
+    update(&app, &user, &a, &before, &input).await?;
+    Ok(Json(find_asset(&app, &a, &id).await?.to_json()))
+}
+
+async fn api_delete(
+    State(app): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let before = find_asset(&app, &a, &id).await?;
+    app.store
+        .delete_asset(&user.actor, &before, app.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- pages ----
+
+/// A form's outcome: a name already in use or a refused field goes back to the form beside its
+/// field; anything else is an error of the request.
+fn taken_as_field<T>(r: Result<T, AppError>) -> Result<Result<T, Vec<FieldError>>, AppError> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(AppError::Store(anwei_store::StoreError::Conflict { field })) => {
+            Ok(Err(vec![FieldError::new(field, "err-asset-name-taken")]))
+        }
+        Err(AppError::Invalid(errors)) => Ok(Err(errors)),
+        Err(e) => Err(e),
+    }
+}
+
+/// One row of the inventory table.
+pub struct AssetLine {
+    pub row: AssetRow,
+    pub kind: String,
+    pub ratings: Vec<String>,
+    pub level: String,
+    pub core: bool,
+    pub mine: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inventory.html")]
+struct InventoryPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    lines: Vec<AssetLine>,
+    notice: String,
+    can_manage: bool,
+    form: AssetForm,
+    errors: FormErrors,
+    formats: Vec<&'static str>,
+    mine_only: bool,
+    counts: (usize, usize, usize),
+    /// Why an uploaded file could not be read.
+    import_error: String,
+    max_mb: usize,
+}
+
+/// The asset form's fields and choices.
+pub struct AssetForm {
+    pub raw: RawAsset,
+    pub kinds: Vec<Opt>,
+    pub statuses: Vec<Opt>,
+    /// (field, label, options) per dimension
+    pub dimensions: Vec<(&'static str, String, Vec<Opt>)>,
+    pub core: bool,
+    pub centralised: bool,
+}
+
+fn asset_form(t: &Locale, raw: RawAsset) -> AssetForm {
+    let kinds: Vec<&str> = AssetKind::ALL.iter().map(|k| k.as_str()).collect();
+    let statuses: Vec<&str> = AssetStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let ratings: Vec<&str> = Rating::ALL.iter().map(|r| r.as_str()).collect();
+    let value_of = |field: &str| match field {
+        "confidentiality" => raw.confidentiality.clone(),
+        "integrity" => raw.integrity.clone(),
+        "availability" => raw.availability.clone(),
+        _ => raw.legality.clone(),
+    };
+    let normalise = |v: String| {
+        Rating::parse("x", &v)
+            .ok()
+            .flatten()
+            .map_or(v, |r| r.as_str().to_string())
+    };
+    AssetForm {
+        kinds: options(t, &kinds, "asset-kind-", &raw.kind),
+        statuses: options(t, &statuses, "asset-status-", &raw.status),
+        dimensions: DIMENSIONS
+            .iter()
+            .map(|(field, _)| {
+                (
+                    *field,
+                    t.tp("asset-dimension-", field),
+                    options(t, &ratings, "asset-rating-", &normalise(value_of(field))),
+                )
+            })
+            .collect(),
+        core: anwei_domain::asset::parse_flag("x", &raw.supports_core_business).unwrap_or(false),
+        centralised: anwei_domain::asset::parse_flag("x", &raw.centralised).unwrap_or(false),
+        raw,
+    }
+}
+
+fn line(t: &Locale, row: AssetRow, user: &CurrentUser) -> AssetLine {
+    let g = row.grade();
+    AssetLine {
+        kind: t.tp("asset-kind-", &row.kind),
+        ratings: row
+            .ratings()
+            .iter()
+            .map(|r| r.map_or("—".to_string(), |r| r.zh().to_string()))
+            .collect(),
+        level: g.map_or("—".into(), |g| g.level.zh().to_string()),
+        core: row.is_core(),
+        mine: row.custodian_user_id.is_some() && row.custodian_user_id == user.actor.user_id,
+        row,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    notice: Option<String>,
+    mine: Option<String>,
+    /// After an import: how many rows were added and how many refused.
+    imported: Option<usize>,
+    refused: Option<usize>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn render_inventory(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    q: PageQuery,
+    form: RawAsset,
+    errors: FormErrors,
+    import_error: String,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let mine_only = q.mine.as_deref() == Some("1");
+    let lines: Vec<AssetLine> = app
+        .store
+        .assets(a.id)
+        .await?
+        .into_iter()
+        .map(|r| line(t, r, user))
+        .filter(|l| !mine_only || l.mine)
+        .collect();
+    let counts = (
+        lines.len(),
+        lines.iter().filter(|l| l.core).count(),
+        lines.iter().filter(|l| l.row.centralised).count(),
+    );
+    let page = InventoryPage {
+        c: Chrome::for_user(app, t, user, &format!("/agencies/{}/assets", a.code)),
+        notice: match q.imported {
+            Some(n) => t.f(
+                "notice-assets-imported",
+                &[
+                    ("n", n.to_string()),
+                    ("refused", q.refused.unwrap_or(0).to_string()),
+                ],
+            ),
+            None => notice_key(q.notice.as_deref())
+                .map(|k| t.t(k))
+                .unwrap_or_default(),
+        },
+        can_manage: can_manage(app, user, &a),
+        import_error,
+        max_mb: app.config.max_upload_bytes / (1024 * 1024),
+        form: asset_form(t, form),
+        formats: anwei_docs::Format::TABULAR
+            .iter()
+            .map(|f| f.extension())
+            .collect(),
+        t,
+        a,
+        lines,
+        errors,
+        mine_only,
+        counts,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn page(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    render_inventory(
+        &app,
+        &t,
+        &user,
+        a,
+        q,
+        RawAsset::default(),
+        FormErrors::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn create_form(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    axum::Form(raw): axum::Form<RawAsset>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let result = match raw.parse() {
+        Ok(input) => taken_as_field(create(&app, &user, &a, &input).await)?,
+        Err(errors) => Err(errors),
+    };
+    match result {
+        Ok(row) => Ok(redirect(&format!(
+            "/agencies/{}/assets/{}?notice=asset-saved",
+            a.code, row.id
+        ))),
+        Err(errors) => {
+            render_inventory(
+                &app,
+                &t,
+                &user,
+                a,
+                PageQuery::default(),
+                raw,
+                FormErrors::from_fields(&t, &errors),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "asset.html")]
+struct AssetPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    asset: AssetRow,
+    level: String,
+    reason: String,
+    core: bool,
+    can_edit: bool,
+    can_delete: bool,
+    form: AssetForm,
+    errors: FormErrors,
+    notice: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_asset(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    asset: AssetRow,
+    raw: RawAsset,
+    errors: FormErrors,
+    notice: String,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let g = asset.grade();
+    let page = AssetPage {
+        c: Chrome::for_user(app, t, user, &format!("/agencies/{}/assets", a.code)),
+        level: g.as_ref().map_or("—".into(), |g| g.level.zh().to_string()),
+        reason: g
+            .map(|g| g.reason)
+            .unwrap_or_else(|| t.t("asset-not-graded")),
+        core: asset.is_core(),
+        can_edit: can_edit(app, user, &a, &asset),
+        can_delete: can_manage(app, user, &a),
+        form: asset_form(t, raw),
+        t,
+        a,
+        asset,
+        errors,
+        notice,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn asset_page(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let asset = find_asset(&app, &a, &id).await?;
+    let notice = notice_key(q.notice.as_deref())
+        .map(|k| t.t(k))
+        .unwrap_or_default();
+    let raw = raw_of(&asset);
+    render_asset(
+        &app,
+        &t,
+        &user,
+        a,
+        asset,
+        raw,
+        FormErrors::default(),
+        notice,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn update_form(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, String)>,
+    axum::Form(raw): axum::Form<RawAsset>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let before = find_asset(&app, &a, &id).await?;
+    if !can_edit(&app, &user, &a, &before) {
+        return Err(AppError::Forbidden);
+    }
+    let result = match raw.parse() {
+        Ok(input) => taken_as_field(update(&app, &user, &a, &before, &input).await)?,
+        Err(errors) => Err(errors),
+    };
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "/agencies/{}/assets/{}?notice=asset-saved",
+            a.code, before.id
+        ))),
+        Err(errors) => {
+            render_asset(
+                &app,
+                &t,
+                &user,
+                a,
+                before,
+                raw,
+                FormErrors::from_fields(&t, &errors),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn delete_form(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let before = find_asset(&app, &a, &id).await?;
+    app.store
+        .delete_asset(&user.actor, &before, app.clock.now())
+        .await?;
+    Ok(redirect(&format!(
+        "/agencies/{}/assets?notice=asset-deleted",
+        a.code
+    )))
+}
+
+/// `inventory.xlsx` (or .ods, .csv, .odt, .pdf): the register as the supervisor collects it,
+/// with each asset's level and whether it is a core system.
+async fn export(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((code, file)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let format = file
+        .strip_prefix("inventory.")
+        .and_then(anwei_docs::Format::from_extension)
+        .filter(|f| anwei_docs::Format::TABULAR.contains(f))
+        .ok_or(AppError::NotFound)?;
+    let rows = app.store.assets(a.id).await?;
+    let yes_no = |b: bool| t.t(if b { "yes" } else { "no" });
+    let mut header = vec![
+        t.t("field-name"),
+        t.t("asset-kind"),
+        t.t("asset-custodian"),
+        t.t("asset-owner-unit"),
+        t.t("asset-location"),
+    ];
+    header.extend(DIMENSIONS.iter().map(|(f, _)| t.tp("asset-dimension-", f)));
+    header.extend([
+        t.t("asset-level"),
+        t.t("asset-level-reason"),
+        t.t("asset-supports-core"),
+        t.t("asset-core"),
+        t.t("asset-centralised"),
+        t.t("asset-hosted-by"),
+        t.t("field-status"),
+    ]);
+    let body = rows
+        .iter()
+        .map(|r| {
+            let g = r.grade();
+            let mut cells = vec![
+                r.name.clone(),
+                t.tp("asset-kind-", &r.kind),
+                r.custodian.clone(),
+                r.owner_unit.clone(),
+                r.location.clone(),
+            ];
+            cells.extend(
+                r.ratings()
+                    .iter()
+                    .map(|x| x.map_or(String::new(), |x| x.zh().to_string())),
+            );
+            cells.extend([
+                g.as_ref()
+                    .map_or(String::new(), |g| g.level.zh().to_string()),
+                g.map_or(String::new(), |g| g.reason),
+                yes_no(r.supports_core_business),
+                yes_no(r.is_core()),
+                yes_no(r.centralised),
+                r.hosted_by.clone(),
+                t.tp("asset-status-", &r.status),
+            ]);
+            cells
+        })
+        .collect();
+    let today = anwei_domain::roc::RocDate::of_instant(app.clock.now()).date();
+    let doc = anwei_docs::Document::new(t.f1("asset-register-title", "agency", &a.name))
+        .fields(vec![
+            (t.t("field-name"), a.name.clone()),
+            (t.t("training-report-as-of"), t.date(&today)),
+        ])
+        .heading(1, t.t("asset-register"))
+        .table(header, body);
+    crate::pages::deliver(&doc, format, &t.t("asset-register"), &a.name)
+}

@@ -1,0 +1,371 @@
+//! Importing an inventory from a spreadsheet, in two steps: the file is read and shown as it
+//! will be imported — which column feeds which field (the user may correct it), every row's
+//! result, the rows refused and why (also as an XLSX to fix and send back) — and only when the
+//! user confirms are the valid rows written, all in one transaction. The uploaded file is kept
+//! in the file store by its digest between the two steps, so nothing is held in the session.
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, redirect};
+use crate::i18n::{Locale, Opt};
+use crate::pages::{Chrome, render};
+use crate::routes::agencies::agency_for;
+use crate::state::AppState;
+use anwei_domain::FieldError;
+use anwei_domain::asset::AssetInput;
+use anwei_domain::asset_import::{
+    FIELDS, MAX_ROWS, Mapping, ParsedRow, check_mapping, guess_mapping, parse_rows,
+};
+use anwei_domain::evidence::sha256_hex;
+use anwei_domain::rbac::Permission;
+use anwei_domain::sheet::{Rows, read_rows};
+use anwei_store::agencies::AgencyRow;
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+pub fn router(max_upload: usize) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/agencies/{code}/assets/import",
+            post(upload).layer(DefaultBodyLimit::max(max_upload + 64 * 1024)),
+        )
+        .route("/agencies/{code}/assets/import/{sha}", post(review))
+        .route(
+            "/agencies/{code}/assets/import/{sha}/{file}",
+            get(error_report),
+        )
+}
+
+/// One row as the preview shows it.
+pub struct PreviewRow {
+    pub line: usize,
+    pub cells: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "asset_import.html")]
+struct PreviewPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    sha: String,
+    file_name: String,
+    /// (field, label, options of columns)
+    mapping: Vec<(&'static str, String, Vec<Opt>)>,
+    mapping_error: String,
+    rows: Vec<PreviewRow>,
+    valid: usize,
+    refused: usize,
+    shown: usize,
+}
+
+/// The rows of the file with the agency's existing names refused too.
+async fn checked(
+    app: &AppState,
+    a: &AgencyRow,
+    table: &Rows,
+    mapping: &Mapping,
+) -> Result<Vec<ParsedRow>, AppError> {
+    let existing = app.store.asset_names(a.id).await?;
+    Ok(parse_rows(table, mapping)
+        .into_iter()
+        .map(|(line, r)| match r {
+            Ok(asset) if existing.contains(&asset.name) => (
+                line,
+                Err(vec![FieldError::new("name", "err-asset-name-taken")]),
+            ),
+            other => (line, other),
+        })
+        .collect())
+}
+
+fn messages(t: &Locale, errors: &[FieldError]) -> Vec<String> {
+    errors
+        .iter()
+        .map(|e| format!("{}：{}", t.tp("import-field-", e.field), t.field_error(e)))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn preview(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    sha: String,
+    file_name: String,
+    table: &Rows,
+    mapping: Mapping,
+) -> Result<Response, AppError> {
+    let header = table.first().cloned().unwrap_or_default();
+    let mapping_error = check_mapping(&mapping)
+        .err()
+        .map(|e| t.field_error(&e))
+        .unwrap_or_default();
+    let rows = if mapping_error.is_empty() {
+        checked(app, &a, table, &mapping).await?
+    } else {
+        Vec::new()
+    };
+    let valid = rows.iter().filter(|(_, r)| r.is_ok()).count();
+    let refused = rows.len() - valid;
+    // every refused row, then the first valid ones, up to 500 lines on the page
+    let mut shown: Vec<PreviewRow> = rows
+        .iter()
+        .filter(|(_, r)| r.is_err())
+        .chain(rows.iter().filter(|(_, r)| r.is_ok()))
+        .take(500)
+        .map(|(line, r)| PreviewRow {
+            line: *line,
+            cells: table
+                .get(line - 1)
+                .map(|cells| {
+                    mapping
+                        .iter()
+                        .map(|c| c.and_then(|c| cells.get(c)).cloned().unwrap_or_default())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            errors: r.as_ref().err().map_or(Vec::new(), |e| messages(t, e)),
+        })
+        .collect();
+    shown.sort_by_key(|r| (r.errors.is_empty(), r.line));
+    let columns = |chosen: Option<usize>| -> Vec<Opt> {
+        header
+            .iter()
+            .enumerate()
+            .map(|(i, h)| Opt {
+                value: i.to_string(),
+                label: format!("{}（{}）", h, column_letter(i)),
+                selected: chosen == Some(i),
+            })
+            .collect()
+    };
+    let page = PreviewPage {
+        c: Chrome::for_user(app, t, user, &format!("/agencies/{}/assets", a.code)),
+        mapping: FIELDS
+            .iter()
+            .zip(mapping)
+            .map(|((field, _), chosen)| (*field, t.tp("import-field-", field), columns(chosen)))
+            .collect(),
+        shown: shown.len(),
+        rows: shown,
+        t,
+        a,
+        sha,
+        file_name,
+        mapping_error,
+        valid,
+        refused,
+    };
+    let status = if refused > 0 || valid == 0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+/// A, B, … Z, AA: how spreadsheet programs name the column.
+fn column_letter(mut i: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.insert(0, char::from(b'A' + (i % 26) as u8));
+        if i < 26 {
+            return s;
+        }
+        i = i / 26 - 1;
+    }
+}
+
+/// Reads the file and keeps it for the confirmation; a file that is no spreadsheet is refused
+/// in one line on the inventory page.
+async fn upload(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    mut form: Multipart,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let max = app.config.max_upload_bytes;
+    let mut bytes = Vec::new();
+    let mut name = String::new();
+    let mut too_large = false;
+    while let Ok(Some(mut field)) = form.next_field().await {
+        if field.name() != Some("file") {
+            continue;
+        }
+        name = field.file_name().unwrap_or("inventory").to_string();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => {
+                    bytes.extend_from_slice(&chunk)
+                }
+                Ok(None) => break,
+                _ => {
+                    too_large = true;
+                    break;
+                }
+            }
+        }
+    }
+    let refuse = |e: FieldError| {
+        let message = t.field_error(&e);
+        crate::routes::inventory::render_inventory(
+            &app,
+            &t,
+            &user,
+            a.clone(),
+            Default::default(),
+            Default::default(),
+            Default::default(),
+            message,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    if too_large {
+        return refuse(
+            FieldError::new("file", "err-evidence-too-large").with("max", max / (1024 * 1024)),
+        )
+        .await;
+    }
+    let table = match read_rows(&bytes, MAX_ROWS) {
+        Ok(t) => t,
+        Err(e) => return refuse(e).await,
+    };
+    let sha = sha256_hex(&bytes);
+    app.files.put(&sha, &bytes).await?;
+    let mapping = guess_mapping(table.first().map_or(&[][..], Vec::as_slice));
+    let name =
+        anwei_domain::evidence::clean_file_name(&name).unwrap_or_else(|_| "inventory".into());
+    preview(&app, &t, &user, a, sha, name, &table, mapping).await
+}
+
+/// The mapping as the preview form sends it (`map-name=0`, …), the file's name, and whether
+/// to import.
+fn read_form(body: &[u8], columns: usize) -> (Mapping, String, bool) {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let mut mapping: Mapping = [None; 13];
+    let mut file_name = String::new();
+    let mut confirm = false;
+    for (k, v) in pairs {
+        if let Some(field) = k.strip_prefix("map-") {
+            if let Some(i) = FIELDS.iter().position(|(f, _)| *f == field) {
+                mapping[i] = v.parse::<usize>().ok().filter(|c| *c < columns);
+            }
+        } else if k == "file_name" {
+            file_name = v;
+        } else if k == "confirm" {
+            confirm = true;
+        }
+    }
+    (mapping, file_name, confirm)
+}
+
+async fn stored_table(app: &AppState, sha: &str) -> Result<Rows, AppError> {
+    let bytes = app.files.get(sha).await.map_err(|_| AppError::NotFound)?;
+    if sha256_hex(&bytes) != sha {
+        return Err(AppError::Tampered);
+    }
+    Ok(read_rows(&bytes, MAX_ROWS)?)
+}
+
+/// Shows the preview again with the user's mapping, or imports the valid rows.
+async fn review(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((code, sha)): Path<(String, String)>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let table = stored_table(&app, &sha).await?;
+    let width = table.iter().map(Vec::len).max().unwrap_or(0);
+    let (mapping, file_name, confirm) = read_form(&body, width);
+    if !confirm || check_mapping(&mapping).is_err() {
+        return preview(&app, &t, &user, a, sha, file_name, &table, mapping).await;
+    }
+    let rows = checked(&app, &a, &table, &mapping).await?;
+    let valid: Vec<&AssetInput> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
+    if valid.is_empty() {
+        return preview(&app, &t, &user, a, sha, file_name, &table, mapping).await;
+    }
+    let users = app.store.users_of_agency(&user.actor, a.id).await?;
+    let with_accounts: Vec<(AssetInput, Option<uuid::Uuid>)> = valid
+        .into_iter()
+        .map(|asset| {
+            let account = users
+                .iter()
+                .find(|u| u.username == asset.custodian || u.display_name == asset.custodian)
+                .map(|u| u.id);
+            (asset.clone(), account)
+        })
+        .collect();
+    let done = app
+        .store
+        .import_assets(
+            &user.actor,
+            a.id,
+            &with_accounts,
+            (&file_name, &sha),
+            app.clock.now(),
+        )
+        .await?;
+    let refused = rows.len() - done.added;
+    Ok(redirect(&format!(
+        "/agencies/{}/assets?imported={}&refused={refused}",
+        a.code, done.added
+    )))
+}
+
+/// `errors.xlsx` (or .ods, .csv): the refused rows as they were, with what is wrong, to fix and
+/// import again.
+async fn error_report(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((code, sha, file)): Path<(String, String, String)>,
+    axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let format = file
+        .strip_prefix("errors.")
+        .and_then(anwei_docs::Format::from_extension)
+        .filter(|f| {
+            matches!(
+                f,
+                anwei_docs::Format::Xlsx | anwei_docs::Format::Ods | anwei_docs::Format::Csv
+            )
+        })
+        .ok_or(AppError::NotFound)?;
+    let table = stored_table(&app, &sha).await?;
+    let width = table.iter().map(Vec::len).max().unwrap_or(0);
+    let body = serde_urlencoded::to_string(&q).unwrap_or_default();
+    let (mapping, _, _) = read_form(body.as_bytes(), width);
+    check_mapping(&mapping)?;
+    let rows = checked(&app, &a, &table, &mapping).await?;
+    let mut header = vec![t.t("import-row")];
+    header.extend(table.first().cloned().unwrap_or_default());
+    header.push(t.t("import-problem"));
+    let refused = rows
+        .iter()
+        .filter_map(|(line, r)| r.as_ref().err().map(|e| (line, e)))
+        .map(|(line, errors)| {
+            let mut cells = vec![line.to_string()];
+            let mut original = table.get(line - 1).cloned().unwrap_or_default();
+            original.resize(width, String::new());
+            cells.extend(original);
+            cells.push(messages(&t, errors).join("；"));
+            cells
+        })
+        .collect();
+    let doc = anwei_docs::Document::new(t.t("import-error-report"))
+        .heading(1, t.t("import-error-report"))
+        .table(header, refused);
+    crate::pages::deliver(&doc, format, &t.t("import-error-report"), &a.name)
+}
