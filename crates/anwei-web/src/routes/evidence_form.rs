@@ -66,6 +66,42 @@ impl Upload {
     }
 }
 
+fn too_large(max: usize) -> FieldError {
+    FieldError::new("file", "err-evidence-too-large").with("max", max / (1024 * 1024))
+}
+
+/// Reads one file field in chunks and stops at `max` bytes, so an oversized upload is never
+/// held whole: None when it is larger (or the upload broke off).
+pub async fn read_limited(
+    field: &mut axum::extract::multipart::Field<'_>,
+    max: usize,
+) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => bytes.extend_from_slice(&chunk),
+            Ok(None) => return Some(bytes),
+            _ => return None,
+        }
+    }
+}
+
+/// The `file` field of a form that sends a file and nothing else that matters (imports): its
+/// name and bytes, or the error to show beside it.
+pub async fn the_file(mut form: Multipart, max: usize) -> Result<(String, Vec<u8>), FieldError> {
+    while let Ok(Some(mut field)) = form.next_field().await {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("").to_string();
+        return read_limited(&mut field, max)
+            .await
+            .map(|bytes| (name, bytes))
+            .ok_or_else(|| too_large(max));
+    }
+    Ok((String::new(), Vec::new()))
+}
+
 type Fields = (
     EvidenceFields,
     Option<(String, Vec<u8>)>,
@@ -87,41 +123,17 @@ async fn read_upload(app: &AppState, mut form: Multipart) -> Result<Fields, AppE
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(_) => {
-                errors.push(
-                    FieldError::new("file", "err-evidence-too-large")
-                        .with("max", max / (1024 * 1024)),
-                );
+                errors.push(too_large(max));
                 break;
             }
         };
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
             let file_name = field.file_name().unwrap_or("").to_string();
-            let mut bytes = Vec::new();
-            let mut too_large = false;
-            loop {
-                match field.chunk().await {
-                    Ok(Some(chunk)) => {
-                        if bytes.len() + chunk.len() > max {
-                            too_large = true;
-                            break;
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
-                    Ok(None) => break,
-                    Err(_) => {
-                        too_large = true;
-                        break;
-                    }
-                }
-            }
-            if too_large {
-                errors.push(
-                    FieldError::new("file", "err-evidence-too-large")
-                        .with("max", max / (1024 * 1024)),
-                );
+            let Some(bytes) = read_limited(&mut field, max).await else {
+                errors.push(too_large(max));
                 break;
-            }
+            };
             if !file_name.is_empty() || !bytes.is_empty() {
                 file = Some((file_name, bytes));
             }

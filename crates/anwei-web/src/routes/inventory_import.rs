@@ -189,31 +189,9 @@ async fn upload(
     t: Locale,
     user: CurrentUser,
     Path(code): Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
-    let max = app.config.max_upload_bytes;
-    let mut bytes = Vec::new();
-    let mut name = String::new();
-    let mut too_large = false;
-    while let Ok(Some(mut field)) = form.next_field().await {
-        if field.name() != Some("file") {
-            continue;
-        }
-        name = field.file_name().unwrap_or("inventory").to_string();
-        loop {
-            match field.chunk().await {
-                Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => {
-                    bytes.extend_from_slice(&chunk)
-                }
-                Ok(None) => break,
-                _ => {
-                    too_large = true;
-                    break;
-                }
-            }
-        }
-    }
     let refuse = |e: FieldError| {
         let message = t.field_error(&e);
         crate::routes::inventory::render_inventory(
@@ -228,12 +206,11 @@ async fn upload(
             StatusCode::UNPROCESSABLE_ENTITY,
         )
     };
-    if too_large {
-        return refuse(
-            FieldError::new("file", "err-evidence-too-large").with("max", max / (1024 * 1024)),
-        )
-        .await;
-    }
+    let (name, bytes) =
+        match crate::routes::evidence_form::the_file(form, app.config.max_upload_bytes).await {
+            Ok(file) => file,
+            Err(e) => return refuse(e).await,
+        };
     let table = match read_rows(&bytes, MAX_ROWS) {
         Ok(t) => t,
         Err(e) => return refuse(e).await,

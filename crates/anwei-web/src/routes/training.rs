@@ -545,29 +545,9 @@ async fn import(
     t: Locale,
     user: CurrentUser,
     Path(code): Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
-    let max = app.config.max_upload_bytes;
-    let mut bytes = Vec::new();
-    let mut too_large = false;
-    while let Ok(Some(mut field)) = form.next_field().await {
-        if field.name() != Some("file") {
-            continue;
-        }
-        loop {
-            match field.chunk().await {
-                Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => {
-                    bytes.extend_from_slice(&chunk)
-                }
-                Ok(None) => break,
-                _ => {
-                    too_large = true;
-                    break;
-                }
-            }
-        }
-    }
     let today = RocDate::of_instant(app.clock.now()).date();
     let refuse = |lines: Vec<String>| async {
         let o = Outcome::rejected(
@@ -589,10 +569,11 @@ async fn import(
         )
         .await
     };
-    if too_large {
-        let e = FieldError::new("file", "err-evidence-too-large").with("max", max / (1024 * 1024));
-        return refuse(vec![t.field_error(&e)]).await;
-    }
+    let bytes =
+        match crate::routes::evidence_form::the_file(form, app.config.max_upload_bytes).await {
+            Ok((_, bytes)) => bytes,
+            Err(e) => return refuse(vec![t.field_error(&e)]).await,
+        };
     let rows = match anwei_domain::training_import::parse(&bytes, today) {
         Ok(rows) => rows,
         Err(errors) => {

@@ -130,6 +130,40 @@ impl PersonPage<'_> {
     }
 }
 
+type Record = (
+    Vec<LedgerLine>,
+    Vec<PersonAttendance>,
+    Vec<AcknowledgementRow>,
+);
+
+/// The person's hours by rule for the year, the courses they attended with their
+/// certificates, and their acknowledgements of the policy.
+async fn record(
+    app: &AppState,
+    acc: &Access,
+    year: i32,
+    today: time::Date,
+) -> Result<Record, AppError> {
+    let (_, ledgers) = app
+        .store
+        .training_ledger(&app.catalog.training, acc.a.id, year, today)
+        .await?;
+    let lines = ledgers
+        .into_iter()
+        .find(|l| l.person.id == acc.person.id)
+        .map(|l| l.lines)
+        .unwrap_or_default();
+    let attendance = app.store.person_attendance(acc.a.id, acc.person.id).await?;
+    let acknowledged = app
+        .store
+        .acknowledgements(acc.a.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.person_id == acc.person.id)
+        .collect();
+    Ok((lines, attendance, acknowledged))
+}
+
 #[derive(Deserialize, Default)]
 struct PageQuery {
     year: Option<String>,
@@ -149,16 +183,7 @@ async fn render_page(
     notice: String,
 ) -> Result<Response, AppError> {
     let today = RocDate::of_instant(app.clock.now()).date();
-    let (_, ledgers) = app
-        .store
-        .training_ledger(&app.catalog.training, acc.a.id, year, today)
-        .await?;
-    let lines = ledgers
-        .into_iter()
-        .find(|l| l.person.id == acc.person.id)
-        .map(|l| l.lines)
-        .unwrap_or_default();
-    let attendance = app.store.person_attendance(acc.a.id, acc.person.id).await?;
+    let (lines, attendance, acknowledged) = record(app, &acc, year, today).await?;
     let course_options = attendance
         .iter()
         .map(|r| Opt {
@@ -166,13 +191,6 @@ async fn render_page(
             label: format!("{} {}", t.date(&r.held_on), r.title),
             selected: false,
         })
-        .collect();
-    let acknowledged = app
-        .store
-        .acknowledgements(acc.a.id)
-        .await?
-        .into_iter()
-        .filter(|r| r.person_id == acc.person.id)
         .collect();
     let page = PersonPage {
         t,
@@ -352,23 +370,7 @@ async fn file(
     let acc = access(&app, &user, &code, &id).await?;
     let year = parse_year(&app, q.year.as_deref())?;
     let today = RocDate::of_instant(app.clock.now()).date();
-    let (_, ledgers) = app
-        .store
-        .training_ledger(&app.catalog.training, acc.a.id, year, today)
-        .await?;
-    let lines = ledgers
-        .into_iter()
-        .find(|l| l.person.id == acc.person.id)
-        .map(|l| l.lines)
-        .unwrap_or_default();
-    let attendance = app.store.person_attendance(acc.a.id, acc.person.id).await?;
-    let acknowledged: Vec<AcknowledgementRow> = app
-        .store
-        .acknowledgements(acc.a.id)
-        .await?
-        .into_iter()
-        .filter(|r| r.person_id == acc.person.id)
-        .collect();
+    let (lines, attendance, acknowledged) = record(&app, &acc, year, today).await?;
     let p = &acc.person;
     let doc = anwei_docs::Document::new(t.f(
         "training-record-title",

@@ -283,6 +283,28 @@ async fn lint_finds_the_seed_defects_and_nothing_in_the_fixed_plan() {
         "{}",
         d.body
     );
+    // a plan missing a statutory item still prints, with the gap shown, and lint names it
+    let r = b
+        .post(
+            "/agencies/xiaying-es/plan/sections/10",
+            &[
+                ("title", "資通安全事件通報、應變及演練相關機制"),
+                ("body", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = b.get("/agencies/xiaying-es/plan?on=2026-11-24").await;
+    assert!(page.body.contains("計畫未載明第9款"), "{}", page.body);
+    let (status, _, odt) = b
+        .get_bytes("/agencies/xiaying-es/plan/draft/plan.odt")
+        .await;
+    assert_eq!(status, 200);
+    let text = odt_text(&odt);
+    let at = text
+        .find("壹拾、資通安全事件通報、應變及演練相關機制")
+        .unwrap();
+    assert!(text[at..].contains("（本節尚未填寫）"), "{text}");
     // the CLI agrees
     let out = app.cli(
         &[
