@@ -8,6 +8,7 @@ use crate::{Block, Document};
 use anwei_domain::plan::{Facts, PlanBlock, PlanContent, fill, numbered};
 
 /// How the cover dates and names the version: 「第 3 版」「中華民國115年11月24日」, or 「草稿」.
+#[derive(Debug, Clone)]
 pub struct Edition {
     pub label: String,
     pub dated: String,

@@ -337,3 +337,142 @@ impl Store {
         Ok(Imported { added: rows.len() })
     }
 }
+
+/// A year's inventory round.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct InventoryRoundRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub year: i32,
+    pub opened_by: String,
+    pub opened_at: OffsetDateTime,
+    pub signed_off_by: Option<String>,
+    pub signed_off_at: Option<OffsetDateTime>,
+    pub snapshot_sha256: Option<String>,
+}
+
+impl Store {
+    pub async fn inventory_round(
+        &self,
+        agency_id: Uuid,
+        year: i32,
+    ) -> Result<Option<InventoryRoundRow>> {
+        let row = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id, agency_id, year, opened_by, opened_at, signed_off_by, signed_off_at, snapshot_sha256
+             FROM inventory_round WHERE agency_id = $1 AND year = $2")
+            .bind(agency_id).bind(year).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// Opens the year's round; a second one for the same year is refused.
+    pub async fn open_inventory_round(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        year: i32,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO inventory_round (id, agency_id, year, opened_by, opened_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id).bind(agency_id).bind(year).bind(&actor.label).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))
+            .map_err(|e| match StoreError::unique(e, "year") {
+                StoreError::Conflict { .. } => StoreError::WrongState("err-round-exists"),
+                other => other,
+            })?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "inventory.open",
+                target: format!("inventory_round:{id}"),
+                before: None,
+                after: Some(json!({ "year": year })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The assets confirmed in a round.
+    pub async fn confirmed_assets(&self, round_id: Uuid) -> Result<Vec<(Uuid, String)>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT asset_id, confirmed_by FROM inventory_confirmation WHERE round_id = $1")
+            .bind(round_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// A custodian (or the 承辦人) confirms an asset as it now stands; refused once signed off.
+    pub async fn confirm_asset(
+        &self,
+        actor: &Actor,
+        round: &InventoryRoundRow,
+        asset: &AssetRow,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        if round.signed_off_at.is_some() {
+            return Err(StoreError::WrongState("err-round-signed-off"));
+        }
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO inventory_confirmation (round_id, asset_id, agency_id, confirmed_by, confirmed_at)
+             SELECT $1, $2, $3, $4, $5 FROM inventory_round WHERE id = $1 AND agency_id = $3 AND signed_off_at IS NULL
+             ON CONFLICT (round_id, asset_id) DO NOTHING")
+            .bind(round.id).bind(asset.id).bind(asset.agency_id).bind(&actor.label).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if n == 1 {
+            append(
+                &mut tx,
+                actor,
+                Change {
+                    agency_id: Some(asset.agency_id),
+                    action: "inventory.confirm",
+                    target: format!("asset:{}", asset.id),
+                    before: None,
+                    after: Some(json!({ "year": round.year, "asset": asset.to_json() })),
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// The 資通安全長 signs the round off; the frozen register's digest is recorded.
+    pub async fn sign_off_inventory_round(
+        &self,
+        actor: &Actor,
+        round: &InventoryRoundRow,
+        snapshot_sha256: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE inventory_round SET signed_off_by = $1, signed_off_at = $2, snapshot_sha256 = $3
+             WHERE id = $4 AND signed_off_at IS NULL")
+            .bind(&actor.label).bind(now).bind(snapshot_sha256).bind(round.id)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if n != 1 {
+            return Err(StoreError::WrongState("err-round-signed-off"));
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(round.agency_id),
+                action: "inventory.sign_off",
+                target: format!("inventory_round:{}", round.id),
+                before: None,
+                after: Some(json!({ "year": round.year, "snapshot_sha256": snapshot_sha256 })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+}

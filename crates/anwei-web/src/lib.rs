@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::outbox::router())
         .merge(routes::plan::router())
         .merge(routes::inventory::router())
+        .merge(routes::inventory_round::router())
         .merge(routes::inventory_import::router(
             state.config.max_upload_bytes,
         ))

@@ -56,7 +56,12 @@ fn can_manage(app: &AppState, user: &CurrentUser, a: &AgencyRow) -> bool {
 }
 
 /// The 承辦人 changes any asset; a custodian, the ones in their care.
-fn can_edit(app: &AppState, user: &CurrentUser, a: &AgencyRow, asset: &AssetRow) -> bool {
+pub(crate) fn can_edit(
+    app: &AppState,
+    user: &CurrentUser,
+    a: &AgencyRow,
+    asset: &AssetRow,
+) -> bool {
     can_manage(app, user, a)
         || (asset.custodian_user_id.is_some()
             && asset.custodian_user_id == user.actor.user_id
@@ -65,7 +70,11 @@ fn can_edit(app: &AppState, user: &CurrentUser, a: &AgencyRow, asset: &AssetRow)
                 .is_ok())
 }
 
-async fn find_asset(app: &AppState, a: &AgencyRow, id: &str) -> Result<AssetRow, AppError> {
+pub(crate) async fn find_asset(
+    app: &AppState,
+    a: &AgencyRow,
+    id: &str,
+) -> Result<AssetRow, AppError> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
     app.store.asset(a.id, id).await?.ok_or(AppError::NotFound)
 }
@@ -311,6 +320,9 @@ pub struct AssetLine {
     pub level: String,
     pub core: bool,
     pub mine: bool,
+    /// Confirmed in this year's inventory round.
+    pub confirmed: bool,
+    pub can_confirm: bool,
 }
 
 #[derive(Template)]
@@ -330,6 +342,10 @@ struct InventoryPage<'a> {
     /// Why an uploaded file could not be read.
     import_error: String,
     max_mb: usize,
+    round: Option<anwei_store::assets::InventoryRoundRow>,
+    year: i32,
+    confirmed: usize,
+    can_approve: bool,
 }
 
 /// The asset form's fields and choices.
@@ -381,6 +397,8 @@ fn asset_form(t: &Locale, raw: RawAsset) -> AssetForm {
 fn line(t: &Locale, row: AssetRow, user: &CurrentUser) -> AssetLine {
     let g = row.grade();
     AssetLine {
+        confirmed: false,
+        can_confirm: false,
         kind: t.tp("asset-kind-", &row.kind),
         ratings: row
             .ratings()
@@ -416,19 +434,35 @@ pub async fn render_inventory(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let mine_only = q.mine.as_deref() == Some("1");
+    let year = crate::routes::this_year(app);
+    let round = app.store.inventory_round(a.id, year).await?;
+    let confirmed_ids = match &round {
+        Some(r) => app.store.confirmed_assets(r.id).await?,
+        None => Vec::new(),
+    };
+    let open_round = round.as_ref().is_some_and(|r| r.signed_off_at.is_none());
     let lines: Vec<AssetLine> = app
         .store
         .assets(a.id)
         .await?
         .into_iter()
-        .map(|r| line(t, r, user))
-        .filter(|l| !mine_only || l.mine)
+        .map(|r| {
+            let confirmed = confirmed_ids.iter().any(|(id, _)| *id == r.id);
+            let can_confirm = open_round && !confirmed && can_edit(app, user, &a, &r);
+            AssetLine {
+                confirmed,
+                can_confirm,
+                ..line(t, r, user)
+            }
+        })
         .collect();
+    // the counts are of the whole register, whatever the filter shows
     let counts = (
         lines.len(),
         lines.iter().filter(|l| l.core).count(),
         lines.iter().filter(|l| l.row.centralised).count(),
     );
+    let lines: Vec<AssetLine> = lines.into_iter().filter(|l| !mine_only || l.mine).collect();
     let page = InventoryPage {
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/assets", a.code)),
         notice: match q.imported {
@@ -444,6 +478,12 @@ pub async fn render_inventory(
                 .unwrap_or_default(),
         },
         can_manage: can_manage(app, user, &a),
+        can_approve: user
+            .require(app, Permission::ObligationApprove, &a.agency_path())
+            .is_ok(),
+        confirmed: confirmed_ids.len(),
+        round,
+        year,
         import_error,
         max_mb: app.config.max_upload_bytes / (1024 * 1024),
         form: asset_form(t, form),
@@ -661,6 +701,17 @@ async fn export(
         .and_then(anwei_docs::Format::from_extension)
         .filter(|f| anwei_docs::Format::TABULAR.contains(f))
         .ok_or(AppError::NotFound)?;
+    let doc = register_document(&app, &t, &a).await?;
+    crate::pages::deliver(&doc, format, &t.t("asset-register"), &a.name)
+}
+
+/// The register as a document: every asset with its ratings, level and the reason, whether it
+/// is a core system and who runs it.
+pub(crate) async fn register_document(
+    app: &AppState,
+    t: &Locale,
+    a: &AgencyRow,
+) -> Result<anwei_docs::Document, AppError> {
     let rows = app.store.assets(a.id).await?;
     let yes_no = |b: bool| t.t(if b { "yes" } else { "no" });
     let mut header = vec![
@@ -717,5 +768,5 @@ async fn export(
         ])
         .heading(1, t.t("asset-register"))
         .table(header, body);
-    crate::pages::deliver(&doc, format, &t.t("asset-register"), &a.name)
+    Ok(doc)
 }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod incidents;
 pub mod inventory;
 pub mod inventory_import;
+pub mod inventory_round;
 pub mod lang;
 pub mod obligations;
 pub mod outbox;
@@ -22,7 +23,10 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 34] = [
+    const KNOWN: [&str; 37] = [
+        "notice-round-opened",
+        "notice-round-signed-off",
+        "notice-asset-confirmed",
         "notice-asset-saved",
         "notice-asset-deleted",
         "notice-plan-draft",

@@ -552,3 +552,117 @@ async fn ten_thousand_rows_import_from_xlsx() {
     let all = body(&app.bearer_get(&token, &format!("{BASE}?per_page=1")).await);
     assert_eq!(all["total"], 10_008);
 }
+
+/// The yearly inventory: the officer opens it, custodians confirm their own assets (not others'),
+/// the 資通安全長 signs off only when all are confirmed; the frozen register proves the duty.
+#[tokio::test]
+async fn the_yearly_inventory_is_confirmed_by_custodians_and_signed_off() {
+    let app = spawn_app().await;
+    let mut officer = app.signed_in("xiaying.officer").await;
+    let page = officer.get("/agencies/xiaying-es/assets").await;
+    assert!(page.body.contains("id=\"open-round\""));
+    let r = officer
+        .post("/agencies/xiaying-es/inventory-round", &[])
+        .await;
+    assert_eq!(r.status, 303);
+    let r = officer
+        .post("/agencies/xiaying-es/inventory-round", &[])
+        .await;
+    assert_eq!(r.status, 409, "one round a year");
+    let token = app.token_of("xiaying.officer").await;
+    let list = body(&app.bearer_get(&token, BASE).await);
+    let id_of = |name: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // the dean confirms her computer, not the switch
+    let mut dean = app.signed_in("xiaying.dean").await;
+    let page = dean.get("/agencies/xiaying-es/assets").await;
+    let pc = id_of("教務處電腦");
+    let switch = id_of("校內網路交換器");
+    assert!(page.body.contains(&format!("id=\"confirm-{pc}\"")));
+    assert!(!page.body.contains(&format!("id=\"confirm-{switch}\"")));
+    let r = dean
+        .post(&format!("/agencies/xiaying-es/assets/{pc}/confirm"), &[])
+        .await;
+    assert_eq!(r.status, 303);
+    let r = dean
+        .post(
+            &format!("/agencies/xiaying-es/assets/{switch}/confirm"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    // the 資通安全長 cannot sign off while assets are unconfirmed; the officer cannot at all
+    let mut ciso = app.signed_in("xiaying.principal").await;
+    ciso.get("/agencies/xiaying-es/assets").await;
+    let r = ciso
+        .post("/agencies/xiaying-es/inventory-round/sign-off", &[])
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("尚有資產未確認"));
+    let r = officer
+        .post("/agencies/xiaying-es/inventory-round/sign-off", &[])
+        .await;
+    assert_eq!(r.status, 403);
+    // the officer confirms the rest
+    for a in list["items"].as_array().unwrap() {
+        let id = a["id"].as_str().unwrap();
+        if id != pc {
+            let r = officer
+                .post(&format!("/agencies/xiaying-es/assets/{id}/confirm"), &[])
+                .await;
+            assert_eq!(r.status, 303);
+        }
+    }
+    let page = officer.get("/agencies/xiaying-es/assets").await;
+    assert!(page.body.contains("已確認 8 / 8 項"), "{}", page.body);
+    let r = ciso
+        .post("/agencies/xiaying-es/inventory-round/sign-off", &[])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // frozen: the register as signed off, and the duty's evidence
+    let page = officer.get("/agencies/xiaying-es/assets").await;
+    assert!(page.body.contains("id=\"round-done\""));
+    let (status, _, xlsx) = officer
+        .get_bytes("/agencies/xiaying-es/inventory-round/2026/register.xlsx")
+        .await;
+    assert_eq!(status, 200);
+    let rows = crate::training::sheet_rows(&xlsx, "資訊及資通系統清冊");
+    assert_eq!(rows.len(), 9, "the header and eight assets");
+    let a = app
+        .store
+        .agency_by_code(&anwei_store::Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let task = app
+        .store
+        .tasks(&anwei_store::Actor::cli(), Some(a.id), 2026)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.obligation_key == "asset-inventory")
+        .unwrap();
+    let evidence = app.store.evidence_of_task(task.id).await.unwrap();
+    assert_eq!(evidence.len(), 1);
+    assert_eq!(
+        evidence[0].sha256.as_deref(),
+        Some(anwei_domain::evidence::sha256_hex(&xlsx).as_str())
+    );
+    // after sign-off nothing more is confirmed; every step is audited
+    let r = dean
+        .post(&format!("/agencies/xiaying-es/assets/{pc}/confirm"), &[])
+        .await;
+    assert_eq!(r.status, 409);
+    for action in ["inventory.open", "inventory.confirm", "inventory.sign_off"] {
+        assert!(!app.events(action).await.is_empty(), "{action}");
+    }
+}

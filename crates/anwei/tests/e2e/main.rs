@@ -794,3 +794,80 @@ async fn an_officer_revises_the_plan_and_the_ciso_approves_it() {
     assert!(pdf.starts_with(b"%PDF") && pdf.len() > 10_000);
     b.quit().await;
 }
+
+/// The inventory in Chromium: the officer imports a spreadsheet, sees the rejected rows, fixes
+/// the mapping and imports the valid ones; then opens the year's round, and the dean confirms
+/// the computer in her care.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_imports_the_inventory_and_a_custodian_confirms_it() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let d = b.d();
+    sign_in_first_time(d, &app, "xiaying.officer").await;
+    find(d, By::LinkText("資產盤點"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(d, "資訊及資通系統清冊").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("盤點.csv");
+    // the kind column is headed 種類, which is not recognised; one row has a bad rating
+    let csv = "名稱,種類,機密性\n電子白板,硬體,普\n投影機,硬體,極高\n課務排課系統,資通系統,中\n";
+    std::fs::write(&file, encoding_rs::BIG5.encode(csv).0).unwrap();
+    find(d, By::Id("import-file"))
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    find(d, By::Id("import-assets"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "匯入預覽").await;
+    assert!(page.contains("類別"), "{page}");
+    // map 類別 to the 種類 column and preview again
+    choose(d, "map-kind", "1").await;
+    find(d, By::Id("preview-again"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "可匯入 2 列，有問題 1 列").await;
+    assert!(page.contains("請填普、中或高"), "{page}");
+    d.screenshot(&screenshot_dir().join("inventory-import.png"))
+        .await
+        .unwrap();
+    find(d, By::Id("confirm-import"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "已匯入 2 筆資產").await;
+    assert!(
+        page.contains("課務排課系統") && !page.contains("投影機"),
+        "{page}"
+    );
+    find(d, By::Id("open-round")).await.click().await.unwrap();
+    wait_for_text(d, "已開始本年度盤點").await;
+    // the dean confirms her computer
+    d.delete_all_cookies().await.unwrap();
+    sign_in_first_time(d, &app, "xiaying.dean").await;
+    d.goto(format!("{}/agencies/xiaying-es/assets?mine=1", app.base))
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "教務處電腦").await;
+    assert!(!page.contains("校內網路交換器"), "only hers: {page}");
+    find(d, By::Css("button.confirm-asset"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "已確認 1 / 10 項").await;
+    assert!(page.contains("✓"), "{page}");
+    d.screenshot(&screenshot_dir().join("inventory-round.png"))
+        .await
+        .unwrap();
+    b.quit().await;
+}
