@@ -414,3 +414,136 @@ mod tests {
         }
     }
 }
+
+/// How an asset's data was removed when it was retired (安維計畫 玖.一.(三)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisposalMethod {
+    /// 覆寫 (overwritten)
+    Overwrite,
+    /// 消磁
+    Degauss,
+    /// 實體破壞
+    PhysicalDestruction,
+    /// 歸還原提供者 (e.g. a leased machine, wiped by its owner)
+    Returned,
+    /// 無儲存資料
+    NoData,
+}
+
+impl DisposalMethod {
+    pub const ALL: [DisposalMethod; 5] = [
+        DisposalMethod::Overwrite,
+        DisposalMethod::Degauss,
+        DisposalMethod::PhysicalDestruction,
+        DisposalMethod::Returned,
+        DisposalMethod::NoData,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisposalMethod::Overwrite => "overwrite",
+            DisposalMethod::Degauss => "degauss",
+            DisposalMethod::PhysicalDestruction => "physical_destruction",
+            DisposalMethod::Returned => "returned",
+            DisposalMethod::NoData => "no_data",
+        }
+    }
+
+    pub fn parse(field: &'static str, raw: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == raw.trim())
+            .ok_or_else(|| FieldError::new(field, "err-choice"))
+    }
+}
+
+/// A disposal as recorded: when, why, how, by whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disposal {
+    pub disposed_on: time::Date,
+    pub reason: String,
+    pub method: DisposalMethod,
+    pub performed_by: String,
+}
+
+impl Disposal {
+    /// Checks the form; the date may not be in the future (`today`).
+    pub fn parse(
+        disposed_on: &str,
+        reason: &str,
+        method: &str,
+        performed_by: &str,
+        today: time::Date,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let on = match crate::roc::parse_date_input("disposed_on", disposed_on) {
+            Ok(Some(d)) if d > today => {
+                errors.push(FieldError::new("disposed_on", "err-in-future"));
+                None
+            }
+            Ok(Some(d)) => Some(d),
+            Ok(None) => {
+                errors.push(FieldError::new("disposed_on", "err-required"));
+                None
+            }
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let reason = parse_line("reason", reason, 1, 200)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let method = DisposalMethod::parse("method", method)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let by = parse_line("performed_by", performed_by, 1, 50)
+            .map_err(|e| errors.push(e))
+            .ok();
+        match (on, reason, method, by) {
+            (Some(disposed_on), Some(reason), Some(method), Some(performed_by))
+                if errors.is_empty() =>
+            {
+                Ok(Disposal {
+                    disposed_on,
+                    reason,
+                    method,
+                    performed_by,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod disposal_tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_disposal_needs_a_past_date_a_reason_a_method_and_who() {
+        let today = date!(2026 - 03 - 02);
+        let d = Disposal::parse(
+            "115/02/20",
+            "硬碟故障汰換",
+            "physical_destruction",
+            "施昀豆",
+            today,
+        )
+        .unwrap();
+        assert_eq!(d.disposed_on, date!(2026 - 02 - 20));
+        let e = Disposal::parse("116/01/01", "", "burn", "", today).unwrap_err();
+        let fields: Vec<(&str, &str)> = e.iter().map(|e| (e.field, e.key)).collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("disposed_on", "err-in-future"),
+                ("reason", "err-required"),
+                ("method", "err-choice"),
+                ("performed_by", "err-required")
+            ]
+        );
+    }
+}

@@ -65,6 +65,11 @@ pub enum EvidenceTarget<'a> {
         agency_id: Uuid,
         event_id: Option<Uuid>,
     },
+    /// Held by the agency and attached to nothing yet (e.g. the proof of a disposal, which
+    /// then names it).
+    Agency {
+        agency_id: Uuid,
+    },
     /// A certificate of one person's attendance of one course.
     Attendance {
         course_id: Uuid,
@@ -78,6 +83,7 @@ impl EvidenceTarget<'_> {
         match self {
             EvidenceTarget::Task(t) => t.agency_id,
             EvidenceTarget::Incident { agency_id, .. }
+            | EvidenceTarget::Agency { agency_id }
             | EvidenceTarget::Attendance { agency_id, .. } => *agency_id,
         }
     }
@@ -191,6 +197,7 @@ impl Store {
                     .execute(&mut **c).await.map(|r| r.rows_affected()))?;
                 json!({ "incident": incident_id, "event": event_id })
             }
+            EvidenceTarget::Agency { .. } => json!({ "agency": agency_id }),
             EvidenceTarget::Attendance {
                 course_id,
                 person_id,

@@ -39,6 +39,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::plan::router())
         .merge(routes::inventory::router())
         .merge(routes::inventory_round::router())
+        .merge(routes::asset_disposal::router(
+            state.config.max_upload_bytes,
+        ))
         .merge(routes::inventory_import::router(
             state.config.max_upload_bytes,
         ))

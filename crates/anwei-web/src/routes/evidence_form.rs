@@ -18,6 +18,17 @@ pub struct EvidenceFields {
     pub url: String,
     pub effective_on: String,
     pub expires_on: String,
+    /// The form's other fields as sent (e.g. a disposal's date and method).
+    pub extra: Vec<(String, String)>,
+}
+
+impl EvidenceFields {
+    pub fn extra(&self, name: &str) -> &str {
+        self.extra
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
 }
 
 /// The file input's `accept` list: `.pdf,.png,…`.
@@ -222,6 +233,6 @@ pub async fn parse_upload(
                 extra,
             }))
         }
-        _ => Ok(Err((fields, errors))),
+        _ => Ok(Err((EvidenceFields { extra, ..fields }, errors))),
     }
 }

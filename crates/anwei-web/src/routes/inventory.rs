@@ -98,7 +98,7 @@ async fn custodian_account(
         .map(|u| u.id))
 }
 
-fn raw_of(row: &AssetRow) -> RawAsset {
+pub(crate) fn raw_of(row: &AssetRow) -> RawAsset {
     let rating = |r: Option<i32>| {
         r.and_then(Rating::from_number)
             .map_or(String::new(), |r| r.as_str().to_string())
@@ -572,10 +572,22 @@ struct AssetPage<'a> {
     form: AssetForm,
     errors: FormErrors,
     notice: String,
+    disposal: Option<anwei_store::assets::DisposalRow>,
+    dispose: DisposalForm,
+    methods: Vec<Opt>,
+    accept: String,
+    max_mb: usize,
+}
+
+/// The disposal form as sent, with its errors (see `asset_disposal`).
+#[derive(Default)]
+pub struct DisposalForm {
+    pub fields: crate::routes::evidence_form::EvidenceFields,
+    pub errors: FormErrors,
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn render_asset(
+pub(crate) async fn render_asset(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
@@ -585,9 +597,24 @@ async fn render_asset(
     errors: FormErrors,
     notice: String,
     status: StatusCode,
+    dispose: DisposalForm,
 ) -> Result<Response, AppError> {
     let g = asset.grade();
+    let methods: Vec<&str> = anwei_domain::asset::DisposalMethod::ALL
+        .iter()
+        .map(|m| m.as_str())
+        .collect();
     let page = AssetPage {
+        disposal: app.store.disposal_of(asset.id).await?,
+        methods: options(
+            t,
+            &methods,
+            "disposal-method-",
+            dispose.fields.extra("method"),
+        ),
+        dispose,
+        accept: crate::routes::evidence_form::accept_attribute(),
+        max_mb: app.config.max_upload_bytes / (1024 * 1024),
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/assets", a.code)),
         level: g.as_ref().map_or("—".into(), |g| g.level.zh().to_string()),
         reason: g
@@ -629,6 +656,7 @@ async fn asset_page(
         FormErrors::default(),
         notice,
         StatusCode::OK,
+        DisposalForm::default(),
     )
     .await
 }
@@ -665,6 +693,7 @@ async fn update_form(
                 FormErrors::from_fields(&t, &errors),
                 String::new(),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                DisposalForm::default(),
             )
             .await
         }

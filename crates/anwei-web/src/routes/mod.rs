@@ -1,4 +1,5 @@
 pub mod agencies;
+pub mod asset_disposal;
 pub mod assets;
 pub mod audit_log;
 pub mod calendar;
@@ -23,7 +24,8 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 37] = [
+    const KNOWN: [&str; 38] = [
+        "notice-asset-disposed",
         "notice-round-opened",
         "notice-round-signed-off",
         "notice-asset-confirmed",

@@ -666,3 +666,98 @@ async fn the_yearly_inventory_is_confirmed_by_custodians_and_signed_off() {
         assert!(!app.events(action).await.is_empty(), "{action}");
     }
 }
+
+/// Retiring an asset records why, how its data was removed, by whom, when, and the proof; a bad
+/// form changes nothing; only the officer records it, once.
+#[tokio::test]
+async fn a_disposal_records_how_the_data_was_removed() {
+    let app = spawn_app().await;
+    let token = app.token_of("xiaying.officer").await;
+    let list = body(&app.bearer_get(&token, BASE).await);
+    let switch = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "校內網路交換器")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/agencies/xiaying-es/assets/{switch}");
+    let mut b = app.signed_in("xiaying.officer").await;
+    b.get(&path).await;
+    let before = app.audit_count().await;
+    let r = b
+        .post_multipart(
+            &format!("{path}/dispose"),
+            &[
+                ("title", "汰除佐證"),
+                ("disposed_on", "116/01/01"),
+                ("reason", ""),
+                ("method", "burn"),
+                ("performed_by", "施昀豆"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    for field in ["disposed_on", "reason", "method", "file"] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\""))
+                || r.body.contains(&format!("id=\"dispose-{field}-error\"")),
+            "{field}: {}",
+            r.body
+        );
+    }
+    assert_eq!(app.audit_count().await, before);
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let r = b
+        .post_multipart(
+            &format!("{path}/dispose"),
+            &[
+                ("title", "汰除佐證"),
+                ("disposed_on", "115/02/20"),
+                ("reason", "設備老舊汰換"),
+                ("method", "returned"),
+                ("performed_by", "施昀豆"),
+            ],
+            Some(("報廢單.pdf", &pdf)),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get(&path).await;
+    assert!(
+        page.body.contains("已於 民國115年2月20日 汰除") && page.body.contains("歸還原提供者"),
+        "{}",
+        page.body
+    );
+    let asset = body(&app.bearer_get(&token, &format!("{BASE}/{switch}")).await);
+    assert_eq!(asset["status"], "disposed");
+    assert_eq!(app.events("asset.dispose").await.len(), 1);
+    // once only
+    let r = b
+        .post_multipart(
+            &format!("{path}/dispose"),
+            &[
+                ("title", "汰除佐證"),
+                ("disposed_on", "115/02/21"),
+                ("reason", "x"),
+                ("method", "overwrite"),
+                ("performed_by", "施昀豆"),
+            ],
+            Some(("again.pdf", &pdf)),
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    // the dean (staff) cannot record one
+    let mut dean = app.signed_in("xiaying.dean").await;
+    dean.get("/agencies/xiaying-es/assets").await;
+    let r = dean
+        .post_multipart(
+            &format!("{path}/dispose"),
+            &[("title", "x"), ("disposed_on", "115/02/20")],
+            Some(("x.pdf", &pdf)),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}

@@ -1,0 +1,15 @@
+-- SQLite dialect of postgres/0013_asset_disposal.sql.
+-- 資訊及資通系統之刪除或汰除 (安維計畫 玖.一.(三)): why an asset was retired, how its data was
+-- removed (overwritten, degaussed, physically destroyed, returned to its owner), by whom, when,
+-- and the proof (an evidence file or link of the agency).
+CREATE TABLE asset_disposal (
+    asset_id BLOB PRIMARY KEY REFERENCES asset (id) ON DELETE CASCADE,
+    agency_id BLOB NOT NULL REFERENCES agency (id),
+    disposed_on TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    method TEXT NOT NULL CHECK (method IN ('overwrite', 'degauss', 'physical_destruction', 'returned', 'no_data')),
+    performed_by TEXT NOT NULL,
+    evidence_id BLOB REFERENCES evidence (id),
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
