@@ -3,6 +3,7 @@
 //! the server with the file's name and the reason.
 
 use crate::DomainError;
+use crate::baseline::Baseline;
 use crate::incident::IncidentRules;
 use crate::obligation::ObligationCatalog;
 use crate::password::AccountPolicy;
@@ -23,6 +24,7 @@ const INCIDENT_RULES_TOML: &str = include_str!("../../../catalog/incident-rules.
 const OBLIGATIONS_TOML: &str = include_str!("../../../catalog/obligations.toml");
 const TRAINING_RULES_TOML: &str = include_str!("../../../catalog/training-rules.toml");
 const PLAN_RULES_TOML: &str = include_str!("../../../catalog/plan-rules.toml");
+const BASELINE_TOML: &str = include_str!("../../../catalog/baseline-controls.toml");
 /// Plan templates: (file, text). Add a city's template here and in `catalog/plan-templates/`.
 const PLAN_TEMPLATES: [(&str, &str); 1] = [(
     "catalog/plan-templates/tainan-school-d.toml",
@@ -39,6 +41,8 @@ pub struct Catalog {
     pub training: TrainingRules,
     pub plan_rules: PlanRules,
     pub plan_templates: Vec<PlanTemplate>,
+    /// 附表十
+    pub baseline: Baseline,
 }
 
 impl Catalog {
@@ -56,6 +60,7 @@ impl Catalog {
             obligations: ObligationCatalog::from_toml(OBLIGATIONS_TOML)?,
             training: TrainingRules::from_toml(TRAINING_RULES_TOML)?,
             plan_rules: PlanRules::from_toml(PLAN_RULES_TOML)?,
+            baseline: Baseline::from_toml(BASELINE_TOML)?,
             plan_templates: PLAN_TEMPLATES
                 .iter()
                 .map(|(file, text)| PlanTemplate::from_toml(file, text))

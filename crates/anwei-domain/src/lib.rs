@@ -7,6 +7,7 @@ pub mod agency;
 pub mod asset;
 pub mod asset_import;
 pub mod audit;
+pub mod baseline;
 pub mod catalog;
 pub mod clock;
 pub mod error;

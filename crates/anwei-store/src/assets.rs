@@ -544,3 +544,66 @@ impl Store {
         Ok(row)
     }
 }
+
+/// Where one 附表十 control of a system stands.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ControlStatusRow {
+    pub control_key: String,
+    pub status: String,
+    pub note: String,
+    pub updated_by: String,
+    pub updated_at: OffsetDateTime,
+}
+
+impl Store {
+    pub async fn control_statuses(&self, asset_id: Uuid) -> Result<Vec<ControlStatusRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT control_key, status, note, updated_by, updated_at FROM asset_control WHERE asset_id = $1")
+            .bind(asset_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Saves the controls that changed (key, status, note), in one transaction with one audit
+    /// event listing them.
+    pub async fn set_control_statuses(
+        &self,
+        actor: &Actor,
+        asset: &AssetRow,
+        changes: &[(String, String, String)],
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        for (key, status, note) in changes {
+            on_tx!(&mut tx, c => sqlx::query(
+                "INSERT INTO asset_control (asset_id, control_key, agency_id, status, note, updated_by, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (asset_id, control_key) DO UPDATE SET status = excluded.status, note = excluded.note,
+                    updated_by = excluded.updated_by, updated_at = excluded.updated_at")
+                .bind(asset.id).bind(key).bind(asset.agency_id).bind(status).bind(note)
+                .bind(&actor.label).bind(now)
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(asset.agency_id),
+                action: "asset.controls",
+                target: format!("asset:{}", asset.id),
+                before: None,
+                after: Some(json!(
+                    changes
+                        .iter()
+                        .map(|(k, s, n)| json!({ "control": k, "status": s, "note": n }))
+                        .collect::<Vec<_>>()
+                )),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+}

@@ -577,6 +577,24 @@ struct AssetPage<'a> {
     methods: Vec<Opt>,
     accept: String,
     max_mb: usize,
+    /// 附表十 rows for the system's level, with their status (empty for other kinds or an
+    /// ungraded system).
+    controls: Vec<ControlLine>,
+    /// Whether the agency's level binds it to 附表十.
+    baseline_binds: bool,
+    baseline_citation: String,
+    statuses: Vec<&'static str>,
+}
+
+/// One 附表十 row of a system, with where it stands.
+pub struct ControlLine {
+    pub key: String,
+    pub domain: String,
+    pub control: String,
+    pub level: &'static str,
+    pub text: String,
+    pub status: String,
+    pub note: String,
 }
 
 /// The disposal form as sent, with its errors (see `asset_disposal`).
@@ -604,7 +622,37 @@ pub(crate) async fn render_asset(
         .iter()
         .map(|m| m.as_str())
         .collect();
+    let statuses = app.store.control_statuses(asset.id).await?;
+    let controls = match (asset.kind(), g.as_ref()) {
+        (Some(anwei_domain::asset::AssetKind::System), Some(grade)) => app
+            .catalog
+            .baseline
+            .rows_for(grade.level)
+            .into_iter()
+            .map(|r| {
+                let s = statuses.iter().find(|s| s.control_key == r.key);
+                ControlLine {
+                    key: r.key.clone(),
+                    domain: r.domain.clone(),
+                    control: r.control.clone(),
+                    level: r.level.zh(),
+                    text: r.text.clone(),
+                    status: s.map_or("not_started".into(), |s| s.status.clone()),
+                    note: s.map_or(String::new(), |s| s.note.clone()),
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let page = AssetPage {
+        controls,
+        baseline_binds: app.catalog.baseline.binds(
+            a.level
+                .as_deref()
+                .and_then(|l| anwei_domain::agency::ResponsibilityLevel::parse(l).ok()),
+        ),
+        baseline_citation: app.catalog.baseline.citation.clone(),
+        statuses: anwei_domain::baseline::CONTROL_STATUSES.to_vec(),
         disposal: app.store.disposal_of(asset.id).await?,
         methods: options(
             t,

@@ -1,4 +1,5 @@
 pub mod agencies;
+pub mod asset_controls;
 pub mod asset_disposal;
 pub mod assets;
 pub mod audit_log;

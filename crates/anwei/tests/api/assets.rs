@@ -761,3 +761,62 @@ async fn a_disposal_records_how_the_data_was_removed() {
         .await;
     assert_eq!(r.status, 403);
 }
+
+/// A system's 附表十 rows follow its level; a D-level school sees them as a reference; the
+/// officer records where each stands, audited; a status outside the list is refused.
+#[tokio::test]
+async fn a_systems_baseline_controls_follow_its_level() {
+    let app = spawn_app().await;
+    let token = app.token_of("xiaying.officer").await;
+    let list = body(&app.bearer_get(&token, BASE).await);
+    let id = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "國小學籍系統")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/agencies/xiaying-es/assets/{id}");
+    let mut b = app.signed_in("xiaying.officer").await;
+    let page = b.get(&path).await;
+    let catalog = anwei_domain::catalog::Catalog::load().unwrap();
+    let medium = catalog
+        .baseline
+        .rows_for(anwei_domain::asset::Rating::Medium);
+    assert_eq!(page.body.matches("name=\"status-").count(), medium.len());
+    assert!(page.body.contains("毋須適用附表十"), "level D");
+    assert!(!page.body.contains("status-sc-crypto-high"), "a 高 row");
+    let r = b
+        .post(
+            &format!("{path}/controls"),
+            &[
+                ("status-ac-account-normal", "in_place"),
+                ("note-ac-account-normal", "教育局統一帳號管理"),
+                ("status-ia-medium", "in_progress"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get(&path).await;
+    assert!(page.body.contains("教育局統一帳號管理"));
+    let events = app.events("asset.controls").await;
+    assert_eq!(events.len(), 1);
+    let r = b
+        .post(&format!("{path}/controls"), &[("status-ia-medium", "done")])
+        .await;
+    assert_eq!(r.status, 422);
+    // raising availability to 高 brings the 高 rows
+    let r = app
+        .bearer(
+            Method::PATCH,
+            &token,
+            &format!("{BASE}/{id}"),
+            Some(&json!({ "availability": "高" })),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let page = b.get(&path).await;
+    assert!(page.body.contains("status-sc-crypto-high"));
+}

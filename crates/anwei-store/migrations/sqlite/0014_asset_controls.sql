@@ -1,0 +1,13 @@
+-- SQLite dialect of postgres/0014_asset_controls.sql.
+-- Each system's 附表十 controls and where they stand (not started, in progress, in place, not
+-- applicable), by the catalog row's key.
+CREATE TABLE asset_control (
+    asset_id BLOB NOT NULL REFERENCES asset (id) ON DELETE CASCADE,
+    control_key TEXT NOT NULL,
+    agency_id BLOB NOT NULL REFERENCES agency (id),
+    status TEXT NOT NULL CHECK (status IN ('not_started', 'in_progress', 'in_place', 'not_applicable')),
+    note TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (asset_id, control_key)
+);
