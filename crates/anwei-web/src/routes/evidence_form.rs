@@ -236,3 +236,38 @@ pub async fn parse_upload(
         _ => Ok(Err((EvidenceFields { extra, ..fields }, errors))),
     }
 }
+
+/// Attaches evidence to the agency's task of a duty in a year — a frozen register, a yearly
+/// plan — when that task exists (and, with `only_first`, has no evidence yet). Returns whether
+/// it was attached.
+#[allow(clippy::too_many_arguments)]
+pub async fn prove_duty(
+    app: &AppState,
+    actor: &anwei_store::Actor,
+    agency_id: uuid::Uuid,
+    year: i32,
+    duty: &str,
+    only_first: bool,
+    new: &NewEvidence<'_>,
+    now: time::OffsetDateTime,
+) -> Result<bool, AppError> {
+    let task = app
+        .store
+        .tasks(actor, Some(agency_id), year)
+        .await?
+        .into_iter()
+        .find(|task| task.obligation_key == duty && (!only_first || task.evidence_count == 0));
+    let Some(task) = task else {
+        return Ok(false);
+    };
+    app.store
+        .add_evidence(
+            actor,
+            &app.files,
+            anwei_store::evidence::EvidenceTarget::Task(&task),
+            new,
+            now,
+        )
+        .await?;
+    Ok(true)
+}

@@ -7,6 +7,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::Locale;
 use crate::routes::agencies::agency_for;
+use crate::routes::evidence_form::prove_duty;
 use crate::routes::inventory::{can_edit, find_asset, register_document};
 use crate::routes::this_year;
 use crate::state::AppState;
@@ -14,7 +15,7 @@ use anwei_domain::evidence::sha256_hex;
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::RocDate;
 use anwei_store::StoreError;
-use anwei_store::evidence::{EvidenceContent, EvidenceTarget, NewEvidence};
+use anwei_store::evidence::{EvidenceContent, NewEvidence};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -105,35 +106,30 @@ async fn sign_off(
         .sign_off_inventory_round(&user.actor, &round, &sha, now)
         .await?;
     // the frozen register proves the year's inventory duty
-    let task = app
-        .store
-        .tasks(&user.actor, Some(a.id), year)
-        .await?
-        .into_iter()
-        .find(|task| task.obligation_key == INVENTORY_DUTY);
-    if let Some(task) = task {
-        let title = t.f1("round-evidence", "year", &(year - 1911));
-        let name = format!("inventory-{year}.xlsx");
-        let new = NewEvidence {
-            title: &title,
-            content: EvidenceContent::File {
-                name: &name,
-                content_type: anwei_docs::Format::Xlsx.mime(),
-                bytes: &bytes,
-            },
-            effective_on: RocDate::of_instant(now).date(),
-            expires_on: None,
-        };
-        app.store
-            .add_evidence(
-                &user.actor,
-                &app.files,
-                EvidenceTarget::Task(&task),
-                &new,
-                now,
-            )
-            .await?;
-    } else {
+    let title = t.f1("round-evidence", "year", &(year - 1911));
+    let name = format!("inventory-{year}.xlsx");
+    let new = NewEvidence {
+        title: &title,
+        content: EvidenceContent::File {
+            name: &name,
+            content_type: anwei_docs::Format::Xlsx.mime(),
+            bytes: &bytes,
+        },
+        effective_on: RocDate::of_instant(now).date(),
+        expires_on: None,
+    };
+    let proved = prove_duty(
+        &app,
+        &user.actor,
+        a.id,
+        year,
+        INVENTORY_DUTY,
+        false,
+        &new,
+        now,
+    )
+    .await?;
+    if !proved {
         app.files.put(&sha, &bytes).await?;
     }
     Ok(redirect(&format!(

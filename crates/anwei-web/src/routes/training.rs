@@ -888,33 +888,25 @@ async fn add_plan_item(
         .await?;
     // The year's plan proves the year's plan duty: the first item added through the page is
     // attached to that task if it has no evidence yet.
-    {
-        let task = app
-            .store
-            .tasks(&user.actor, Some(a.id), year)
-            .await?
-            .into_iter()
-            .find(|task| task.obligation_key == "training-plan" && task.evidence_count == 0);
-        if let Some(task) = task {
-            let url = format!("/agencies/{}/training?year={year}#plan", a.code);
-            let evidence_title = t.f1("training-plan-evidence", "year", &(year - 1911));
-            let new = anwei_store::evidence::NewEvidence {
-                title: &evidence_title,
-                content: anwei_store::evidence::EvidenceContent::Link(&url),
-                effective_on: RocDate::of_instant(now).date(),
-                expires_on: None,
-            };
-            app.store
-                .add_evidence(
-                    &user.actor,
-                    &app.files,
-                    anwei_store::evidence::EvidenceTarget::Task(&task),
-                    &new,
-                    now,
-                )
-                .await?;
-        }
-    }
+    let url = format!("/agencies/{}/training?year={year}#plan", a.code);
+    let evidence_title = t.f1("training-plan-evidence", "year", &(year - 1911));
+    let new = anwei_store::evidence::NewEvidence {
+        title: &evidence_title,
+        content: anwei_store::evidence::EvidenceContent::Link(&url),
+        effective_on: RocDate::of_instant(now).date(),
+        expires_on: None,
+    };
+    crate::routes::evidence_form::prove_duty(
+        &app,
+        &user.actor,
+        a.id,
+        year,
+        "training-plan",
+        true,
+        &new,
+        now,
+    )
+    .await?;
     Ok(redirect(&format!(
         "/agencies/{}/training?year={year}&notice=plan-added#plan",
         a.code
