@@ -5,6 +5,19 @@ document.addEventListener("submit", function (ev) {
   var question = form && form.getAttribute && form.getAttribute("data-confirm");
   if (question && !window.confirm(question)) { ev.preventDefault(); }
 }, true);
+// Long requests (imports): say that the server is working and keep the buttons from being
+// pressed twice. The buttons are disabled after the submit event, so the one pressed still
+// sends its name and value.
+document.addEventListener("submit", function (ev) {
+  var form = ev.target;
+  var busy = form && form.getAttribute && form.getAttribute("data-busy");
+  if (!busy || ev.defaultPrevented) { return; }
+  var note = form.querySelector(".busy");
+  if (note) { note.textContent = busy; note.hidden = false; }
+  window.setTimeout(function () {
+    form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+  }, 0);
+});
 document.addEventListener("click", function (ev) {
   var id = ev.target && ev.target.getAttribute && ev.target.getAttribute("data-copy");
   if (!id) { return; }

@@ -876,3 +876,4 @@ control-status-in_progress = in progress
 control-status-in_place = in place
 control-status-not_applicable = not applicable
 err-not-graded = This system has no protection level yet.
+import-busy = Working; a large file (tens of thousands of rows) takes a few seconds.

@@ -876,3 +876,4 @@ control-status-in_progress = 辦理中
 control-status-in_place = 已落實
 control-status-not_applicable = 不適用
 err-not-graded = 此系統尚未評定防護需求等級。
+import-busy = 處理中，請稍候；大型檔案（上萬列）需要數秒。

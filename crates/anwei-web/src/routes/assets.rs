@@ -16,12 +16,12 @@ const FILES: [(&str, &str, &[u8]); 3] = [
         include_bytes!("../../static/htmx-2.0.11.min.js"),
     ),
     (
-        "app-3.css",
+        "app-4.css",
         "text/css; charset=utf-8",
         include_bytes!("../../static/app.css"),
     ),
     (
-        "app-3.js",
+        "app-4.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/app.js"),
     ),
