@@ -2,14 +2,8 @@
 //! preview of a plan, and for agencies that publish their plan on their site. No scripts and no
 //! outside resources, so the file can be archived and opened anywhere.
 
+use crate::odt::esc;
 use crate::{Block, Document};
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn text(s: &str) -> String {
     esc(s).replace('\n', "<br>")

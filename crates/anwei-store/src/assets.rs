@@ -85,6 +85,18 @@ impl AssetRow {
     }
 }
 
+/// The account a custodian's name designates: one of the agency's accounts whose username or
+/// display name it is. Linked, the custodian may update the assets in their care.
+pub fn custodian_account(users: &[crate::users::UserRow], custodian: &str) -> Option<Uuid> {
+    if custodian.is_empty() {
+        return None;
+    }
+    users
+        .iter()
+        .find(|u| u.username == custodian || u.display_name == custodian)
+        .map(|u| u.id)
+}
+
 const SELECT: &str = "SELECT id, agency_id, name, kind, custodian, custodian_user_id, owner_unit,
     location, supports_core_business, centralised, hosted_by, confidentiality, integrity,
     availability, legality, status, created_at, updated_at FROM asset";

@@ -539,10 +539,7 @@ async fn load_assets(store: &Store, actor: &Actor, now: OffsetDateTime) -> anyho
         let input = raw
             .parse()
             .map_err(|e| anyhow::anyhow!("demo asset {}: {e:?}", raw.name))?;
-        let custodian = users
-            .iter()
-            .find(|u| u.display_name == input.custodian)
-            .map(|u| u.id);
+        let custodian = anwei_store::assets::custodian_account(&users, &input.custodian);
         store
             .create_asset(actor, school.id, &input, custodian, now)
             .await?;

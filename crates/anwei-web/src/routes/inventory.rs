@@ -89,13 +89,8 @@ async fn custodian_account(
     if custodian.is_empty() {
         return Ok(None);
     }
-    Ok(app
-        .store
-        .users_of_agency(&user.actor, a.id)
-        .await?
-        .into_iter()
-        .find(|u| u.username == custodian || u.display_name == custodian)
-        .map(|u| u.id))
+    let users = app.store.users_of_agency(&user.actor, a.id).await?;
+    Ok(anwei_store::assets::custodian_account(&users, custodian))
 }
 
 pub(crate) fn raw_of(row: &AssetRow) -> RawAsset {

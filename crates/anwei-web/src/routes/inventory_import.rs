@@ -276,10 +276,7 @@ async fn review(
     let with_accounts: Vec<(AssetInput, Option<uuid::Uuid>)> = valid
         .into_iter()
         .map(|asset| {
-            let account = users
-                .iter()
-                .find(|u| u.username == asset.custodian || u.display_name == asset.custodian)
-                .map(|u| u.id);
+            let account = anwei_store::assets::custodian_account(&users, &asset.custodian);
             (asset.clone(), account)
         })
         .collect();
