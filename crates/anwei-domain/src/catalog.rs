@@ -10,6 +10,7 @@ use crate::password::AccountPolicy;
 use crate::plan::PlanTemplate;
 use crate::plan_lint::PlanRules;
 use crate::rbac::RoleCatalog;
+use crate::risk::RiskMethod;
 use crate::training::TrainingRules;
 
 pub const ACCOUNT_POLICY_FILE: &str = "catalog/account-policy.toml";
@@ -25,6 +26,7 @@ const OBLIGATIONS_TOML: &str = include_str!("../../../catalog/obligations.toml")
 const TRAINING_RULES_TOML: &str = include_str!("../../../catalog/training-rules.toml");
 const PLAN_RULES_TOML: &str = include_str!("../../../catalog/plan-rules.toml");
 const BASELINE_TOML: &str = include_str!("../../../catalog/baseline-controls.toml");
+const RISK_METHOD_TOML: &str = include_str!("../../../catalog/risk-method.toml");
 /// Plan templates: (file, text). Add a city's template here and in `catalog/plan-templates/`.
 const PLAN_TEMPLATES: [(&str, &str); 1] = [(
     "catalog/plan-templates/tainan-school-d.toml",
@@ -43,6 +45,8 @@ pub struct Catalog {
     pub plan_templates: Vec<PlanTemplate>,
     /// 附表十
     pub baseline: Baseline,
+    /// 風險評估 (詳細風險評鑑方法)
+    pub risk: RiskMethod,
 }
 
 impl Catalog {
@@ -61,6 +65,7 @@ impl Catalog {
             training: TrainingRules::from_toml(TRAINING_RULES_TOML)?,
             plan_rules: PlanRules::from_toml(PLAN_RULES_TOML)?,
             baseline: Baseline::from_toml(BASELINE_TOML)?,
+            risk: RiskMethod::from_toml(RISK_METHOD_TOML)?,
             plan_templates: PLAN_TEMPLATES
                 .iter()
                 .map(|(file, text)| PlanTemplate::from_toml(file, text))

@@ -24,6 +24,8 @@ pub struct Nav {
     pub plan_href: String,
     /// The same agency's inventory.
     pub assets_href: String,
+    /// The same agency's risk assessment.
+    pub risks_href: String,
     pub signed_in: bool,
 }
 
@@ -77,6 +79,7 @@ impl Chrome {
                 training_href: obligations_href.replace("/obligations", "/training"),
                 plan_href: obligations_href.replace("/obligations", "/plan"),
                 assets_href: obligations_href.replace("/obligations", "/assets"),
+                risks_href: obligations_href.replace("/obligations", "/risks"),
                 obligations_href,
                 signed_in: true,
             },

@@ -16,6 +16,7 @@ pub mod lang;
 pub mod obligations;
 pub mod outbox;
 pub mod plan;
+pub mod risk;
 pub mod sign_in;
 pub mod tokens;
 pub mod training;
@@ -25,7 +26,15 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 38] = [
+    const KNOWN: [&str; 46] = [
+        "notice-risk-opened",
+        "notice-risk-exempted",
+        "notice-risk-scales-saved",
+        "notice-risk-added",
+        "notice-risk-completed",
+        "notice-risk-saved",
+        "notice-risk-deleted",
+        "notice-risk-approved",
         "notice-asset-disposed",
         "notice-round-opened",
         "notice-round-signed-off",

@@ -15,5 +15,6 @@ mod incidents;
 mod isolation;
 mod obligations;
 mod plan;
+mod risks;
 mod schema;
 mod training;
