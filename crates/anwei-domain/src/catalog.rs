@@ -10,6 +10,7 @@ use crate::password::AccountPolicy;
 use crate::plan::PlanTemplate;
 use crate::plan_lint::PlanRules;
 use crate::rbac::RoleCatalog;
+use crate::restricted::RestrictedCatalog;
 use crate::risk::RiskMethod;
 use crate::training::TrainingRules;
 
@@ -27,6 +28,7 @@ const TRAINING_RULES_TOML: &str = include_str!("../../../catalog/training-rules.
 const PLAN_RULES_TOML: &str = include_str!("../../../catalog/plan-rules.toml");
 const BASELINE_TOML: &str = include_str!("../../../catalog/baseline-controls.toml");
 const RISK_METHOD_TOML: &str = include_str!("../../../catalog/risk-method.toml");
+const RESTRICTED_TOML: &str = include_str!("../../../catalog/restricted-products.toml");
 /// Plan templates: (file, text). Add a city's template here and in `catalog/plan-templates/`.
 const PLAN_TEMPLATES: [(&str, &str); 1] = [(
     "catalog/plan-templates/tainan-school-d.toml",
@@ -47,6 +49,8 @@ pub struct Catalog {
     pub baseline: Baseline,
     /// 風險評估 (詳細風險評鑑方法)
     pub risk: RiskMethod,
+    /// 危害國家資通安全產品 as shipped (an administrator imports the published register)
+    pub restricted: RestrictedCatalog,
 }
 
 impl Catalog {
@@ -66,6 +70,7 @@ impl Catalog {
             plan_rules: PlanRules::from_toml(PLAN_RULES_TOML)?,
             baseline: Baseline::from_toml(BASELINE_TOML)?,
             risk: RiskMethod::from_toml(RISK_METHOD_TOML)?,
+            restricted: RestrictedCatalog::from_toml(RESTRICTED_TOML)?,
             plan_templates: PLAN_TEMPLATES
                 .iter()
                 .map(|(file, text)| PlanTemplate::from_toml(file, text))

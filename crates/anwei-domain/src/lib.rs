@@ -20,6 +20,7 @@ pub mod plan;
 pub mod plan_lint;
 pub mod rbac;
 pub mod reminder;
+pub mod restricted;
 pub mod risk;
 pub mod roc;
 pub mod secret;

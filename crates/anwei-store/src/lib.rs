@@ -21,6 +21,7 @@ pub mod migrate;
 pub mod obligations;
 pub mod outbox;
 pub mod plans;
+pub mod restricted;
 pub mod risks;
 pub mod sessions;
 #[cfg(feature = "testing")]

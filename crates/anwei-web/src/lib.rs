@@ -41,6 +41,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::inventory_round::router())
         .merge(routes::asset_controls::router())
         .merge(routes::risk::router())
+        .merge(routes::restricted::router(state.config.max_upload_bytes))
         .merge(routes::asset_disposal::router(
             state.config.max_upload_bytes,
         ))

@@ -341,6 +341,8 @@ struct InventoryPage<'a> {
     year: i32,
     confirmed: usize,
     can_approve: bool,
+    /// Assets naming a product endangering national security that are not resolved (§11).
+    restricted_open: usize,
 }
 
 /// The asset form's fields and choices.
@@ -477,6 +479,11 @@ pub async fn render_inventory(
             .require(app, Permission::ObligationApprove, &a.agency_path())
             .is_ok(),
         confirmed: confirmed_ids.len(),
+        restricted_open: crate::routes::restricted::matches(app, &a)
+            .await?
+            .iter()
+            .filter(|m| m.state == "violation" || m.state == "pending")
+            .count(),
         round,
         year,
         import_error,

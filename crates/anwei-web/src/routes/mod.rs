@@ -16,6 +16,7 @@ pub mod lang;
 pub mod obligations;
 pub mod outbox;
 pub mod plan;
+pub mod restricted;
 pub mod risk;
 pub mod sign_in;
 pub mod tokens;
@@ -26,7 +27,11 @@ pub mod users;
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 46] = [
+    const KNOWN: [&str; 50] = [
+        "notice-restricted-removed",
+        "notice-restricted-recorded",
+        "notice-restricted-approved",
+        "notice-restricted-withdrawn",
         "notice-risk-opened",
         "notice-risk-exempted",
         "notice-risk-scales-saved",

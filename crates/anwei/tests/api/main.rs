@@ -15,6 +15,7 @@ mod incidents;
 mod isolation;
 mod obligations;
 mod plan;
+mod restricted;
 mod risks;
 mod schema;
 mod training;

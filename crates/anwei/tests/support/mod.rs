@@ -331,6 +331,38 @@ impl TestApp {
         }
     }
 
+    /// Creates an administrator from the command line and signs it in through its second
+    /// factor's enrolment.
+    pub async fn admin(&self) -> Browser<'_> {
+        let out = self.cli(
+            &[
+                "create-admin",
+                "--username",
+                "ops.admin",
+                "--password-stdin",
+            ],
+            Some("Admin-pass-2026\n"),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut b = self.browser();
+        b.login("ops.admin", "Admin-pass-2026").await;
+        let page = b.get("/login/totp/enrol").await;
+        let start = page.body.find("id=\"totp-secret\">").unwrap() + "id=\"totp-secret\">".len();
+        let secret_b32 = &page.body[start..start + page.body[start..].find('<').unwrap()];
+        let secret = anwei_domain::totp::TotpSecret::from_base32(secret_b32).unwrap();
+        let now = anwei_domain::clock::Clock::now(&self.clock);
+        let r = b
+            .post("/login/totp/enrol", &[("code", &secret.code_at(now))])
+            .await;
+        assert_eq!(r.location(), "/", "{}", r.body);
+        b.get("/").await;
+        b
+    }
+
     /// Signs a demo account in and through its forced password change.
     pub async fn signed_in(&self, username: &str) -> Browser<'_> {
         let mut b = self.browser();
