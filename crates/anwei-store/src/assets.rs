@@ -292,6 +292,7 @@ impl Store {
 
     /// Adds the checked rows of an import in one transaction, with one audit event naming the
     /// file (by its SHA-256) and every asset added. A name taken meanwhile aborts it all.
+    /// `progress` hears how many rows are written so far (a page shows it for long imports).
     pub async fn import_assets(
         &self,
         actor: &Actor,
@@ -299,9 +300,11 @@ impl Store {
         rows: &[(AssetInput, Option<Uuid>)],
         (file_name, sha256): (&str, &str),
         now: OffsetDateTime,
+        progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<Imported> {
         const COLS: usize = 17;
         let mut tx = self.begin().await?;
+        let mut written = 0;
         for chunk in rows.chunks(500) {
             let mut sql = String::from(
                 "INSERT INTO asset (id, agency_id, name, kind, custodian, custodian_user_id, owner_unit, location,
@@ -328,6 +331,8 @@ impl Store {
                 q.execute(&mut **c).await.map(|r| r.rows_affected())
             })
             .map_err(|e| StoreError::unique(e, "name"))?;
+            written += chunk.len();
+            progress(written);
         }
         append(
             &mut tx,

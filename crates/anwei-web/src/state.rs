@@ -2,9 +2,11 @@ use anwei_domain::catalog::Catalog;
 use anwei_domain::clock::Clock;
 use anwei_store::Store;
 use anwei_store::files::FileStore;
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
 
 /// How the web edge is deployed.
 #[derive(Debug, Clone)]
@@ -41,6 +43,76 @@ pub struct Inner {
     pub catalog: Catalog,
     pub config: WebConfig,
     pub files: FileStore,
+    pub imports: Imports,
+}
+
+/// Imports running in the background, so a page can show how far a long one has got. Kept in
+/// memory: an import belongs to the process that runs it, and a restart ends it (its
+/// transaction is rolled back, so nothing is half-written).
+#[derive(Default)]
+pub struct Imports(Mutex<HashMap<Uuid, ImportState>>);
+
+#[derive(Debug, Clone)]
+pub struct ImportState {
+    pub agency_id: Uuid,
+    /// Who started it: only they follow it.
+    pub started_by: String,
+    pub total: usize,
+    pub written: usize,
+    pub refused: usize,
+    /// Rows added, or the message key of why nothing was.
+    pub outcome: Option<Result<usize, &'static str>>,
+}
+
+impl Imports {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, ImportState>> {
+        // a panicking import leaves the map usable: its entry simply never finishes
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn start(&self, agency_id: Uuid, started_by: &str, total: usize, refused: usize) -> Uuid {
+        let id = Uuid::now_v7();
+        self.map().insert(
+            id,
+            ImportState {
+                agency_id,
+                started_by: started_by.to_string(),
+                total,
+                written: 0,
+                refused,
+                outcome: None,
+            },
+        );
+        id
+    }
+
+    pub fn advance(&self, id: Uuid, written: usize) {
+        if let Some(s) = self.map().get_mut(&id) {
+            s.written = written;
+        }
+    }
+
+    pub fn finish(&self, id: Uuid, outcome: Result<usize, &'static str>) {
+        if let Some(s) = self.map().get_mut(&id) {
+            s.outcome = Some(outcome);
+        }
+    }
+
+    /// The state of an import of this agency started by this person; a finished one is handed
+    /// out once and forgotten.
+    pub fn take(&self, id: Uuid, agency_id: Uuid, started_by: &str) -> Option<ImportState> {
+        let mut map = self.map();
+        let state = map
+            .get(&id)
+            .filter(|s| s.agency_id == agency_id && s.started_by == started_by)?
+            .clone();
+        if state.outcome.is_some() {
+            map.remove(&id);
+        }
+        Some(state)
+    }
 }
 
 /// Shared by every handler; cheap to clone.
@@ -55,6 +127,7 @@ impl AppState {
             catalog,
             files: FileStore::local(config.files_dir.clone()),
             config,
+            imports: Imports::default(),
         }))
     }
 }

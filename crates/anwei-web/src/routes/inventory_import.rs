@@ -34,6 +34,10 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         )
         .route("/agencies/{code}/assets/import/{sha}", post(review))
         .route(
+            "/agencies/{code}/assets/import/progress/{id}",
+            get(progress),
+        )
+        .route(
             "/agencies/{code}/assets/import/{sha}/{file}",
             get(error_report),
         )
@@ -280,21 +284,109 @@ async fn review(
             (asset.clone(), account)
         })
         .collect();
-    let done = app
-        .store
-        .import_assets(
-            &user.actor,
-            a.id,
-            &with_accounts,
-            (&file_name, &sha),
-            app.clock.now(),
+    let refused = rows.len() - with_accounts.len();
+    let id = app
+        .imports
+        .start(a.id, &user.actor.label, with_accounts.len(), refused);
+    let task = {
+        let app = app.clone();
+        let actor = user.actor.clone();
+        let agency_id = a.id;
+        tokio::spawn(async move {
+            let now = app.clock.now();
+            let outcome = app
+                .store
+                .import_assets(
+                    &actor,
+                    agency_id,
+                    &with_accounts,
+                    (&file_name, &sha),
+                    now,
+                    &|n| app.imports.advance(id, n),
+                )
+                .await;
+            app.imports
+                .finish(id, outcome.map(|d| d.added).map_err(|e| import_failure(&e)));
+        })
+    };
+    // most imports are done before anyone would read a progress page; a long one shows it
+    if tokio::time::timeout(PROGRESS_AFTER, task).await.is_err() {
+        return Ok(redirect(&format!(
+            "/agencies/{}/assets/import/progress/{id}",
+            a.code
+        )));
+    }
+    follow(&app, &t, &user, &a, id).await
+}
+
+/// How long the confirming request waits for an import before showing its progress instead.
+const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+fn import_failure(e: &anwei_store::StoreError) -> &'static str {
+    match e {
+        anwei_store::StoreError::Conflict { .. } => "err-import-name-taken",
+        other => {
+            tracing::error!(error = %other, "asset import failed");
+            "err-import-failed"
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "asset_import_progress.html")]
+struct ProgressPage<'a> {
+    t: &'a Locale,
+    c: Chrome,
+    a: AgencyRow,
+    written: usize,
+    total: usize,
+    error: String,
+}
+
+/// Where an import stands: finished, to the register with its counts; failed, the reason;
+/// running, a page that reloads itself every second with how many rows are written.
+async fn follow(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    a: &AgencyRow,
+    id: uuid::Uuid,
+) -> Result<Response, AppError> {
+    let state = app.imports.take(id, a.id, &user.actor.label);
+    let Some(state) = state else {
+        return Ok(redirect(&format!("/agencies/{}/assets", a.code)));
+    };
+    let page = |error: String| ProgressPage {
+        c: Chrome::for_user(app, t, user, &format!("/agencies/{}/assets", a.code)),
+        written: state.written,
+        total: state.total,
+        error,
+        t,
+        a: a.clone(),
+    };
+    match state.outcome {
+        Some(Ok(added)) => Ok(redirect(&format!(
+            "/agencies/{}/assets?imported={added}&refused={}",
+            a.code, state.refused
+        ))),
+        Some(Err(key)) => Ok((StatusCode::CONFLICT, render(&page(t.t(key)))?).into_response()),
+        None => Ok((
+            [(axum::http::header::REFRESH, "1")],
+            render(&page(String::new()))?,
         )
-        .await?;
-    let refused = rows.len() - done.added;
-    Ok(redirect(&format!(
-        "/agencies/{}/assets?imported={}&refused={refused}",
-        a.code, done.added
-    )))
+            .into_response()),
+    }
+}
+
+async fn progress(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    follow(&app, &t, &user, &a, id).await
 }
 
 /// `errors.xlsx` (or .ods, .csv): the refused rows as they were, with what is wrong, to fix and

@@ -454,7 +454,7 @@ async fn inventories_import_from_spreadsheets_after_a_preview() {
         .collect();
     let r = b.post(&path, &pairs).await;
     assert_eq!(
-        r.location(),
+        finish_import(&mut b, r).await,
         "/agencies/xiaying-es/assets?imported=2&refused=4"
     );
     // not a spreadsheet
@@ -545,12 +545,78 @@ async fn ten_thousand_rows_import_from_xlsx() {
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = b.post(&path, &pairs).await;
     assert_eq!(
-        r.location(),
+        finish_import(&mut b, r).await,
         "/agencies/xiaying-es/assets?imported=10000&refused=0"
     );
     let token = app.token_of("xiaying.officer").await;
     let all = body(&app.bearer_get(&token, &format!("{BASE}?per_page=1")).await);
     assert_eq!(all["total"], 10_008);
+}
+
+/// A 200 MB upload is refused as too large with a message, without the server holding it or
+/// writing anything; the server goes on answering.
+#[tokio::test]
+async fn a_200_mb_file_is_refused_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    b.get("/agencies/xiaying-es/assets").await;
+    let before = app.audit_count().await;
+    let files_before = walk_files(&app.files_dir);
+    // a real XLSX header, then 200 MB: what an export with embedded pictures looks like
+    let mut huge = b"PK\x03\x04".to_vec();
+    huge.resize(200 * 1024 * 1024, b'x');
+    let r = b
+        .post_multipart(
+            "/agencies/xiaying-es/assets/import",
+            &[],
+            Some(("inventory.xlsx", &huge)),
+        )
+        .await;
+    assert!(matches!(r.status, 400 | 413 | 422), "{}", r.status);
+    assert!(
+        r.body.contains("過大") || r.body.contains("上限"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.audit_count().await, before);
+    assert_eq!(walk_files(&app.files_dir), files_before, "nothing kept");
+    let token = app.token_of("xiaying.officer").await;
+    let all = body(&app.bearer_get(&token, &format!("{BASE}?per_page=1")).await);
+    assert_eq!(all["total"], 8, "the demo's eight only");
+}
+
+fn walk_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| {
+                if e.path().is_dir() {
+                    walk_files(&e.path())
+                } else {
+                    1
+                }
+            })
+            .sum()
+    })
+}
+
+/// Follows a confirmed import to where it ends: an import still running after the confirming
+/// request is followed on its progress page, which shows the rows written so far.
+async fn finish_import(b: &mut Browser<'_>, r: Resp) -> String {
+    let mut location = r.location().to_string();
+    while location.contains("/assets/import/progress/") {
+        let page = b.get(&location).await;
+        match page.status {
+            200 => {
+                assert!(page.body.contains("<progress value="), "{}", page.body);
+                assert!(page.body.contains("列"), "{}", page.body);
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            303 => location = page.location().to_string(),
+            other => panic!("progress answered {other}: {}", page.body),
+        }
+    }
+    location
 }
 
 /// The yearly inventory: the officer opens it, custodians confirm their own assets (not others'),
