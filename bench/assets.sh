@@ -2,7 +2,8 @@
 # The inventory API as other systems were measured on it: with 2,000 assets in one agency,
 # create them one by one through POST /api/v1/agencies/{code}/assets (assets/s, the audit chain
 # on), then list page 1 with per_page=10 from 8 concurrent clients for 15 s (requests/s, p50,
-# p99). Release build, SQLite, demo data. Prints figures; asserts nothing.
+# p99); then import 10,000 rows from an XLSX. Release build, SQLite, demo data. Prints figures;
+# asserts nothing.
 #   bench/assets.sh [assets] [seconds] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,3 +50,19 @@ echo
 echo "-- GET /api/v1/agencies/xiaying-es/assets?page=1&per_page=10 (wrk -t2 -c$conns -d${secs}s)"
 wrk -t2 -c"$conns" -d"${secs}s" --latency -H "Authorization: Bearer $token" \
   "$base/api/v1/agencies/xiaying-es/assets?page=1&per_page=10" | grep -E 'Requests/sec|Latency|50%|90%|99%|Non-2xx'
+
+# Importing 10,000 rows from an XLSX (the spreadsheet a bureau exchanges): read, every row
+# checked, one transaction with its audit event, through `anwei asset import` (the page runs
+# the same code after its preview).
+echo
+cargo run --release -p anwei-docs --quiet --example inventory_sheet -- 10000 "$work/inventory.xlsx" >/dev/null
+t0=$(date +%s.%N)
+"$bin" --data-dir "$work" asset import --agency tuku-es --file "$work/inventory.xlsx" >"$work/import.out"
+t1=$(date +%s.%N)
+python3 - "$t0" "$t1" "$(stat -c %s "$work/inventory.xlsx")" "$(cat "$work/import.out")" <<'PY'
+import sys
+t0, t1, size, out = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+dt = t1 - t0
+print(f"-- import 10000 rows from XLSX ({size / 1024:.0f} KiB): {dt:.2f} s for the whole command, {10000 / dt:.0f} rows/s")
+print(f"   {out}")
+PY

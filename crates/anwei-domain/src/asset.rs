@@ -225,6 +225,8 @@ pub struct RawAsset {
     pub availability: String,
     pub legality: String,
     pub status: String,
+    /// 取得日期: ISO, 民國 (113/05/01) or an Excel serial day.
+    pub acquired_on: String,
 }
 
 /// A checked asset.
@@ -242,6 +244,8 @@ pub struct AssetInput {
     /// C, I, A, L
     pub ratings: [Option<Rating>; 4],
     pub status: AssetStatus,
+    /// 取得日期
+    pub acquired_on: Option<time::Date>,
 }
 
 /// 是/否, yes/no, true/false, 1/0, Y/N, V (as ticked in Excel); empty is no.
@@ -277,6 +281,10 @@ impl RawAsset {
         let a = take(e, Rating::parse("availability", &self.availability));
         let l = take(e, Rating::parse("legality", &self.legality));
         let status = take(e, AssetStatus::parse("status", &self.status));
+        let acquired_on = take(
+            e,
+            crate::sheet::parse_cell_date("acquired_on", &self.acquired_on),
+        );
         match (
             name,
             kind,
@@ -288,6 +296,7 @@ impl RawAsset {
             hosted_by,
             (c, i, a, l),
             status,
+            acquired_on,
         ) {
             (
                 Some(name),
@@ -300,6 +309,7 @@ impl RawAsset {
                 Some(hosted_by),
                 (Some(c), Some(i), Some(a), Some(l)),
                 Some(status),
+                Some(acquired_on),
             ) if errors.is_empty() => Ok(AssetInput {
                 name,
                 kind,
@@ -311,6 +321,7 @@ impl RawAsset {
                 hosted_by,
                 ratings: [c, i, a, l],
                 status,
+                acquired_on,
             }),
             _ => Err(errors),
         }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 pub const MAX_ROWS: usize = 50_000;
 
 /// The inventory's fields and the headers that name them.
-pub const FIELDS: [(&str, &[&str]); 13] = [
+pub const FIELDS: [(&str, &[&str]); 14] = [
     (
         "name",
         &["名稱", "資產名稱", "系統名稱", "資訊資產名稱", "name"],
@@ -39,10 +39,20 @@ pub const FIELDS: [(&str, &[&str]); 13] = [
     ("availability", &["可用性", "a", "availability"]),
     ("legality", &["法律遵循性", "l", "legality"]),
     ("status", &["狀態", "使用狀態", "status"]),
+    (
+        "acquired_on",
+        &[
+            "取得日期",
+            "購置日期",
+            "購買日期",
+            "啟用日期",
+            "acquired_on",
+        ],
+    ),
 ];
 
 /// For each of [`FIELDS`], the column it is read from.
-pub type Mapping = [Option<usize>; 13];
+pub type Mapping = [Option<usize>; FIELDS.len()];
 
 /// The columns whose headers name the fields.
 pub fn guess_mapping(header: &[String]) -> Mapping {
@@ -65,6 +75,23 @@ pub fn check_mapping(m: &Mapping) -> Result<(), FieldError> {
 
 /// One row of the file: its row number and the asset, or its problems.
 pub type ParsedRow = (usize, Result<AssetInput, Vec<FieldError>>);
+
+/// Refuses the rows whose names the agency already has (`existing`): a name is unique per
+/// agency, and an import adds, never overwrites.
+pub fn refuse_taken(
+    rows: Vec<ParsedRow>,
+    existing: &std::collections::HashSet<String>,
+) -> Vec<ParsedRow> {
+    rows.into_iter()
+        .map(|(line, r)| match r {
+            Ok(asset) if existing.contains(&asset.name) => (
+                line,
+                Err(vec![FieldError::new("name", "err-asset-name-taken")]),
+            ),
+            other => (line, other),
+        })
+        .collect()
+}
 
 /// Every data row of the table read through the mapping. Blank rows are skipped.
 pub fn parse_rows(table: &Rows, mapping: &Mapping) -> Vec<ParsedRow> {
@@ -95,6 +122,7 @@ pub fn parse_rows(table: &Rows, mapping: &Mapping) -> Vec<ParsedRow> {
             availability: cell(10),
             legality: cell(11),
             status: cell(12),
+            acquired_on: cell(13),
         };
         let mut parsed = raw.parse();
         if let Ok(a) = &parsed {
@@ -116,6 +144,35 @@ mod tests {
     use super::*;
     use crate::sheet::read_rows;
     use proptest::prelude::*;
+
+    /// Agencies write dates as ISO, as 民國 text, or leave Excel's serial day in a CSV export.
+    #[test]
+    fn acquisition_dates_in_every_shape_agencies_write_them() {
+        let csv = "名稱,類別,購置日期\n\
+                   甲,硬體,113/05/01\n\
+                   乙,硬體,45413\n\
+                   丙,硬體,2024-05-01\n\
+                   丁,硬體,民國113年5月1日\n\
+                   戊,硬體,\n\
+                   己,硬體,113/13/01\n\
+                   庚,硬體,去年\n";
+        let table = read_rows(csv.as_bytes(), MAX_ROWS).unwrap();
+        let rows = parse_rows(&table, &guess_mapping(&table[0]));
+        let may_first = Some(time::macros::date!(2024 - 05 - 01));
+        for row in &rows[..4] {
+            assert_eq!(
+                row.1.as_ref().unwrap().acquired_on,
+                may_first,
+                "line {}",
+                row.0
+            );
+        }
+        assert_eq!(rows[4].1.as_ref().unwrap().acquired_on, None);
+        for row in &rows[5..] {
+            let e = row.1.as_ref().unwrap_err();
+            assert_eq!(e[0].field, "acquired_on", "line {}", row.0);
+        }
+    }
 
     #[test]
     fn headers_in_chinese_map_and_rows_are_checked_with_duplicates() {
@@ -149,6 +206,18 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn any_date_text_is_a_date_or_an_error_on_its_field(raw in "\\PC{0,16}") {
+            let table = vec![
+                vec!["名稱".to_string(), "類別".into(), "取得日期".into()],
+                vec!["交換器".into(), "硬體".into(), raw],
+            ];
+            let rows = parse_rows(&table, &guess_mapping(&table[0]));
+            if let Err(e) = &rows[0].1 {
+                prop_assert!(e.iter().all(|e| e.field == "acquired_on"), "{:?}", e);
+            }
+        }
+
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..500)) {
             if let Ok(table) = read_rows(&bytes, 100) {

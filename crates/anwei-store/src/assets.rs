@@ -28,6 +28,7 @@ pub struct AssetRow {
     pub availability: Option<i32>,
     pub legality: Option<i32>,
     pub status: String,
+    pub acquired_on: Option<time::Date>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -79,6 +80,7 @@ impl AssetRow {
             "level_reason": g.map(|g| g.reason),
             "core_system": self.is_core(),
             "status": self.status,
+            "acquired_on": self.acquired_on.map(|d| d.to_string()),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         })
@@ -99,7 +101,7 @@ pub fn custodian_account(users: &[crate::users::UserRow], custodian: &str) -> Op
 
 const SELECT: &str = "SELECT id, agency_id, name, kind, custodian, custodian_user_id, owner_unit,
     location, supports_core_business, centralised, hosted_by, confidentiality, integrity,
-    availability, legality, status, created_at, updated_at FROM asset";
+    availability, legality, status, acquired_on, created_at, updated_at FROM asset";
 
 fn audit_json(a: &AssetInput) -> serde_json::Value {
     json!({
@@ -109,6 +111,7 @@ fn audit_json(a: &AssetInput) -> serde_json::Value {
         "hosted_by": a.hosted_by,
         "ratings": a.ratings.map(|r| r.map(Rating::as_str)),
         "status": a.status.as_str(),
+        "acquired_on": a.acquired_on.map(|d| d.to_string()),
     })
 }
 
@@ -128,12 +131,12 @@ impl Store {
         on_tx!(&mut tx, conn => sqlx::query(
             "INSERT INTO asset (id, agency_id, name, kind, custodian, custodian_user_id, owner_unit, location,
                 supports_core_business, centralised, hosted_by, confidentiality, integrity, availability, legality,
-                status, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)")
+                status, acquired_on, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)")
             .bind(id).bind(agency_id).bind(&a.name).bind(a.kind.as_str()).bind(&a.custodian)
             .bind(custodian_user_id).bind(&a.owner_unit).bind(&a.location)
             .bind(a.supports_core_business).bind(a.centralised).bind(&a.hosted_by)
-            .bind(c).bind(i).bind(av).bind(l).bind(a.status.as_str()).bind(now)
+            .bind(c).bind(i).bind(av).bind(l).bind(a.status.as_str()).bind(a.acquired_on).bind(now)
             .execute(&mut **conn).await.map(|r| r.rows_affected()))
             .map_err(|e| StoreError::unique(e, "name"))?;
         append(
@@ -167,6 +170,7 @@ impl Store {
             availability: av,
             legality: l,
             status: a.status.as_str().into(),
+            acquired_on: a.acquired_on,
             created_at: now,
             updated_at: now,
         })
@@ -218,12 +222,12 @@ impl Store {
             "UPDATE asset SET name = $1, kind = $2, custodian = $3, custodian_user_id = $4, owner_unit = $5,
                 location = $6, supports_core_business = $7, centralised = $8, hosted_by = $9,
                 confidentiality = $10, integrity = $11, availability = $12, legality = $13, status = $14,
-                updated_at = $15
+                updated_at = $15, acquired_on = $18
              WHERE id = $16 AND agency_id = $17")
             .bind(&a.name).bind(a.kind.as_str()).bind(&a.custodian).bind(custodian_user_id)
             .bind(&a.owner_unit).bind(&a.location).bind(a.supports_core_business).bind(a.centralised)
             .bind(&a.hosted_by).bind(c).bind(i).bind(av).bind(l).bind(a.status.as_str()).bind(now)
-            .bind(before.id).bind(before.agency_id)
+            .bind(before.id).bind(before.agency_id).bind(a.acquired_on)
             .execute(&mut **conn).await.map(|r| r.rows_affected()))
             .map_err(|e| StoreError::unique(e, "name"))?;
         if n != 1 {
@@ -290,6 +294,29 @@ impl Store {
         Ok(rows.into_iter().map(|(n,)| n).collect())
     }
 
+    /// Imports checked rows, each custodian linked to the account their name designates; see
+    /// [`Store::import_assets`].
+    pub async fn import_asset_inputs(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        inputs: Vec<AssetInput>,
+        file: (&str, &str),
+        now: OffsetDateTime,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<Imported> {
+        let users = self.users_of_agency(actor, agency_id).await?;
+        let rows: Vec<(AssetInput, Option<Uuid>)> = inputs
+            .into_iter()
+            .map(|a| {
+                let account = custodian_account(&users, &a.custodian);
+                (a, account)
+            })
+            .collect();
+        self.import_assets(actor, agency_id, &rows, file, now, progress)
+            .await
+    }
+
     /// Adds the checked rows of an import in one transaction, with one audit event naming the
     /// file (by its SHA-256) and every asset added. A name taken meanwhile aborts it all.
     /// `progress` hears how many rows are written so far (a page shows it for long imports).
@@ -302,14 +329,14 @@ impl Store {
         now: OffsetDateTime,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<Imported> {
-        const COLS: usize = 17;
+        const COLS: usize = 18;
         let mut tx = self.begin().await?;
         let mut written = 0;
         for chunk in rows.chunks(500) {
             let mut sql = String::from(
                 "INSERT INTO asset (id, agency_id, name, kind, custodian, custodian_user_id, owner_unit, location,
                     supports_core_business, centralised, hosted_by, confidentiality, integrity, availability,
-                    legality, status, created_at, updated_at) VALUES ",
+                    legality, status, acquired_on, created_at, updated_at) VALUES ",
             );
             for i in 0..chunk.len() {
                 let b = i * COLS;
@@ -326,7 +353,8 @@ impl Store {
                     q = q.bind(Uuid::now_v7()).bind(agency_id).bind(&a.name).bind(a.kind.as_str())
                         .bind(&a.custodian).bind(*custodian).bind(&a.owner_unit).bind(&a.location)
                         .bind(a.supports_core_business).bind(a.centralised).bind(&a.hosted_by)
-                        .bind(cr).bind(ir).bind(ar).bind(lr).bind(a.status.as_str()).bind(now);
+                        .bind(cr).bind(ir).bind(ar).bind(lr).bind(a.status.as_str()).bind(a.acquired_on)
+                        .bind(now);
                 }
                 q.execute(&mut **c).await.map(|r| r.rows_affected())
             })

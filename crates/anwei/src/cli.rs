@@ -162,6 +162,11 @@ pub enum Command {
         #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100_000))]
         schools: u32,
     },
+    /// 資訊及資通系統盤點: import an inventory spreadsheet.
+    Asset {
+        #[command(subcommand)]
+        command: AssetCommand,
+    },
     /// 資通安全教育訓練.
     Training {
         #[command(subcommand)]
@@ -177,6 +182,22 @@ pub enum Command {
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AssetCommand {
+    /// Imports assets from XLSX, ODS, XLS or CSV (UTF-8 or Big5), columns found by their
+    /// headers; refused rows are listed on standard error and, unless --skip-invalid, nothing is
+    /// imported.
+    Import {
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        file: PathBuf,
+        /// Import the valid rows even when some are refused.
+        #[arg(long)]
+        skip_invalid: bool,
     },
 }
 
@@ -723,6 +744,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::plan_cli::lint(&url()?, &agency, on.as_deref(), format, clock.now()).await
             }
         },
+        Command::Asset {
+            command:
+                AssetCommand::Import {
+                    agency,
+                    file,
+                    skip_invalid,
+                },
+        } => crate::asset_cli::import(&url()?, &agency, &file, skip_invalid, clock.now()).await,
         Command::Training {
             command:
                 TrainingCommand::Ledger {

@@ -500,6 +500,7 @@ async fn load_assets(store: &Store, actor: &Actor, now: OffsetDateTime) -> anyho
         availability: a.into(),
         legality: l.into(),
         status: "in_use".into(),
+        acquired_on: String::new(),
     };
     let own = |name: &str, kind: &str, custodian: &str, unit: &str, location: &str| RawAsset {
         name: name.into(),

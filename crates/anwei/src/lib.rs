@@ -2,6 +2,7 @@
 //! commands a user does.
 #![forbid(unsafe_code)]
 
+pub mod asset_cli;
 pub mod cli;
 pub mod demo;
 pub mod incident_clock;

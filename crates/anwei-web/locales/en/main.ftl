@@ -1047,3 +1047,7 @@ import-progress-hint = Nothing takes effect until every row is written; this pag
 import-again = Back to the register to import again
 err-import-name-taken = An asset of the same name was added during the import, so nothing was imported; upload the file again.
 err-import-failed = The import failed and nothing was imported; try again later.
+asset-cli-refused = { $n } rows were refused, so nothing was imported (add --skip-invalid to import the valid rows).
+asset-cli-imported = Imported { $n } assets into { $agency }, { $refused } rows skipped ({ $ms } ms).
+asset-acquired-on = Acquired on
+import-field-acquired_on = Acquired on

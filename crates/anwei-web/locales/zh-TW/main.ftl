@@ -1047,3 +1047,7 @@ import-progress-hint = 全部寫入後才會生效；此頁每秒自動更新，
 import-again = 回到資產清冊重新匯入
 err-import-name-taken = 匯入期間有同名資產被新增，未匯入任何資料；請重新上傳檔案。
 err-import-failed = 匯入失敗，未匯入任何資料；請稍後再試。
+asset-cli-refused = 有 { $n } 列有問題，未匯入任何資料（加上 --skip-invalid 可只匯入正確的列）。
+asset-cli-imported = 已匯入 { $n } 筆資產至 { $agency }，略過 { $refused } 列（{ $ms } 毫秒）。
+asset-acquired-on = 取得日期
+import-field-acquired_on = 取得日期

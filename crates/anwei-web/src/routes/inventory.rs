@@ -113,6 +113,7 @@ pub(crate) fn raw_of(row: &AssetRow) -> RawAsset {
         availability: rating(row.availability),
         legality: rating(row.legality),
         status: row.status.clone(),
+        acquired_on: row.acquired_on.map(|d| d.to_string()).unwrap_or_default(),
     }
 }
 
@@ -145,6 +146,7 @@ fn overlay(raw: &mut RawAsset, body: &Map<String, Value>) -> Result<(), Vec<Fiel
             "availability" => &mut raw.availability,
             "legality" => &mut raw.legality,
             "status" => &mut raw.status,
+            "acquired_on" => &mut raw.acquired_on,
             _ => {
                 errors.push(FieldError::new("body", "err-json-unknown").with("field", key));
                 continue;
@@ -809,6 +811,7 @@ pub(crate) async fn register_document(
         t.t("asset-centralised"),
         t.t("asset-hosted-by"),
         t.t("field-status"),
+        t.t("asset-acquired-on"),
     ]);
     let body = rows
         .iter()
@@ -835,6 +838,7 @@ pub(crate) async fn register_document(
                 yes_no(r.centralised),
                 r.hosted_by.clone(),
                 t.tp("asset-status-", &r.status),
+                t.opt_date(&r.acquired_on),
             ]);
             cells
         })

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::asset::AssetInput;
 use anwei_domain::asset_import::{
-    FIELDS, MAX_ROWS, Mapping, ParsedRow, check_mapping, guess_mapping, parse_rows,
+    FIELDS, MAX_ROWS, Mapping, ParsedRow, check_mapping, guess_mapping, parse_rows, refuse_taken,
 };
 use anwei_domain::evidence::sha256_hex;
 use anwei_domain::rbac::Permission;
@@ -75,16 +75,7 @@ async fn checked(
     mapping: &Mapping,
 ) -> Result<Vec<ParsedRow>, AppError> {
     let existing = app.store.asset_names(a.id).await?;
-    Ok(parse_rows(table, mapping)
-        .into_iter()
-        .map(|(line, r)| match r {
-            Ok(asset) if existing.contains(&asset.name) => (
-                line,
-                Err(vec![FieldError::new("name", "err-asset-name-taken")]),
-            ),
-            other => (line, other),
-        })
-        .collect())
+    Ok(refuse_taken(parse_rows(table, mapping), &existing))
 }
 
 fn messages(t: &Locale, errors: &[FieldError]) -> Vec<String> {
@@ -231,7 +222,7 @@ async fn upload(
 /// to import.
 fn read_form(body: &[u8], columns: usize) -> (Mapping, String, bool) {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
-    let mut mapping: Mapping = [None; 13];
+    let mut mapping: Mapping = [None; FIELDS.len()];
     let mut file_name = String::new();
     let mut confirm = false;
     for (k, v) in pairs {
@@ -276,18 +267,11 @@ async fn review(
     if valid.is_empty() {
         return preview(&app, &t, &user, a, sha, file_name, &table, mapping).await;
     }
-    let users = app.store.users_of_agency(&user.actor, a.id).await?;
-    let with_accounts: Vec<(AssetInput, Option<uuid::Uuid>)> = valid
-        .into_iter()
-        .map(|asset| {
-            let account = anwei_store::assets::custodian_account(&users, &asset.custodian);
-            (asset.clone(), account)
-        })
-        .collect();
-    let refused = rows.len() - with_accounts.len();
+    let valid: Vec<AssetInput> = valid.into_iter().cloned().collect();
+    let refused = rows.len() - valid.len();
     let id = app
         .imports
-        .start(a.id, &user.actor.label, with_accounts.len(), refused);
+        .start(a.id, &user.actor.label, valid.len(), refused);
     let task = {
         let app = app.clone();
         let actor = user.actor.clone();
@@ -296,14 +280,9 @@ async fn review(
             let now = app.clock.now();
             let outcome = app
                 .store
-                .import_assets(
-                    &actor,
-                    agency_id,
-                    &with_accounts,
-                    (&file_name, &sha),
-                    now,
-                    &|n| app.imports.advance(id, n),
-                )
+                .import_asset_inputs(&actor, agency_id, valid, (&file_name, &sha), now, &|n| {
+                    app.imports.advance(id, n)
+                })
                 .await;
             app.imports
                 .finish(id, outcome.map(|d| d.added).map_err(|e| import_failure(&e)));

@@ -886,3 +886,55 @@ async fn a_systems_baseline_controls_follow_its_level() {
     let page = b.get(&path).await;
     assert!(page.body.contains("status-sc-crypto-high"));
 }
+
+/// 取得日期 through the API in the shapes agencies write it: 民國 text, an Excel serial day,
+/// ISO; anything else is an error on that field, and nothing changes.
+#[tokio::test]
+async fn acquisition_dates_arrive_as_roc_text_or_excel_serials() {
+    let app = spawn_app().await;
+    let token = app.token_of("xiaying.officer").await;
+    let r = app
+        .bearer(
+            Method::POST,
+            &token,
+            BASE,
+            Some(&json!({ "name": "教室投影機", "kind": "硬體", "acquired_on": "113/05/01" })),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let created = body(&r);
+    assert_eq!(created["acquired_on"], "2024-05-01");
+    let path = format!("{BASE}/{}", created["id"].as_str().unwrap());
+    let r = app
+        .bearer(
+            Method::PATCH,
+            &token,
+            &path,
+            Some(&json!({ "acquired_on": 45_444 })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(body(&r)["acquired_on"], "2024-06-01");
+    let r = app
+        .bearer(
+            Method::PATCH,
+            &token,
+            &path,
+            Some(&json!({ "acquired_on": "去年夏天" })),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(body(&r)["fields"][0]["field"], "acquired_on", "{}", r.body);
+    assert_eq!(
+        body(&app.bearer_get(&token, &path).await)["acquired_on"],
+        "2024-06-01"
+    );
+    // the register shows it in 民國
+    let mut b = app.signed_in("xiaying.officer").await;
+    let (_, _, xlsx) = b
+        .get_bytes("/agencies/xiaying-es/inventory/inventory.xlsx")
+        .await;
+    let rows = crate::training::sheet_rows(&xlsx, "資訊及資通系統清冊");
+    let projector = rows.iter().find(|r| r[0] == "教室投影機").unwrap();
+    assert!(projector.last().unwrap().contains("113"), "{projector:?}");
+}

@@ -340,3 +340,71 @@ fn a_reader_that_goes_away_is_not_a_crash() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("panicked"));
 }
+
+/// `anwei asset import`: a file with a refused row imports nothing unless asked to skip it;
+/// every refused row is one line with its number; a file that is no spreadsheet is one line.
+#[tokio::test]
+async fn the_command_line_imports_an_inventory_all_or_the_valid_rows() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("inventory.csv");
+    std::fs::write(
+        &csv,
+        "資產名稱,類別,資產管理人,機密性\n\
+         圖書館管理系統,資通系統,李玉萍,中\n\
+         教務處電腦,硬體,李玉萍,普\n\
+         投影機,硬體,施昀豆,很高\n",
+    )
+    .unwrap();
+    let count = || async {
+        let token = app.token_of("xiaying.officer").await;
+        let r = app
+            .bearer_get(&token, "/api/v1/agencies/xiaying-es/assets?per_page=1")
+            .await;
+        serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["total"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = count().await;
+    let args = [
+        "asset",
+        "import",
+        "--agency",
+        "xiaying-es",
+        "--file",
+        csv.to_str().unwrap(),
+    ];
+    let out = app.cli(&args, None);
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    // the demo has 教務處電腦 already; 投影機's rating is not a rating
+    assert_eq!(err.trim().lines().count(), 3, "{err}");
+    assert!(err.contains("Line 3") && err.contains("Line 4"), "{err}");
+    assert_eq!(count().await, before, "nothing imported");
+    let mut skip = args.to_vec();
+    skip.push("--skip-invalid");
+    let out = app.cli(&skip, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Imported 1 assets into xiaying-es, 2 rows skipped"));
+    assert_eq!(count().await, before + 1);
+    assert!(!app.events("asset.import").await.is_empty());
+    // not a spreadsheet; an unknown agency
+    let png = dir.path().join("photo.xlsx");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0").unwrap();
+    for (file, agency) in [
+        (png.to_str().unwrap(), "xiaying-es"),
+        (csv.to_str().unwrap(), "nowhere"),
+    ] {
+        let out = app.cli(
+            &["asset", "import", "--agency", agency, "--file", file],
+            None,
+        );
+        assert!(!out.status.success());
+        assert_eq!(
+            text(&out.stderr).trim().lines().count(),
+            1,
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}

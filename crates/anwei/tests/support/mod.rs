@@ -458,6 +458,8 @@ impl TestApp {
             .arg("--database-url")
             .arg(&self.db_url)
             .env("ANWEI_LOG", "warn")
+            // messages in English whatever the machine's locale
+            .env("LANG", "C.UTF-8")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
