@@ -309,7 +309,8 @@ pub fn blocks_to_markup(blocks: &[PlanBlock]) -> String {
 /// Parses the editor's text back into blocks. A table's rows must all have as many cells as
 /// its header; a clause's frequency must be one of [`RECURRENCE_LABELS`].
 pub fn markup_to_blocks(field: &'static str, text: &str) -> Result<Vec<PlanBlock>, FieldError> {
-    let text = text.replace("\r\n", "\n");
+    // browsers send CRLF; an old Mac file or a paste may hold a lone CR
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     if text.chars().count() > 50_000 {
         return Err(FieldError::new(field, "err-too-long").with("max", 50_000));
     }
@@ -525,6 +526,13 @@ mod tests {
         assert_eq!((e.key, e.args[0].1.as_str()), ("err-plan-table-row", "2"));
         let e = markup_to_blocks("b", "[每週] 條文").unwrap_err();
         assert_eq!(e.key, "err-plan-recurrence");
+        // found by fuzzing (fuzz/): a lone CR is a line break, so what is saved prints back
+        // the same
+        let blocks = markup_to_blocks("b", "\n=\r\r\n=\r\n").unwrap();
+        let para = || PlanBlock::Paragraph { p: "=".into() };
+        assert_eq!(blocks, [para(), para()], "CR CR LF is two line breaks");
+        let again = markup_to_blocks("b", &blocks_to_markup(&blocks)).unwrap();
+        assert_eq!(again, blocks);
     }
 
     #[test]
