@@ -170,6 +170,35 @@ pub fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> axum::res
         .into_response()
 }
 
+/// The format a download's file name asks for, `{stem}.{ext}` with one of `allowed`; any other
+/// name is not found.
+pub fn format_of(
+    file: &str,
+    stem: &str,
+    allowed: &[anwei_docs::Format],
+) -> Result<anwei_docs::Format, AppError> {
+    file.strip_prefix(stem)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(anwei_docs::Format::from_extension)
+        .filter(|f| allowed.contains(f))
+        .ok_or(AppError::NotFound)
+}
+
+/// A file frozen in the file store (a signed-off register, a completed assessment), served only
+/// while it still matches the digest recorded when it was frozen.
+pub async fn frozen(
+    app: &crate::state::AppState,
+    sha: &str,
+    format: anwei_docs::Format,
+    filename: &str,
+) -> Result<axum::response::Response, AppError> {
+    let bytes = app.files.get(sha).await?;
+    if anwei_domain::evidence::sha256_hex(&bytes) != sha {
+        return Err(AppError::Tampered);
+    }
+    Ok(download(bytes, format.mime(), filename))
+}
+
 /// A generated document as a download named `{kind}-{subject}.{ext}`.
 pub fn deliver(
     doc: &anwei_docs::Document,

@@ -16,12 +16,12 @@ const FILES: [(&str, &str, &[u8]); 3] = [
         include_bytes!("../../static/htmx-2.0.11.min.js"),
     ),
     (
-        "app-5.css",
+        "app-6.css",
         "text/css; charset=utf-8",
         include_bytes!("../../static/app.css"),
     ),
     (
-        "app-5.js",
+        "app-6.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/app.js"),
     ),

@@ -777,11 +777,7 @@ async fn export(
     Path((code, file)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
-    let format = file
-        .strip_prefix("inventory.")
-        .and_then(anwei_docs::Format::from_extension)
-        .filter(|f| anwei_docs::Format::TABULAR.contains(f))
-        .ok_or(AppError::NotFound)?;
+    let format = crate::pages::format_of(&file, "inventory", &anwei_docs::Format::TABULAR)?;
     let doc = register_document(&app, &t, &a).await?;
     crate::pages::deliver(&doc, format, &t.t("asset-register"), &a.name)
 }

@@ -378,16 +378,8 @@ async fn error_report(
     axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
-    let format = file
-        .strip_prefix("errors.")
-        .and_then(anwei_docs::Format::from_extension)
-        .filter(|f| {
-            matches!(
-                f,
-                anwei_docs::Format::Xlsx | anwei_docs::Format::Ods | anwei_docs::Format::Csv
-            )
-        })
-        .ok_or(AppError::NotFound)?;
+    use anwei_docs::Format::{Csv, Ods, Xlsx};
+    let format = crate::pages::format_of(&file, "errors", &[Xlsx, Ods, Csv])?;
     let table = stored_table(&app, &sha).await?;
     let width = table.iter().map(Vec::len).max().unwrap_or(0);
     let body = serde_urlencoded::to_string(&q).unwrap_or_default();

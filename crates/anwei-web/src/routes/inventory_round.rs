@@ -155,13 +155,11 @@ async fn frozen_register(
         .await?
         .and_then(|r| r.snapshot_sha256)
         .ok_or(AppError::NotFound)?;
-    let bytes = app.files.get(&sha).await?;
-    if sha256_hex(&bytes) != sha {
-        return Err(AppError::Tampered);
-    }
-    Ok(crate::pages::download(
-        bytes,
-        anwei_docs::Format::Xlsx.mime(),
+    crate::pages::frozen(
+        &app,
+        &sha,
+        anwei_docs::Format::Xlsx,
         &format!("資訊及資通系統清冊-{}-{year}.xlsx", a.name),
-    ))
+    )
+    .await
 }

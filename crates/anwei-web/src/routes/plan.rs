@@ -586,11 +586,7 @@ async fn file(
     Path((code, version, file)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
-    let format = file
-        .strip_prefix("plan.")
-        .and_then(Format::from_extension)
-        .filter(|f| Format::TEXT.contains(f))
-        .ok_or(AppError::NotFound)?;
+    let format = crate::pages::format_of(&file, "plan", &Format::TEXT)?;
     let v = version_of(&app, &a, &version).await?;
     let name = match v.number {
         Some(n) => format!("資通安全維護計畫-{}-第{n}版.{}", a.name, format.extension()),

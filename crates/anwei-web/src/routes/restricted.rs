@@ -469,11 +469,7 @@ async fn export(
     Path((code, file)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
-    let format = file
-        .strip_prefix("exceptions.")
-        .and_then(anwei_docs::Format::from_extension)
-        .filter(|f| anwei_docs::Format::TABULAR.contains(f))
-        .ok_or(AppError::NotFound)?;
+    let format = crate::pages::format_of(&file, "exceptions", &anwei_docs::Format::TABULAR)?;
     let all = matches(&app, &a).await?;
     let header = [
         "field-name",

@@ -411,14 +411,7 @@ async fn render_page(
                 .collect(),
         })
         .collect();
-    let systems: Vec<(String, bool, String)> = app
-        .store
-        .assets(a.id)
-        .await?
-        .into_iter()
-        .filter(|x| x.kind == AssetKind::System.as_str() && x.status == AssetStatus::InUse.as_str())
-        .map(|x| (x.name, x.centralised, x.hosted_by))
-        .collect();
+    let systems = systems_in_use(app, &a).await?;
     let exemptable = exempt_by_centralisation(systems.iter().map(|(_, c, _)| (true, *c)));
     let exempt_reason = forms
         .exempt_reason
@@ -459,6 +452,40 @@ async fn render_page(
         a,
     };
     Ok((status, render(&page)?).into_response())
+}
+
+/// The page again with a form's errors beside its fields, and what was typed kept.
+async fn refused(
+    app: &AppState,
+    t: &Locale,
+    user: &CurrentUser,
+    a: AgencyRow,
+    year: i32,
+    errors: &[FieldError],
+    forms: Forms,
+) -> Result<Response, AppError> {
+    let forms = Forms {
+        errors: FormErrors::from_fields(t, errors),
+        ..forms
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    render_page(app, t, user, a, year, String::new(), forms, status).await
+}
+
+/// The agency's information systems in use: (name, centralised, run by), what the exemption
+/// of 捌、一、1 turns on.
+async fn systems_in_use(
+    app: &AppState,
+    a: &AgencyRow,
+) -> Result<Vec<(String, bool, String)>, AppError> {
+    Ok(app
+        .store
+        .assets(a.id)
+        .await?
+        .into_iter()
+        .filter(|x| x.kind == AssetKind::System.as_str() && x.status == AssetStatus::InUse.as_str())
+        .map(|x| (x.name, x.centralised, x.hosted_by))
+        .collect())
 }
 
 /// The plan's reason, naming the systems and who runs them.
@@ -527,21 +554,17 @@ async fn open(
             Ok(back(&a, "risk-opened", "register"))
         }
         Err(e) => {
-            let forms = Forms {
-                errors: FormErrors::from_fields(&t, &e),
-                scales: Some(body),
-                ..Forms::default()
-            };
-            let year = this_year(&app);
-            render_page(
+            refused(
                 &app,
                 &t,
                 &user,
                 a,
-                year,
-                String::new(),
-                forms,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                this_year(&app),
+                &e,
+                Forms {
+                    scales: Some(body),
+                    ..Forms::default()
+                },
             )
             .await
         }
@@ -564,35 +587,24 @@ async fn exempt(
     Form(body): Form<ExemptBody>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
-    let systems: Vec<(bool, bool)> = app
-        .store
-        .assets(a.id)
-        .await?
-        .iter()
-        .filter(|x| x.kind == AssetKind::System.as_str())
-        .map(|x| (x.status == AssetStatus::InUse.as_str(), x.centralised))
-        .collect();
-    if !exempt_by_centralisation(systems) {
+    let systems = systems_in_use(&app, &a).await?;
+    if !exempt_by_centralisation(systems.iter().map(|(_, c, _)| (true, *c))) {
         return Err(StoreError::WrongState("err-not-exempt").into());
     }
     let reason = match parse_line("reason", &body.reason, 1, 500) {
         Ok(r) => r,
         Err(e) => {
-            let forms = Forms {
-                errors: FormErrors::from_fields(&t, &[e]),
-                exempt_reason: Some(body.reason),
-                ..Forms::default()
-            };
-            let year = this_year(&app);
-            return render_page(
+            return refused(
                 &app,
                 &t,
                 &user,
                 a,
-                year,
-                String::new(),
-                forms,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                this_year(&app),
+                &[e],
+                Forms {
+                    exempt_reason: Some(body.reason),
+                    ..Forms::default()
+                },
             )
             .await;
         }
@@ -684,20 +696,17 @@ async fn set_scales(
             Ok(back(&a, "risk-scales-saved", "scales"))
         }
         Err(e) => {
-            let forms = Forms {
-                errors: FormErrors::from_fields(&t, &e),
-                scales: Some(body),
-                ..Forms::default()
-            };
-            render_page(
+            refused(
                 &app,
                 &t,
                 &user,
                 a,
                 x.year,
-                String::new(),
-                forms,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                &e,
+                Forms {
+                    scales: Some(body),
+                    ..Forms::default()
+                },
             )
             .await
         }
@@ -725,20 +734,17 @@ async fn add(
             Ok(back(&a, "risk-added", "register"))
         }
         Err(e) => {
-            let forms = Forms {
-                errors: FormErrors::from_fields(&t, &e),
-                risk: raw,
-                ..Forms::default()
-            };
-            render_page(
+            refused(
                 &app,
                 &t,
                 &user,
                 a,
                 x.year,
-                String::new(),
-                forms,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                &e,
+                Forms {
+                    risk: raw,
+                    ..Forms::default()
+                },
             )
             .await
         }
@@ -982,11 +988,7 @@ async fn export(
     if file == "frozen.xlsx" {
         return frozen(&app, &t, &a, &year).await;
     }
-    let format = file
-        .strip_prefix("register.")
-        .and_then(anwei_docs::Format::from_extension)
-        .filter(|f| anwei_docs::Format::TABULAR.contains(f))
-        .ok_or(AppError::NotFound)?;
+    let format = crate::pages::format_of(&file, "register", &anwei_docs::Format::TABULAR)?;
     let year: i32 = year.parse().map_err(|_| AppError::NotFound)?;
     let x = app
         .store
@@ -1012,15 +1014,13 @@ async fn frozen(
         .await?
         .and_then(|x| x.snapshot_sha256)
         .ok_or(AppError::NotFound)?;
-    let bytes = app.files.get(&sha).await?;
-    if sha256_hex(&bytes) != sha {
-        return Err(AppError::Tampered);
-    }
-    Ok(crate::pages::download(
-        bytes,
-        anwei_docs::Format::Xlsx.mime(),
+    crate::pages::frozen(
+        app,
+        &sha,
+        anwei_docs::Format::Xlsx,
         &format!("{}-{}-{year}.xlsx", t.t("risk-register"), a.name),
-    ))
+    )
+    .await
 }
 
 /// The register as the supervisor reads it: every risk with its numbers, whether it is

@@ -765,11 +765,7 @@ async fn ledger_file(
     Path((code, file)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let format = file
-        .strip_prefix("ledger.")
-        .and_then(anwei_docs::Format::from_extension)
-        .filter(|f| anwei_docs::Format::TABULAR.contains(f))
-        .ok_or(AppError::NotFound)?;
+    let format = crate::pages::format_of(&file, "ledger", &anwei_docs::Format::TABULAR)?;
     let (doc, a) = ledger_document(&app, &t, &user, &code, q.year).await?;
     crate::pages::deliver(&doc, format, &t.t("training-title"), &a.name)
 }

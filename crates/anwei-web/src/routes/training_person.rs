@@ -363,10 +363,7 @@ async fn file(
     Path((code, id, file)): Path<(String, String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let format = file
-        .strip_prefix("record.")
-        .and_then(anwei_docs::Format::from_extension)
-        .ok_or(AppError::NotFound)?;
+    let format = crate::pages::format_of(&file, "record", &anwei_docs::Format::TABULAR)?;
     let acc = access(&app, &user, &code, &id).await?;
     let year = parse_year(&app, q.year.as_deref())?;
     let today = RocDate::of_instant(app.clock.now()).date();

@@ -28,6 +28,19 @@ async fn asset_id(app: &TestApp, name: &str) -> String {
         .to_string()
 }
 
+/// Opens this year's assessment with (likelihood levels, impact levels, threshold).
+async fn open_assessment(b: &mut Browser<'_>, agency: &str, (l, i, t): (&str, &str, &str)) -> Resp {
+    b.post(
+        &format!("/agencies/{agency}/risks/open"),
+        &[
+            ("likelihood_levels", l),
+            ("impact_levels", i),
+            ("threshold", t),
+        ],
+    )
+    .await
+}
+
 async fn risk_ids(app: &TestApp) -> Vec<uuid::Uuid> {
     let a = app
         .store
@@ -92,41 +105,14 @@ async fn an_assessment_with_one_accepted_risk_is_completed_by_the_ciso() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("id=\"open-assessment\""));
     // the scales are checked beside their fields; nothing is opened
-    let r = officer
-        .post(
-            &format!("{PAGE}/open"),
-            &[
-                ("likelihood_levels", "3"),
-                ("impact_levels", "3"),
-                ("threshold", "9"),
-            ],
-        )
-        .await;
+    let r = open_assessment(&mut officer, "xiaying-es", ("3", "3", "9")).await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("id=\"threshold-error\""), "{}", r.body);
     assert!(r.body.contains("1 到 8"));
     assert!(risk_ids(&app).await.is_empty());
-    let r = officer
-        .post(
-            &format!("{PAGE}/open"),
-            &[
-                ("likelihood_levels", "3"),
-                ("impact_levels", "3"),
-                ("threshold", "4"),
-            ],
-        )
-        .await;
+    let r = open_assessment(&mut officer, "xiaying-es", ("3", "3", "4")).await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let r = officer
-        .post(
-            &format!("{PAGE}/open"),
-            &[
-                ("likelihood_levels", "3"),
-                ("impact_levels", "3"),
-                ("threshold", "4"),
-            ],
-        )
-        .await;
+    let r = open_assessment(&mut officer, "xiaying-es", ("3", "3", "4")).await;
     assert_eq!(r.status, 409, "one assessment a year");
 
     // a system valued 中 (its highest of C, I, A): the impact left empty becomes 2
@@ -384,16 +370,7 @@ async fn changes_withdraw_approval_and_scales_keep_recorded_risks() {
     let app = spawn_app().await;
     let mut officer = app.signed_in("xiaying.officer").await;
     officer.get(PAGE).await;
-    officer
-        .post(
-            &format!("{PAGE}/open"),
-            &[
-                ("likelihood_levels", "5"),
-                ("impact_levels", "5"),
-                ("threshold", "9"),
-            ],
-        )
-        .await;
+    open_assessment(&mut officer, "xiaying-es", ("5", "5", "9")).await;
     let pc = asset_id(&app, "教務處電腦").await;
     let fields = |likelihood: &'static str| -> Vec<(&'static str, String)> {
         vec![
@@ -535,16 +512,7 @@ async fn a_year_is_exempt_only_when_every_system_is_centralised() {
     assert!(page.body.contains(reason));
     let evidence = duty_evidence(&app, "risk-assessment").await;
     assert_eq!(evidence.len(), 1);
-    let r = officer
-        .post(
-            &format!("{PAGE}/open"),
-            &[
-                ("likelihood_levels", "3"),
-                ("impact_levels", "3"),
-                ("threshold", "4"),
-            ],
-        )
-        .await;
+    let r = open_assessment(&mut officer, "xiaying-es", ("3", "3", "4")).await;
     assert_eq!(r.status, 409, "the year is recorded");
     assert!(!app.events("risk.exempt").await.is_empty());
     // the register of an exempt year says so
@@ -563,16 +531,7 @@ async fn risks_of_another_agency_are_invisible() {
     let app = spawn_app().await;
     let mut officer = app.signed_in("xiaying.officer").await;
     officer.get(PAGE).await;
-    officer
-        .post(
-            &format!("{PAGE}/open"),
-            &[
-                ("likelihood_levels", "3"),
-                ("impact_levels", "3"),
-                ("threshold", "4"),
-            ],
-        )
-        .await;
+    open_assessment(&mut officer, "xiaying-es", ("3", "3", "4")).await;
     let pc = asset_id(&app, "教務處電腦").await;
     officer
         .post(
@@ -611,16 +570,7 @@ async fn risks_of_another_agency_are_invisible() {
         .await;
     assert_eq!(r.status, 404);
     // an asset of another agency cannot be named in a risk
-    other
-        .post(
-            "/agencies/tuku-es/risks/open",
-            &[
-                ("likelihood_levels", "3"),
-                ("impact_levels", "3"),
-                ("threshold", "4"),
-            ],
-        )
-        .await;
+    open_assessment(&mut other, "tuku-es", ("3", "3", "4")).await;
     let r = other
         .post(
             "/agencies/tuku-es/risks/add",

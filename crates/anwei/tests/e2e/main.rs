@@ -871,3 +871,101 @@ async fn an_officer_imports_the_inventory_and_a_custodian_confirms_it() {
         .unwrap();
     b.quit().await;
 }
+
+/// The done-when in Chromium: the officer runs this year's risk assessment by the
+/// detailed method, records a risk above the threshold and retains it; the 資通安全長 approves
+/// the retention until a date and completes the assessment; the register is then frozen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_assesses_risks_and_the_ciso_accepts_one() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let d = b.d();
+    sign_in_first_time(d, &app, "xiaying.officer").await;
+    find(d, By::LinkText("風險評估"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "本年度尚未辦理風險評估").await;
+    assert!(
+        page.contains("國小學籍系統"),
+        "the centralised systems are listed: {page}"
+    );
+    find(d, By::Id("open-assessment"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(d, "已開始本年度風險評估").await;
+    find(
+        d,
+        By::XPath("//select[@id='asset']/option[contains(., '國小學籍系統')]"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    fill(d, "threat", "未經授權之存取").await;
+    fill(d, "vulnerability", "密碼強度不足或共用帳號").await;
+    choose(d, "likelihood", "3").await;
+    find(d, By::Id("risk-add-submit"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "已登錄風險").await;
+    assert!(page.contains("待處理"), "{page}");
+    assert!(
+        page.contains("2 中"),
+        "the impact its value proposes: {page}"
+    );
+    find(d, By::Css("#risk-1 a")).await.click().await.unwrap();
+    wait_for_text(d, "修改風險").await;
+    let risk_page = d.current_url().await.unwrap().to_string();
+    choose(d, "treatment", "retain").await;
+    fill(
+        d,
+        "treatment_plan",
+        "系統由教育局代管，學校無法變更其認證機制",
+    )
+    .await;
+    fill(d, "owner", "施昀豆").await;
+    find(d, By::Id("save-risk")).await.click().await.unwrap();
+    wait_for_text(d, "留存待核准").await;
+    d.screenshot(&screenshot_dir().join("risk-retained.png"))
+        .await
+        .unwrap();
+    // the 資通安全長
+    d.delete_all_cookies().await.unwrap();
+    sign_in_first_time(d, &app, "xiaying.principal").await;
+    d.goto(&risk_page).await.unwrap();
+    wait_for_text(d, "資通安全長核准留存").await;
+    d.execute(
+        "document.getElementById('expires_on').value = '2027-03-01';",
+        Vec::<serde_json::Value>::new(),
+    )
+    .await
+    .unwrap();
+    find(d, By::Id("approve-risk")).await.click().await.unwrap();
+    wait_for_text(d, "已核准留存").await;
+    find(
+        d,
+        By::LinkText("← 資通安全風險評估 · 臺南市下營區下營國民小學"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(d, "其中 0 項尚待處理或核准").await;
+    find(d, By::Id("complete-assessment"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "本年度風險評估已核定完成").await;
+    assert!(page.contains("核定時凍結之風險清冊"), "{page}");
+    d.screenshot(&screenshot_dir().join("risk-completed.png"))
+        .await
+        .unwrap();
+    b.quit().await;
+}
