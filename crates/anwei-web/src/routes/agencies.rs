@@ -6,7 +6,7 @@ use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, Outcome, render};
 use crate::routes::dashboard::AgencyLine;
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::{AgencyCode, AgencyKind, ResponsibilityLevel, parse_line};
@@ -108,9 +108,7 @@ async fn list(
         lines,
         show_duties,
         can_create: user.can(&app, Permission::AgencyCreate),
-        notice: notice_key(q.notice.as_deref())
-            .map(|k| t.t(k))
-            .unwrap_or_default(),
+        notice: notice_text(&t, q.notice.as_deref()),
     };
     Ok(render(&page)?.into_response())
 }
@@ -138,9 +136,7 @@ async fn show(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::AgencyRead).await?;
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     show_page(&app, &t, &user, a, Outcome::ok(notice)).await
 }
 

@@ -6,7 +6,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::Locale;
 use crate::pages::{Chrome, render};
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_domain::ical::{Event, calendar};
 use anwei_domain::obligation::Period;
@@ -85,9 +85,7 @@ async fn page(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     user.require_global(&app, Permission::ObligationRead)?;
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     render_page(&app, &t, &user, String::new(), notice).await
 }
 

@@ -6,7 +6,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::pages::{Chrome, render};
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::routes::obligations::{TaskLine, task_line};
 use crate::state::AppState;
 use anwei_domain::rbac::Permission;
@@ -164,9 +164,7 @@ async fn dashboard(
     let page = DashboardPage {
         t: &t,
         c: Chrome::for_user(&app, &t, &user, "/"),
-        notice: notice_key(q.notice.as_deref())
-            .map(|k| t.t(k))
-            .unwrap_or_default(),
+        notice: notice_text(&t, q.notice.as_deref()),
         agency,
         systems,
         below,

@@ -7,7 +7,7 @@ use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt};
 use crate::pages::{Chrome, Outcome, render};
 use crate::routes::agencies::agency_for;
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_domain::incident::RawDrill;
 use anwei_domain::rbac::Permission;
@@ -124,9 +124,7 @@ async fn list(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::IncidentRead).await?;
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     page(&app, &t, &user, a, RawDrill::default(), Outcome::ok(notice)).await
 }
 

@@ -10,7 +10,7 @@ use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
 use crate::routes::agencies::agency_for;
 use crate::routes::evidence_form::{EvidenceFields, parse_upload};
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_docs::Format;
 use anwei_domain::FieldError;
@@ -626,9 +626,7 @@ async fn show(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let i = visible_incident(&app, &user, id).await?;
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     show_page(
         &app,
         &t,

@@ -9,7 +9,7 @@ use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
 use crate::routes::agencies::agency_for;
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::asset::{AssetInput, AssetKind, AssetStatus, DIMENSIONS, Rating, RawAsset};
@@ -472,9 +472,7 @@ pub async fn render_inventory(
                     ("refused", q.refused.unwrap_or(0).to_string()),
                 ],
             ),
-            None => notice_key(q.notice.as_deref())
-                .map(|k| t.t(k))
-                .unwrap_or_default(),
+            None => notice_text(t, q.notice.as_deref()),
         },
         can_manage: can_manage(app, user, &a),
         can_approve: user
@@ -694,9 +692,7 @@ async fn asset_page(
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
     let asset = find_asset(&app, &a, &id).await?;
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     let raw = raw_of(&asset);
     render_asset(
         &app,

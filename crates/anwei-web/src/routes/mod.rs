@@ -24,6 +24,12 @@ pub mod training;
 pub mod training_person;
 pub mod users;
 
+/// The text of a `?notice=` a page was sent with, in the person's language; "" for none or an
+/// unknown one.
+pub fn notice_text(t: &crate::i18n::Locale, notice: Option<&str>) -> String {
+    notice_key(notice).map(|k| t.t(k)).unwrap_or_default()
+}
+
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {

@@ -11,7 +11,7 @@ use crate::i18n::{FormErrors, Locale, Opt};
 use crate::pages::{Chrome, Outcome, download, render};
 use crate::routes::agencies::agency_for;
 use crate::routes::evidence_form::{EvidenceFields, parse_upload};
-use crate::routes::{notice_key, parse_year, this_year};
+use crate::routes::{notice_text, parse_year, this_year};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::obligation::{
@@ -260,9 +260,7 @@ async fn list(
         can_manage: user
             .require(&app, Permission::ObligationManage, &a.agency_path())
             .is_ok(),
-        notice: notice_key(q.notice.as_deref())
-            .map(|k| t.t(k))
-            .unwrap_or_default(),
+        notice: notice_text(&t, q.notice.as_deref()),
         years: ((this_year(&app) - 2)..=(this_year(&app) + 1)).collect(),
         chart_height: bars.len() * 34,
         a,
@@ -466,9 +464,7 @@ async fn show(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let task = task_for(&app, &user, &id).await?;
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     let today = RocDate::of_instant(app.clock.now()).date();
     let ev = EvidenceFields {
         effective_on: today.to_string(),
@@ -846,9 +842,7 @@ async fn settings(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     settings_page(&app, &t, &user, a, notice, None).await
 }
 

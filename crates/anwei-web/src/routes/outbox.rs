@@ -6,7 +6,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::Locale;
 use crate::pages::{Chrome, render};
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_domain::rbac::Permission;
 use anwei_store::outbox::OutboxRow;
@@ -51,9 +51,7 @@ async fn list(
         c: Chrome::for_user(&app, &t, &user, "/outbox"),
         rows: app.store.outbox(&user.actor, 300).await?,
         mail_configured: app.config.mail_configured,
-        notice: notice_key(q.notice.as_deref())
-            .map(|k| t.t(k))
-            .unwrap_or_default(),
+        notice: notice_text(&t, q.notice.as_deref()),
     };
     Ok(render(&page)?.into_response())
 }

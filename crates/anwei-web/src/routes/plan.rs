@@ -10,7 +10,7 @@ use crate::i18n::{FormErrors, Locale};
 use crate::pages::{Chrome, render};
 use crate::plans::{FROZEN_FORMATS, document, facts, lint_plan, publish, start_draft};
 use crate::routes::agencies::agency_for;
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_docs::Format;
 use anwei_domain::FieldError;
@@ -176,9 +176,7 @@ async fn overview(
     let page = PlanPage {
         t: &t,
         c: Chrome::for_user(&app, &t, &user, &format!("/agencies/{}/plan", a.code)),
-        notice: notice_key(q.notice.as_deref())
-            .map(|k| t.t(k))
-            .unwrap_or_default(),
+        notice: notice_text(&t, q.notice.as_deref()),
         versions,
         open,
         shown,

@@ -12,7 +12,7 @@ use crate::i18n::{FormErrors, Locale};
 use crate::pages::{Chrome, render};
 use crate::routes::agencies::agency_for;
 use crate::routes::evidence_form::the_file;
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
@@ -142,9 +142,7 @@ async fn register_page(
                 ("replaced", q.replaced.unwrap_or(0).to_string()),
             ],
         ),
-        None => notice_key(q.notice.as_deref())
-            .map(|k| t.t(k))
-            .unwrap_or_default(),
+        None => notice_text(&t, q.notice.as_deref()),
     };
     render_register(&app, &t, &user, notice, Vec::new(), StatusCode::OK).await
 }
@@ -327,9 +325,7 @@ async fn agency_page(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     render_agency(
         &app,
         &t,

@@ -5,7 +5,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale};
 use crate::pages::{Chrome, Outcome, render};
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_domain::agency::parse_line;
 use anwei_domain::secret;
@@ -65,9 +65,7 @@ async fn list(
     user: CurrentUser,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     page(&app, &t, &user, String::new(), Outcome::ok(notice)).await
 }
 

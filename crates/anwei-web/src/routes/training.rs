@@ -7,7 +7,7 @@ use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, Outcome, render};
 use crate::routes::agencies::agency_for;
-use crate::routes::{notice_key, parse_year, this_year};
+use crate::routes::{notice_text, parse_year, this_year};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
@@ -316,9 +316,7 @@ async fn page(
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
     let year = parse_year(&app, q.year.as_deref())?;
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     render_page(
         &app,
         &t,

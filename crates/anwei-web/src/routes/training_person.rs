@@ -10,7 +10,7 @@ use crate::i18n::{FormErrors, Locale, Opt};
 use crate::pages::{Chrome, render};
 use crate::routes::agencies::agency_for;
 use crate::routes::evidence_form::{EvidenceFields, parse_upload};
-use crate::routes::{notice_key, parse_year, this_year};
+use crate::routes::{notice_text, parse_year, this_year};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
@@ -228,9 +228,7 @@ async fn page(
 ) -> Result<Response, AppError> {
     let acc = access(&app, &user, &code, &id).await?;
     let year = parse_year(&app, q.year.as_deref())?;
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     render_page(
         &app,
         &t,

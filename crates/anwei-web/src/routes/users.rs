@@ -7,7 +7,7 @@ use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
 use crate::routes::agencies::agency_for;
-use crate::routes::notice_key;
+use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
@@ -93,9 +93,7 @@ async fn list(
         can_manage: user
             .require(&app, Permission::UserManage, &a.agency_path())
             .is_ok(),
-        notice: notice_key(q.notice.as_deref())
-            .map(|k| t.t(k))
-            .unwrap_or_default(),
+        notice: notice_text(&t, q.notice.as_deref()),
         lines,
         a,
     };
@@ -346,9 +344,7 @@ async fn show(
     Path(id): Path<Uuid>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let notice = notice_key(q.notice.as_deref())
-        .map(|k| t.t(k))
-        .unwrap_or_default();
+    let notice = notice_text(&t, q.notice.as_deref());
     show_page(
         &app,
         &t,
