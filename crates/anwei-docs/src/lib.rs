@@ -30,6 +30,42 @@ pub struct Document {
     pub blocks: Vec<Block>,
 }
 
+/// A table with more columns than this (a register, a risk list) does not fit a portrait A4
+/// page readably: its document is laid out on landscape pages, the table in smaller type, its
+/// columns as wide as what they hold.
+pub(crate) const WIDE_TABLE: usize = 8;
+
+impl Document {
+    /// Whether a table is too wide for a portrait page (see [`WIDE_TABLE`]).
+    pub(crate) fn is_wide(&self) -> bool {
+        self.blocks
+            .iter()
+            .any(|b| matches!(b, Block::Table { header, .. } if header.len() > WIDE_TABLE))
+    }
+}
+
+/// Relative widths of a wide table's columns: the longest line each holds, a Chinese character
+/// counting twice a Latin one, between 6 (a three-character heading) and 40 so that one long note does not squeeze the
+/// numbers to nothing.
+pub(crate) fn column_weights(header: &[String], rows: &[Vec<String>]) -> Vec<usize> {
+    let width = |s: &str| -> usize {
+        s.lines()
+            .map(|l| l.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum())
+            .max()
+            .unwrap_or(0)
+    };
+    (0..header.len())
+        .map(|i| {
+            std::iter::once(&header[i])
+                .chain(rows.iter().filter_map(|r| r.get(i)))
+                .map(|c| width(c))
+                .max()
+                .unwrap_or(0)
+                .clamp(6, 40)
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
     /// Level 1 to 3. The text carries its own number (壹、 一、 (一)).

@@ -49,8 +49,12 @@ fn cell(style: &str, para_style: &str, text: &str) -> String {
     )
 }
 
+/// The width of the text on a landscape A4 page, with the margins of [`styles`].
+const LANDSCAPE_TEXT_CM: f64 = 24.7;
+
 fn content(doc: &Document) -> String {
     let mut body = String::new();
+    let mut column_styles = String::new();
     body.push_str(&p("Title", &doc.title));
     for (n, b) in doc.blocks.iter().enumerate() {
         match b {
@@ -94,10 +98,25 @@ fn content(doc: &Document) -> String {
                 body.push_str(&format!(
                     "<table:table table:name=\"Table{n}\" table:style-name=\"Tbl\">"
                 ));
-                body.push_str(&format!(
-                    "<table:table-column table:number-columns-repeated=\"{}\"/>",
-                    header.len().max(1)
-                ));
+                if header.len() > crate::WIDE_TABLE {
+                    // columns as wide as what they hold, across the landscape page
+                    let weights = crate::column_weights(header, rows);
+                    let total: usize = weights.iter().sum();
+                    for (i, w) in weights.iter().enumerate() {
+                        let cm = LANDSCAPE_TEXT_CM * (*w as f64) / (total.max(1) as f64);
+                        column_styles.push_str(&format!(
+                            "<style:style style:name=\"T{n}C{i}\" style:family=\"table-column\"><style:table-column-properties style:column-width=\"{cm:.2}cm\"/></style:style>"
+                        ));
+                        body.push_str(&format!(
+                            "<table:table-column table:style-name=\"T{n}C{i}\"/>"
+                        ));
+                    }
+                } else {
+                    body.push_str(&format!(
+                        "<table:table-column table:number-columns-repeated=\"{}\"/>",
+                        header.len().max(1)
+                    ));
+                }
                 body.push_str("<table:table-header-rows><table:table-row>");
                 for h in header {
                     body.push_str(&cell("CellLabel", "Label", h));
@@ -114,11 +133,16 @@ fn content(doc: &Document) -> String {
             }
         }
     }
+    let table_cm = if doc.is_wide() {
+        LANDSCAPE_TEXT_CM
+    } else {
+        16.0
+    };
     format!(
         r##"<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" office:version="1.3">
 <office:automatic-styles>
-<style:style style:name="Tbl" style:family="table"><style:table-properties style:width="16cm" table:align="left"/></style:style>
+<style:style style:name="Tbl" style:family="table"><style:table-properties style:width="{table_cm}cm" table:align="left"/></style:style>{column_styles}
 <style:style style:name="ColLabel" style:family="table-column"><style:table-column-properties style:column-width="4.5cm"/></style:style>
 <style:style style:name="ColValue" style:family="table-column"><style:table-column-properties style:column-width="11.5cm"/></style:style>
 <style:style style:name="Cell" style:family="table-cell"><style:table-cell-properties fo:padding="0.1cm" fo:border="0.5pt solid #000000"/></style:style>
@@ -131,6 +155,11 @@ fn content(doc: &Document) -> String {
 
 fn styles(doc: &Document) -> String {
     let (lang, country) = doc.language.split_once('-').unwrap_or((doc.language, ""));
+    let page = if doc.is_wide() {
+        r#"fo:page-width="29.7cm" fo:page-height="21cm" style:print-orientation="landscape""#
+    } else {
+        r#"fo:page-width="21cm" fo:page-height="29.7cm" style:print-orientation="portrait""#
+    };
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <office:document-styles xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.3">
@@ -155,7 +184,7 @@ fn styles(doc: &Document) -> String {
 <style:style style:name="Contents_20_1" style:display-name="Contents 1" style:family="paragraph"/>
 <style:style style:name="Contents_20_2" style:display-name="Contents 2" style:family="paragraph"><style:paragraph-properties fo:margin-left="1cm"/></style:style>
 </office:styles>
-<office:automatic-styles><style:page-layout style:name="A4"><style:page-layout-properties fo:page-width="21cm" fo:page-height="29.7cm" fo:margin-top="2cm" fo:margin-bottom="2cm" fo:margin-left="2.5cm" fo:margin-right="2.5cm"/></style:page-layout></office:automatic-styles>
+<office:automatic-styles><style:page-layout style:name="A4"><style:page-layout-properties {page} fo:margin-top="2cm" fo:margin-bottom="2cm" fo:margin-left="2.5cm" fo:margin-right="2.5cm"/></style:page-layout></office:automatic-styles>
 <office:master-styles><style:master-page style:name="Standard" style:page-layout-name="A4"/></office:master-styles>
 </office:document-styles>"#
     )
@@ -242,6 +271,34 @@ mod tests {
         let mut s = String::new();
         z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
         s
+    }
+
+    /// A register of many columns is laid out landscape with columns as wide as their content,
+    /// in ODT and in PDF; a narrow document stays portrait.
+    #[test]
+    fn wide_tables_turn_the_page() {
+        let header: Vec<String> = (0..12).map(|i| format!("欄{i}")).collect();
+        let mut row: Vec<String> = (0..12).map(|i| i.to_string()).collect();
+        row[3] = "系統由教育局代管，學校無法變更其認證機制".into();
+        let wide = Document::new("清冊").table(header, vec![row]);
+        let odt = to_odt(&wide).unwrap();
+        assert!(entry(&odt, "styles.xml").contains("style:print-orientation=\"landscape\""));
+        let content = entry(&odt, "content.xml");
+        assert!(content.contains("style:name=\"T0C3\""), "per-column widths");
+        let width = |i: usize| -> f64 {
+            let tag = format!(
+                "style:name=\"T0C{i}\" style:family=\"table-column\"><style:table-column-properties style:column-width=\""
+            );
+            let start = content.find(&tag).unwrap() + tag.len();
+            content[start..start + content[start..].find("cm").unwrap()]
+                .parse()
+                .unwrap()
+        };
+        assert!(width(3) > 3.0 * width(0), "{} vs {}", width(3), width(0));
+        assert!(crate::pdf::typst_source(&wide).contains("flipped: true"));
+        let narrow = sample();
+        assert!(entry(&to_odt(&narrow).unwrap(), "styles.xml").contains("\"portrait\""));
+        assert!(crate::pdf::typst_source(&narrow).contains("flipped: false"));
     }
 
     #[test]

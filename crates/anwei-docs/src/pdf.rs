@@ -110,13 +110,14 @@ pub fn typst_source(doc: &Document) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "#set document(title: {})\n\
-         #set page(paper: \"a4\", margin: (x: 2.2cm, y: 2cm), footer: context align(center, text(8pt, counter(page).display(\"1 / 1\", both: true))))\n\
+         #set page(paper: \"a4\", flipped: {}, margin: (x: 2.2cm, y: 2cm), footer: context align(center, text(8pt, counter(page).display(\"1 / 1\", both: true))))\n\
          #set text(font: {}, size: 10.5pt, lang: \"zh\", region: \"tw\")\n\
          #set par(leading: 0.75em, spacing: 1em)\n\
          #set table(stroke: 0.5pt + luma(120), inset: 5pt)\n\
          #show heading: set block(above: 1.2em, below: 0.6em)\n\
          #align(center, text(16pt, weight: \"bold\", {}))\n\n",
         lit(&doc.title),
+        doc.is_wide(),
         lit(FONT_FAMILY),
         lit(&doc.title),
     ));
@@ -158,7 +159,20 @@ pub fn typst_source(doc: &Document) -> String {
             }
             Block::Table { header, rows } => {
                 let n = header.len().max(1);
-                s.push_str(&format!("#table(columns: {n},\n  table.header("));
+                let wide = header.len() > crate::WIDE_TABLE;
+                let columns = if wide {
+                    let fr: Vec<String> = crate::column_weights(header, rows)
+                        .iter()
+                        .map(|w| format!("{w}fr"))
+                        .collect();
+                    format!("({})", fr.join(", "))
+                } else {
+                    n.to_string()
+                };
+                if wide {
+                    s.push_str("#[#set text(size: 8pt)\n#set table(inset: 3pt)\n");
+                }
+                s.push_str(&format!("#table(columns: {columns},\n  table.header("));
                 let cells: Vec<String> = header
                     .iter()
                     .map(|h| format!("table.cell(fill: luma(235), {})", content(h)))
@@ -170,7 +184,7 @@ pub fn typst_source(doc: &Document) -> String {
                     cells.resize(n, "[]".into());
                     s.push_str(&format!("  {},\n", cells.join(", ")));
                 }
-                s.push_str(")\n\n");
+                s.push_str(if wide { ")\n]\n\n" } else { ")\n\n" });
             }
         }
     }
