@@ -59,8 +59,7 @@ impl RestrictedProduct {
 
     /// Whether an asset's name names this product.
     pub fn matches(&self, asset_name: &str) -> bool {
-        let name = normalise(asset_name);
-        self.terms().iter().any(|t| name.contains(t.as_str()))
+        names_any(&self.terms(), &normalise(asset_name))
     }
 
     /// The key of an imported entry: its vendor and product, normalised.
@@ -97,18 +96,26 @@ pub fn check_inventory(
     products: &[RestrictedProduct],
     assets: &[(AssetKind, bool, &str)],
 ) -> Vec<(usize, usize)> {
+    // each product's names and each asset's name normalised once, not once per pair
+    let terms: Vec<Vec<String>> = products.iter().map(RestrictedProduct::terms).collect();
     let mut found = Vec::new();
     for (a, (kind, in_use, name)) in assets.iter().enumerate() {
         if !*in_use || !CHECKED_KINDS.contains(kind) {
             continue;
         }
-        for (p, product) in products.iter().enumerate() {
-            if product.matches(name) {
+        let name = normalise(name);
+        for (p, t) in terms.iter().enumerate() {
+            if names_any(t, &name) {
                 found.push((a, p));
             }
         }
     }
     found
+}
+
+/// Whether a normalised asset name contains one of a product's normalised names.
+fn names_any(terms: &[String], name: &str) -> bool {
+    terms.iter().any(|t| name.contains(t.as_str()))
 }
 
 #[derive(Debug, Clone, Deserialize)]

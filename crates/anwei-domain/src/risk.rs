@@ -37,6 +37,8 @@ pub struct RiskMethod {
     pub citation: String,
     pub exemption_citation: String,
     pub from: String,
+    /// How far ahead a 留存 may be approved.
+    pub acceptance_max_years: u8,
     pub defaults: Scales,
     labels: BTreeMap<String, Vec<String>>,
     #[serde(rename = "threat")]
@@ -64,6 +66,9 @@ impl RiskMethod {
             m.defaults.threshold,
         )
         .map_err(|e| bad(format!("defaults: {} {}", e.field, e.key)))?;
+        if m.acceptance_max_years == 0 {
+            return Err(bad("acceptance_max_years must be at least 1".into()));
+        }
         if m.threats.is_empty() || m.vulnerabilities.is_empty() {
             return Err(bad("no threats or no vulnerabilities".into()));
         }
@@ -387,16 +392,23 @@ impl RiskState {
     }
 }
 
-/// The 資通安全長's approval of a 留存: the date it lapses must lie after `today` and no more
-/// than three years ahead (an acceptance is revisited at the latest with a later assessment).
-pub fn parse_acceptance_expiry(raw: &str, today: time::Date) -> Result<time::Date, FieldError> {
-    let d = crate::roc::parse_date_input("expires_on", raw)?
-        .ok_or_else(|| FieldError::new("expires_on", "err-required"))?;
-    let limit = today.replace_year(today.year() + 3).unwrap_or(today);
-    if d <= today || d > limit {
-        return Err(FieldError::new("expires_on", "err-acceptance-expiry"));
+impl RiskMethod {
+    /// The 資通安全長's approval of a 留存: the date it lapses must lie after `today` and no
+    /// more than `acceptance_max_years` ahead.
+    pub fn acceptance_expiry(
+        &self,
+        raw: &str,
+        today: time::Date,
+    ) -> Result<time::Date, FieldError> {
+        let d = crate::roc::parse_date_input("expires_on", raw)?
+            .ok_or_else(|| FieldError::new("expires_on", "err-required"))?;
+        let years = i32::from(self.acceptance_max_years);
+        let limit = today.replace_year(today.year() + years).unwrap_or(today);
+        if d <= today || d > limit {
+            return Err(FieldError::new("expires_on", "err-acceptance-expiry").with("years", years));
+        }
+        Ok(d)
     }
-    Ok(d)
 }
 
 /// 捌、一、1: the yearly assessment is not needed when every information system the agency uses
@@ -575,13 +587,14 @@ mod tests {
 
     #[test]
     fn acceptance_lapses_after_today_and_within_three_years() {
+        let m = RiskMethod::from_toml(TOML).unwrap();
         let today = date!(2026 - 03 - 02);
         assert_eq!(
-            parse_acceptance_expiry("116/03/01", today).unwrap(),
+            m.acceptance_expiry("116/03/01", today).unwrap(),
             date!(2027 - 03 - 01)
         );
         for bad in ["2026-03-02", "2029-03-03", ""] {
-            assert!(parse_acceptance_expiry(bad, today).is_err(), "{bad}");
+            assert!(m.acceptance_expiry(bad, today).is_err(), "{bad}");
         }
     }
 

@@ -28,8 +28,7 @@ pub async fn import(
     let table = read_rows(&bytes, MAX_ROWS)?;
     let mapping = guess_mapping(table.first().map_or(&[][..], Vec::as_slice));
     check_mapping(&mapping)?;
-    let year = anwei_domain::roc::RocDate::of_instant(now).date().year();
-    let (store, agency) = crate::cli::agency_for_report(url, agency, year).await?;
+    let (store, agency) = crate::cli::store_and_agency(url, agency).await?;
     let existing = store.asset_names(agency.id).await?;
     let rows = refuse_taken(parse_rows(&table, &mapping), &existing);
     let mut valid: Vec<AssetInput> = Vec::new();

@@ -392,6 +392,14 @@ pub async fn agency_for_report(
     if !(2019..=2100).contains(&year) {
         return Err(anwei_domain::FieldError::new("year", "err-year").into());
     }
+    store_and_agency(url, code).await
+}
+
+/// The store and the agency a command names by code; an unknown code is one line.
+pub async fn store_and_agency(
+    url: &str,
+    code: &str,
+) -> anyhow::Result<(Store, anwei_store::agencies::AgencyRow)> {
     let store = server::open_store(url).await?;
     let missing = || anyhow!("there is no agency with the code {code}");
     let parsed = AgencyCode::parse(code).map_err(|_| missing())?;

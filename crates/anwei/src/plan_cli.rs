@@ -36,14 +36,12 @@ async fn plan_of(
     url: &str,
     code: &str,
     version: Option<i32>,
-    now: OffsetDateTime,
 ) -> anyhow::Result<(
     anwei_store::Store,
     anwei_store::agencies::AgencyRow,
     anwei_store::plans::PlanVersionRow,
 )> {
-    let year = RocDate::of_instant(now).date().year();
-    let (store, agency) = crate::cli::agency_for_report(url, code, year).await?;
+    let (store, agency) = crate::cli::store_and_agency(url, code).await?;
     let v = match version {
         Some(n) => store
             .published_plan(agency.id, Some(n))
@@ -72,7 +70,7 @@ pub async fn export(
     files: Option<&Path>,
     now: OffsetDateTime,
 ) -> anyhow::Result<ExitCode> {
-    let (store, agency, v) = plan_of(url, code, version, now).await?;
+    let (store, agency, v) = plan_of(url, code, version).await?;
     let format = format.format();
     let frozen = match files {
         Some(dir) if v.is_published() => {
@@ -124,7 +122,7 @@ pub async fn lint(
         Some(raw) => parse_date_input("on", raw)?.ok_or_else(|| anyhow!("--on needs a date"))?,
         None => RocDate::of_instant(now).date(),
     };
-    let (store, agency, v) = plan_of(url, code, None, now).await?;
+    let (store, agency, v) = plan_of(url, code, None).await?;
     let catalog = Catalog::load()?;
     let findings =
         anwei_web::plans::lint_plan(&store, &catalog, &agency, &v.content()?, on).await?;

@@ -237,6 +237,44 @@ pub async fn parse_upload(
     }
 }
 
+/// Where a frozen file goes: its duty, year, title and file name.
+pub struct Frozen<'a> {
+    pub duty: &'a str,
+    pub year: i32,
+    pub title: &'a str,
+    pub name: &'a str,
+    pub format: anwei_docs::Format,
+}
+
+/// A file frozen for a year's duty (a signed-off register, a completed or exempt assessment):
+/// attached to the duty's task as its evidence, or, when the duty has no task that year, kept in
+/// the file store by its digest all the same, so that it can be served as frozen.
+pub async fn freeze_for_duty(
+    app: &AppState,
+    actor: &anwei_store::Actor,
+    agency_id: uuid::Uuid,
+    f: Frozen<'_>,
+    bytes: &[u8],
+) -> Result<(), AppError> {
+    let now = app.clock.now();
+    let new = NewEvidence {
+        title: f.title,
+        content: EvidenceContent::File {
+            name: f.name,
+            content_type: f.format.mime(),
+            bytes,
+        },
+        effective_on: anwei_domain::roc::RocDate::of_instant(now).date(),
+        expires_on: None,
+    };
+    if !prove_duty(app, actor, agency_id, f.year, f.duty, false, &new, now).await? {
+        app.files
+            .put(&anwei_domain::evidence::sha256_hex(bytes), bytes)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Attaches evidence to the agency's task of a duty in a year — a frozen register, a yearly
 /// plan — when that task exists (and, with `only_first`, has no evidence yet). Returns whether
 /// it was attached.

@@ -440,10 +440,14 @@ pub async fn render_inventory(
         None => Vec::new(),
     };
     let open_round = round.as_ref().is_some_and(|r| r.signed_off_at.is_none());
-    let lines: Vec<AssetLine> = app
-        .store
-        .assets(a.id)
+    let assets = app.store.assets(a.id).await?;
+    // assets naming a product endangering national security, not resolved (Act §11)
+    let restricted_open = crate::routes::restricted::matches_in(app, &a, &assets)
         .await?
+        .iter()
+        .filter(|m| m.unresolved())
+        .count();
+    let lines: Vec<AssetLine> = assets
         .into_iter()
         .map(|r| {
             let confirmed = confirmed_ids.iter().any(|(id, _)| *id == r.id);
@@ -479,11 +483,7 @@ pub async fn render_inventory(
             .require(app, Permission::ObligationApprove, &a.agency_path())
             .is_ok(),
         confirmed: confirmed_ids.len(),
-        restricted_open: crate::routes::restricted::matches(app, &a)
-            .await?
-            .iter()
-            .filter(|m| m.state == "violation" || m.state == "pending")
-            .count(),
+        restricted_open,
         round,
         year,
         import_error,

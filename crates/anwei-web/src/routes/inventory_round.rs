@@ -7,15 +7,13 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::Locale;
 use crate::routes::agencies::agency_for;
-use crate::routes::evidence_form::prove_duty;
+use crate::routes::evidence_form::{Frozen, freeze_for_duty};
 use crate::routes::inventory::{can_edit, find_asset, register_document};
 use crate::routes::this_year;
 use crate::state::AppState;
 use anwei_domain::evidence::sha256_hex;
 use anwei_domain::rbac::Permission;
-use anwei_domain::roc::RocDate;
 use anwei_store::StoreError;
-use anwei_store::evidence::{EvidenceContent, NewEvidence};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -108,30 +106,14 @@ async fn sign_off(
     // the frozen register proves the year's inventory duty
     let title = t.f1("round-evidence", "year", &(year - 1911));
     let name = format!("inventory-{year}.xlsx");
-    let new = NewEvidence {
-        title: &title,
-        content: EvidenceContent::File {
-            name: &name,
-            content_type: anwei_docs::Format::Xlsx.mime(),
-            bytes: &bytes,
-        },
-        effective_on: RocDate::of_instant(now).date(),
-        expires_on: None,
-    };
-    let proved = prove_duty(
-        &app,
-        &user.actor,
-        a.id,
+    let frozen = Frozen {
+        duty: INVENTORY_DUTY,
         year,
-        INVENTORY_DUTY,
-        false,
-        &new,
-        now,
-    )
-    .await?;
-    if !proved {
-        app.files.put(&sha, &bytes).await?;
-    }
+        title: &title,
+        name: &name,
+        format: anwei_docs::Format::Xlsx,
+    };
+    freeze_for_duty(&app, &user.actor, a.id, frozen, &bytes).await?;
     Ok(redirect(&format!(
         "/agencies/{}/assets?notice=round-signed-off#round",
         a.code

@@ -218,6 +218,13 @@ pub struct Match {
     pub state: &'static str,
 }
 
+impl Match {
+    /// Still a violation, or an exception the 資通安全長 has not approved.
+    pub fn unresolved(&self) -> bool {
+        matches!(self.state, "violation" | "pending")
+    }
+}
+
 fn state_of(f: Option<&FindingRow>) -> &'static str {
     match f {
         None => "violation",
@@ -228,28 +235,36 @@ fn state_of(f: Option<&FindingRow>) -> &'static str {
 }
 
 /// Every match of the agency's inventory, in the inventory's order.
-pub(crate) async fn matches(app: &AppState, a: &AgencyRow) -> Result<Vec<Match>, AppError> {
+async fn matches(app: &AppState, a: &AgencyRow) -> Result<Vec<Match>, AppError> {
+    let assets = app.store.assets(a.id).await?;
+    matches_in(app, a, &assets).await
+}
+
+/// The same for assets already read (the inventory page has them).
+pub(crate) async fn matches_in(
+    app: &AppState,
+    a: &AgencyRow,
+    assets: &[AssetRow],
+) -> Result<Vec<Match>, AppError> {
     let products: Vec<RestrictedProduct> = register(app)
         .await?
         .into_iter()
         .map(|e| e.product)
         .collect();
-    let assets = app.store.assets(a.id).await?;
-    let keys: Vec<(AssetKind, bool, &str)> = assets
+    let known: Vec<(&AssetRow, AssetKind)> = assets
         .iter()
-        .filter_map(|x| {
-            x.kind()
-                .map(|k| (k, x.status == AssetStatus::InUse.as_str(), x.name.as_str()))
-        })
+        .filter_map(|x| x.kind().map(|k| (x, k)))
         .collect();
-    // `keys` skips assets of an unknown kind; keep the indexes aligned
-    let known: Vec<&AssetRow> = assets.iter().filter(|x| x.kind().is_some()).collect();
+    let keys: Vec<(AssetKind, bool, &str)> = known
+        .iter()
+        .map(|(x, k)| (*k, x.status == AssetStatus::InUse.as_str(), x.name.as_str()))
+        .collect();
     let findings = app.store.restricted_findings(a.id).await?;
     Ok(check_inventory(&products, &keys)
         .into_iter()
         .enumerate()
         .map(|(index, (ai, pi))| {
-            let asset = known[ai].clone();
+            let asset = known[ai].0.clone();
             let product = products[pi].clone();
             let finding = findings
                 .iter()

@@ -12,7 +12,7 @@ use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
 use crate::routes::agencies::agency_for;
-use crate::routes::evidence_form::prove_duty;
+use crate::routes::evidence_form::{Frozen, freeze_for_duty};
 use crate::routes::{notice_text, parse_year, this_year};
 use crate::state::AppState;
 use anwei_domain::FieldError;
@@ -22,13 +22,11 @@ use anwei_domain::evidence::sha256_hex;
 use anwei_domain::rbac::Permission;
 use anwei_domain::risk::{
     RawRisk, RiskInput, Scales, Treatment, asset_value, exempt_by_centralisation,
-    parse_acceptance_expiry,
 };
 use anwei_domain::roc::RocDate;
 use anwei_store::StoreError;
 use anwei_store::agencies::AgencyRow;
 use anwei_store::assets::AssetRow;
-use anwei_store::evidence::{EvidenceContent, NewEvidence};
 use anwei_store::risks::{RiskAssessmentRow, RiskRow};
 use askama::Template;
 use axum::Router;
@@ -187,14 +185,11 @@ async fn find_risk(app: &AppState, a: &AgencyRow, id: &str) -> Result<RiskRow, A
 }
 
 /// The scales a new assessment starts from: last year's, else the catalog's.
-async fn starting_scales(app: &AppState, a: &AgencyRow) -> Result<Scales, AppError> {
-    Ok(app
-        .store
-        .risk_assessments(a.id)
-        .await?
-        .into_iter()
+fn starting_scales(app: &AppState, history: &[RiskAssessmentRow]) -> Scales {
+    history
+        .iter()
         .find(|x| !x.is_exempt())
-        .map_or(app.catalog.risk.defaults, |x| x.scales()))
+        .map_or(app.catalog.risk.defaults, RiskAssessmentRow::scales)
 }
 
 fn value_of(asset: &AssetRow) -> Option<Rating> {
@@ -374,10 +369,11 @@ async fn render_page(
     forms: Forms,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let assessment = app.store.risk_assessment(a.id, year).await?;
+    let history = app.store.risk_assessments(a.id).await?;
+    let assessment = history.iter().find(|x| x.year == year).cloned();
     let scales = match &assessment {
         Some(x) => x.scales(),
-        None => starting_scales(app, &a).await?,
+        None => starting_scales(app, &history),
     };
     let lines: Vec<RiskLine> = match &assessment {
         Some(x) => app
@@ -424,7 +420,7 @@ async fn render_page(
         this_year: year == this_year(app),
         citation: m.citation.clone(),
         exemption_citation: m.exemption_citation.clone(),
-        history: app.store.risk_assessments(a.id).await?,
+        history,
         unsettled: lines
             .iter()
             .filter(|l| !l.row.state(&scales, today(app)).settled())
@@ -634,47 +630,15 @@ async fn exempt(
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let title = t.f1("risk-exempt-evidence", "year", &(year - 1911));
     let name = format!("risk-exemption-{year}.odt");
-    attach(
-        &app,
-        &user,
-        &a,
+    let frozen = Frozen {
+        duty: RISK_DUTY,
         year,
-        &title,
-        &name,
-        anwei_docs::Format::Odt,
-        &bytes,
-    )
-    .await?;
-    Ok(back(&a, "risk-exempted", "assessment"))
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn attach(
-    app: &AppState,
-    user: &CurrentUser,
-    a: &AgencyRow,
-    year: i32,
-    title: &str,
-    name: &str,
-    format: anwei_docs::Format,
-    bytes: &[u8],
-) -> Result<(), AppError> {
-    let now = app.clock.now();
-    let new = NewEvidence {
-        title,
-        content: EvidenceContent::File {
-            name,
-            content_type: format.mime(),
-            bytes,
-        },
-        effective_on: today(app),
-        expires_on: None,
+        title: &title,
+        name: &name,
+        format: anwei_docs::Format::Odt,
     };
-    if !prove_duty(app, &user.actor, a.id, year, RISK_DUTY, false, &new, now).await? {
-        // no task to attach to (a duty not scheduled this year): keep the file by its digest
-        app.files.put(&sha256_hex(bytes), bytes).await?;
-    }
-    Ok(())
+    freeze_for_duty(&app, &user.actor, a.id, frozen, &bytes).await?;
+    Ok(back(&a, "risk-exempted", "assessment"))
 }
 
 async fn set_scales(
@@ -786,17 +750,14 @@ async fn complete(
         .await?;
     let title = t.f1("risk-evidence", "year", &(x.year - 1911));
     let name = format!("risk-register-{}.xlsx", x.year);
-    attach(
-        &app,
-        &user,
-        &a,
-        x.year,
-        &title,
-        &name,
-        anwei_docs::Format::Xlsx,
-        &bytes,
-    )
-    .await?;
+    let frozen = Frozen {
+        duty: RISK_DUTY,
+        year: x.year,
+        title: &title,
+        name: &name,
+        format: anwei_docs::Format::Xlsx,
+    };
+    freeze_for_duty(&app, &user.actor, a.id, frozen, &bytes).await?;
     Ok(back(&a, "risk-completed", "assessment"))
 }
 
@@ -941,7 +902,11 @@ async fn approve(
     if row.treatment() != Some(Treatment::Retain) {
         return Err(StoreError::WrongState("err-risk-not-retained").into());
     }
-    match parse_acceptance_expiry(&body.expires_on, today(&app)) {
+    match app
+        .catalog
+        .risk
+        .acceptance_expiry(&body.expires_on, today(&app))
+    {
         Ok(until) => {
             app.store
                 .approve_risk(&user.actor, &row, until, app.clock.now())

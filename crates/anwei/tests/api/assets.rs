@@ -561,7 +561,7 @@ async fn a_200_mb_file_is_refused_and_nothing_is_written() {
     let mut b = app.signed_in("xiaying.officer").await;
     b.get("/agencies/xiaying-es/assets").await;
     let before = app.audit_count().await;
-    let files_before = walk_files(&app.files_dir);
+    let files_before = files_under(&app.files_dir);
     // a real XLSX header, then 200 MB: what an export with embedded pictures looks like
     let mut huge = b"PK\x03\x04".to_vec();
     huge.resize(200 * 1024 * 1024, b'x');
@@ -579,25 +579,10 @@ async fn a_200_mb_file_is_refused_and_nothing_is_written() {
         r.body
     );
     assert_eq!(app.audit_count().await, before);
-    assert_eq!(walk_files(&app.files_dir), files_before, "nothing kept");
+    assert_eq!(files_under(&app.files_dir), files_before, "nothing kept");
     let token = app.token_of("xiaying.officer").await;
     let all = body(&app.bearer_get(&token, &format!("{BASE}?per_page=1")).await);
     assert_eq!(all["total"], 8, "the demo's eight only");
-}
-
-fn walk_files(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir).map_or(0, |entries| {
-        entries
-            .flatten()
-            .map(|e| {
-                if e.path().is_dir() {
-                    walk_files(&e.path())
-                } else {
-                    1
-                }
-            })
-            .sum()
-    })
 }
 
 /// Follows a confirmed import to where it ends: an import still running after the confirming
@@ -738,17 +723,8 @@ async fn the_yearly_inventory_is_confirmed_by_custodians_and_signed_off() {
 #[tokio::test]
 async fn a_disposal_records_how_the_data_was_removed() {
     let app = spawn_app().await;
+    let switch = app.asset_id("xiaying-es", "校內網路交換器").await;
     let token = app.token_of("xiaying.officer").await;
-    let list = body(&app.bearer_get(&token, BASE).await);
-    let switch = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "校內網路交換器")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let path = format!("/agencies/xiaying-es/assets/{switch}");
     let mut b = app.signed_in("xiaying.officer").await;
     b.get(&path).await;
@@ -833,17 +809,8 @@ async fn a_disposal_records_how_the_data_was_removed() {
 #[tokio::test]
 async fn a_systems_baseline_controls_follow_its_level() {
     let app = spawn_app().await;
+    let id = app.asset_id("xiaying-es", "國小學籍系統").await;
     let token = app.token_of("xiaying.officer").await;
-    let list = body(&app.bearer_get(&token, BASE).await);
-    let id = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "國小學籍系統")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let path = format!("/agencies/xiaying-es/assets/{id}");
     let mut b = app.signed_in("xiaying.officer").await;
     let page = b.get(&path).await;

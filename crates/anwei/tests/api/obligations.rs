@@ -260,7 +260,7 @@ async fn bad_evidence_is_refused_next_to_the_field_and_nothing_is_stored() {
     let id = task_id(&app, "xiaying-es", "asset-inventory", "2026").await;
     b.get(&format!("/tasks/{id}")).await;
     // the demo's published plan documents are there already
-    let before = walk(&app.files_dir);
+    let before = crate::support::files_under(&app.files_dir);
     let fields = [
         ("title", "資產盤點"),
         ("url", ""),
@@ -320,7 +320,7 @@ async fn bad_evidence_is_refused_next_to_the_field_and_nothing_is_stored() {
             .is_empty()
     );
     assert!(app.events("evidence.").await.is_empty());
-    let stored = walk(&app.files_dir);
+    let stored = crate::support::files_under(&app.files_dir);
     assert_eq!(stored, before, "no file kept");
     // a task of another agency cannot take evidence
     let tuku = task_id(&app, "tuku-es", "asset-inventory", "2026").await;
@@ -332,20 +332,6 @@ async fn bad_evidence_is_refused_next_to_the_field_and_nothing_is_stored() {
         )
         .await;
     assert_eq!(r.status, 404);
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }
 
 #[tokio::test]

@@ -9,25 +9,6 @@ use serde_json::json;
 
 const PAGE: &str = "/agencies/xiaying-es/risks";
 
-async fn asset_id(app: &TestApp, name: &str) -> String {
-    let token = app.token_of("xiaying.officer").await;
-    let list: serde_json::Value = serde_json::from_str(
-        &app.bearer_get(&token, "/api/v1/agencies/xiaying-es/assets")
-            .await
-            .body,
-    )
-    .unwrap();
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == name)
-        .unwrap_or_else(|| panic!("{name} not in the demo"))["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// Opens this year's assessment with (likelihood levels, impact levels, threshold).
 async fn open_assessment(b: &mut Browser<'_>, agency: &str, (l, i, t): (&str, &str, &str)) -> Resp {
     b.post(
@@ -116,8 +97,8 @@ async fn an_assessment_with_one_accepted_risk_is_completed_by_the_ciso() {
     assert_eq!(r.status, 409, "one assessment a year");
 
     // a system valued 中 (its highest of C, I, A): the impact left empty becomes 2
-    let system = asset_id(&app, "國小學籍系統").await;
-    let switch = asset_id(&app, "校內網路交換器").await;
+    let system = app.asset_id("xiaying-es", "國小學籍系統").await;
+    let switch = app.asset_id("xiaying-es", "校內網路交換器").await;
     let page = officer.get(PAGE).await;
     assert!(page.body.contains("價值 中，建議衝擊 2"), "{}", page.body);
     assert!(
@@ -371,7 +352,7 @@ async fn changes_withdraw_approval_and_scales_keep_recorded_risks() {
     let mut officer = app.signed_in("xiaying.officer").await;
     officer.get(PAGE).await;
     open_assessment(&mut officer, "xiaying-es", ("5", "5", "9")).await;
-    let pc = asset_id(&app, "教務處電腦").await;
+    let pc = app.asset_id("xiaying-es", "教務處電腦").await;
     let fields = |likelihood: &'static str| -> Vec<(&'static str, String)> {
         vec![
             ("asset", pc.clone()),
@@ -532,7 +513,7 @@ async fn risks_of_another_agency_are_invisible() {
     let mut officer = app.signed_in("xiaying.officer").await;
     officer.get(PAGE).await;
     open_assessment(&mut officer, "xiaying-es", ("3", "3", "4")).await;
-    let pc = asset_id(&app, "教務處電腦").await;
+    let pc = app.asset_id("xiaying-es", "教務處電腦").await;
     officer
         .post(
             &format!("{PAGE}/add"),

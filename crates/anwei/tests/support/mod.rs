@@ -331,6 +331,26 @@ impl TestApp {
         }
     }
 
+    /// The id of an agency's asset by its name.
+    pub async fn asset_id(&self, agency: &str, name: &str) -> String {
+        let actor = anwei_store::Actor::cli();
+        let a = self
+            .store
+            .agency_by_code(&actor, agency)
+            .await
+            .unwrap()
+            .unwrap();
+        self.store
+            .assets(a.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.name == name)
+            .unwrap_or_else(|| panic!("no asset {name} in {agency}"))
+            .id
+            .to_string()
+    }
+
     /// Creates an administrator from the command line and signs it in through its second
     /// factor's enrolment.
     pub async fn admin(&self) -> Browser<'_> {
@@ -706,4 +726,19 @@ impl Browser<'_> {
     pub fn has_session(&self) -> bool {
         self.cookies.contains_key("__Host-anwei_session")
     }
+}
+
+/// Every file below a directory, sorted (what the file store holds).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
 }
