@@ -17,6 +17,28 @@ pub struct Sheet {
     pub name: String,
     pub rows: Vec<Vec<String>>,
     pub header_rows: u32,
+    /// Whether it holds one of the document's tables (not the summary).
+    pub is_table: bool,
+}
+
+/// A text cell that a spreadsheet would take for a formula — it starts with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return — gets a leading apostrophe, so that an asset named
+/// `=HYPERLINK(…)` or an owner `+cmd|…` is shown as typed and never run (CSV injection). Plain
+/// numbers, negative ones included, stay numbers. Every cell of every sheet and CSV passes
+/// through here, in [`sheets`].
+pub fn neutralize(cell: &str) -> String {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && as_number(cell).is_none() {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+fn neutralized(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    rows.into_iter()
+        .map(|row| row.iter().map(|c| neutralize(c)).collect())
+        .collect()
 }
 
 /// Excel forbids these in sheet names and limits them to 31 characters.
@@ -68,16 +90,18 @@ pub fn sheets(doc: &Document) -> Vec<Sheet> {
         let name = sheet_name(&doc.title, &out);
         out.push(Sheet {
             name,
-            rows: summary,
+            rows: neutralized(summary),
             header_rows: 1,
+            is_table: false,
         });
     }
     for (heading, rows) in tables {
         let name = sheet_name(&heading, &out);
         out.push(Sheet {
             name,
-            rows,
+            rows: neutralized(rows),
             header_rows: 1,
+            is_table: true,
         });
     }
     out
@@ -201,18 +225,13 @@ pub fn to_ods(doc: &Document) -> Result<Vec<u8>, DocError> {
 /// gives its summary rows.
 pub fn to_csv(doc: &Document) -> Result<Vec<u8>, DocError> {
     let all = sheets(doc);
-    let rows = doc
-        .blocks
+    let first = all
         .iter()
-        .find_map(|b| match b {
-            Block::Table { header, rows } => {
-                let mut all = vec![header.clone()];
-                all.extend(rows.iter().cloned());
-                Some(all)
-            }
-            _ => None,
-        })
-        .or_else(|| all.into_iter().next().map(|s| s.rows))
+        .position(|s| s.is_table)
+        .or((!all.is_empty()).then_some(0));
+    let rows = first
+        .and_then(|i| all.into_iter().nth(i))
+        .map(|s| s.rows)
         .unwrap_or_default();
     let mut w = csv::WriterBuilder::new()
         .flexible(true)
@@ -242,6 +261,64 @@ mod tests {
             )
             .heading(1, "資訊資產")
             .table(vec!["x".into()], vec![])
+    }
+
+    /// Issue 22 item 6: no cell of any format is a formula.
+    #[test]
+    fn cells_that_look_like_formulas_are_neutralised_in_every_format() {
+        let doc = Document {
+            title: "資產清冊".into(),
+            blocks: vec![Block::Table {
+                header: vec!["名稱".into(), "單位".into(), "位置".into(), "數量".into()],
+                rows: vec![vec![
+                    "=HYPERLINK(\"http://evil.example\",\"x\")".into(),
+                    "+cmd|' /C calc'!A0".into(),
+                    "@SUM(1+1)".into(),
+                    "-3".into(),
+                ]],
+            }],
+            ..sample()
+        };
+        let csv = String::from_utf8(to_csv(&doc).unwrap()).unwrap();
+        assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
+        assert!(
+            csv.contains("'+cmd|") && csv.contains("'@SUM(1+1)"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains(",-3"),
+            "a negative number stays a number: {csv}"
+        );
+        for bad in ["\n=HYP", ",=HYP", ",+cmd", ",@SUM", "\"=HYP"] {
+            assert!(!csv.contains(bad), "{bad} in {csv}");
+        }
+        for cell in ["\tx", "\rx", "-x", "=1+1"] {
+            assert!(neutralize(cell).starts_with('\''), "{cell:?}");
+        }
+        let ods = to_ods(&doc).unwrap();
+        let mut content = String::new();
+        zip::ZipArchive::new(std::io::Cursor::new(ods))
+            .unwrap()
+            .by_name("content.xml")
+            .unwrap()
+            .read_to_string(&mut content)
+            .unwrap();
+        assert!(
+            content.contains("<text:p>&apos;=HYPERLINK(") && !content.contains("table:formula"),
+            "{content}"
+        );
+        let xlsx = to_xlsx(&doc).unwrap();
+        let mut strings = String::new();
+        zip::ZipArchive::new(std::io::Cursor::new(xlsx))
+            .unwrap()
+            .by_name("xl/sharedStrings.xml")
+            .unwrap()
+            .read_to_string(&mut strings)
+            .unwrap();
+        assert!(
+            strings.contains("'=HYPERLINK(") && strings.contains("'@SUM(1+1)"),
+            "{strings}"
+        );
     }
 
     #[test]

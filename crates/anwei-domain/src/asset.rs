@@ -258,8 +258,10 @@ pub fn parse_flag(field: &'static str, raw: &str) -> Result<bool, FieldError> {
 }
 
 impl RawAsset {
-    /// Checks every field; all problems at once, each with its field.
-    pub fn parse(&self) -> Result<AssetInput, Vec<FieldError>> {
+    /// Checks every field; all problems at once, each with its field. `today` bounds 取得日期:
+    /// an asset cannot have been acquired after today (9999-12-31, or a serial such as 60000
+    /// that reads as 2064, are typing slips, not dates).
+    pub fn parse(&self, today: time::Date) -> Result<AssetInput, Vec<FieldError>> {
         fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
             r.map_err(|e| errors.push(e)).ok()
         }
@@ -283,7 +285,10 @@ impl RawAsset {
         let status = take(e, AssetStatus::parse("status", &self.status));
         let acquired_on = take(
             e,
-            crate::sheet::parse_cell_date("acquired_on", &self.acquired_on),
+            crate::sheet::parse_cell_date("acquired_on", &self.acquired_on).and_then(|d| match d {
+                Some(d) if d > today => Err(FieldError::new("acquired_on", "err-in-future")),
+                d => Ok(d),
+            }),
         );
         match (
             name,
@@ -338,6 +343,8 @@ impl AssetInput {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    const TODAY: time::Date = time::macros::date!(2026 - 12 - 07);
 
     #[test]
     fn the_level_is_the_highest_dimension_for_every_combination() {
@@ -400,7 +407,7 @@ mod tests {
             availability: "high".into(),
             ..RawAsset::default()
         };
-        let a = raw.parse().unwrap();
+        let a = raw.parse(TODAY).unwrap();
         assert_eq!(a.kind, AssetKind::System);
         assert!(a.supports_core_business && a.centralised);
         assert_eq!(a.grade().unwrap().level, Rating::High);
@@ -411,7 +418,12 @@ mod tests {
             centralised: "maybe".into(),
             ..RawAsset::default()
         };
-        let fields: Vec<&str> = bad.parse().unwrap_err().iter().map(|e| e.field).collect();
+        let fields: Vec<&str> = bad
+            .parse(TODAY)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(
             fields,
             vec!["name", "kind", "centralised", "confidentiality"]
@@ -421,7 +433,7 @@ mod tests {
     proptest! {
         #[test]
         fn parsing_never_panics(name in ".{0,120}", kind in ".{0,10}", c in ".{0,4}") {
-            let _ = RawAsset { name, kind, confidentiality: c, ..RawAsset::default() }.parse();
+            let _ = RawAsset { name, kind, confidentiality: c, ..RawAsset::default() }.parse(TODAY);
         }
     }
 }

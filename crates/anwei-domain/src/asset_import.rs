@@ -94,7 +94,7 @@ pub fn refuse_taken(
 }
 
 /// Every data row of the table read through the mapping. Blank rows are skipped.
-pub fn parse_rows(table: &Rows, mapping: &Mapping) -> Vec<ParsedRow> {
+pub fn parse_rows(table: &Rows, mapping: &Mapping, today: time::Date) -> Vec<ParsedRow> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::new();
     for (i, record) in table.iter().enumerate().skip(1) {
@@ -124,7 +124,7 @@ pub fn parse_rows(table: &Rows, mapping: &Mapping) -> Vec<ParsedRow> {
             status: cell(12),
             acquired_on: cell(13),
         };
-        let mut parsed = raw.parse();
+        let mut parsed = raw.parse(today);
         if let Ok(a) = &parsed {
             if let Some(first) = seen.get(&a.name) {
                 parsed = Err(vec![
@@ -145,6 +145,8 @@ mod tests {
     use crate::sheet::read_rows;
     use proptest::prelude::*;
 
+    const TODAY: time::Date = time::macros::date!(2026 - 12 - 07);
+
     /// Agencies write dates as ISO, as 民國 text, or leave Excel's serial day in a CSV export.
     #[test]
     fn acquisition_dates_in_every_shape_agencies_write_them() {
@@ -155,9 +157,12 @@ mod tests {
                    丁,硬體,民國113年5月1日\n\
                    戊,硬體,\n\
                    己,硬體,113/13/01\n\
-                   庚,硬體,去年\n";
+                   庚,硬體,去年\n\
+                   辛,硬體,9999-12-31\n\
+                   壬,硬體,60000\n\
+                   癸,硬體,115/12/08\n";
         let table = read_rows(csv.as_bytes(), MAX_ROWS).unwrap();
-        let rows = parse_rows(&table, &guess_mapping(&table[0]));
+        let rows = parse_rows(&table, &guess_mapping(&table[0]), TODAY);
         let may_first = Some(time::macros::date!(2024 - 05 - 01));
         for row in &rows[..4] {
             assert_eq!(
@@ -171,6 +176,12 @@ mod tests {
         for row in &rows[5..] {
             let e = row.1.as_ref().unwrap_err();
             assert_eq!(e[0].field, "acquired_on", "line {}", row.0);
+        }
+        // Issue 22 item 10: dates that parse but lie after today (9999-12-31, the serial 60000
+        // = 2064-04-08, tomorrow) are refused as being in the future.
+        for row in &rows[7..] {
+            let e = row.1.as_ref().unwrap_err();
+            assert_eq!(e[0].key, "err-in-future", "line {}", row.0);
         }
     }
 
@@ -187,7 +198,7 @@ mod tests {
         assert_eq!(m[6], Some(7));
         assert_eq!(m[4], None, "no location column");
         check_mapping(&m).unwrap();
-        let rows = parse_rows(&table, &m);
+        let rows = parse_rows(&table, &m, TODAY);
         assert_eq!(rows.len(), 4);
         assert!(rows[0].1.as_ref().unwrap().centralised);
         assert!(rows[1].1.is_ok());
@@ -212,7 +223,7 @@ mod tests {
                 vec!["名稱".to_string(), "類別".into(), "取得日期".into()],
                 vec!["交換器".into(), "硬體".into(), raw],
             ];
-            let rows = parse_rows(&table, &guess_mapping(&table[0]));
+            let rows = parse_rows(&table, &guess_mapping(&table[0]), TODAY);
             if let Err(e) = &rows[0].1 {
                 prop_assert!(e.iter().all(|e| e.field == "acquired_on"), "{:?}", e);
             }
@@ -222,7 +233,7 @@ mod tests {
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..500)) {
             if let Ok(table) = read_rows(&bytes, 100) {
                 let m = guess_mapping(&table[0]);
-                let _ = parse_rows(&table, &m);
+                let _ = parse_rows(&table, &m, TODAY);
             }
         }
     }

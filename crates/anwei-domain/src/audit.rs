@@ -3,6 +3,14 @@
 //! hash of the previous event of its chain and a sequence number, so an edited event no longer
 //! matches its hash, a deleted one leaves a gap, and a deleted last event no longer matches the
 //! chain's head. One chain per agency means agencies never wait on each other's writes.
+//!
+//! A chain cannot prove by itself that it is whole: someone who can write the database can delete
+//! an agency's whole chain with its head, or cut its last events and roll the head back, and
+//! what is left still links up. [`Checkpoint`]s anchor the chains outside themselves: each
+//! records every chain's head, is chained to the checkpoint before it, and is written to a file
+//! an operator copies off the machine; `anwei audit verify` then names a chain that is missing
+//! or behind its last checkpoint. What a checkpoint cannot tell: events cut after the last
+//! checkpoint, together with the head, before the next one.
 
 use data_encoding::HEXLOWER;
 use sha2::{Digest, Sha256};
@@ -17,6 +25,10 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// with unknown usernames).
 pub const SYSTEM_CHAIN: &str = "system";
 
+/// The hash version new events are written with: 2 covers every column, the event's id and the
+/// version itself included; 1 (events written before) covered every column but the id.
+pub const HASH_VERSION: i16 = 2;
+
 pub fn chain_of(agency_id: Option<Uuid>) -> String {
     match agency_id {
         Some(id) => id.simple().to_string(),
@@ -27,6 +39,7 @@ pub fn chain_of(agency_id: Option<Uuid>) -> String {
 /// One stored event, as the hash covers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainedEvent {
+    pub hash_version: i16,
     pub id: Uuid,
     pub chain: String,
     pub seq: i64,
@@ -45,7 +58,8 @@ pub struct ChainedEvent {
 
 impl ChainedEvent {
     /// SHA-256 over every field but `hash`, each length-prefixed so that no two different events
-    /// encode to the same bytes.
+    /// encode to the same bytes. Version 2 puts a version tag and the event's id first; version 1
+    /// (events written before) did not cover the id. Any other version hashes to nothing valid.
     pub fn compute_hash(&self) -> String {
         let mut h = Sha256::new();
         let mut put = |field: Option<&[u8]>| match field {
@@ -56,6 +70,14 @@ impl ChainedEvent {
                 h.update(bytes);
             }
         };
+        match self.hash_version {
+            1 => {}
+            2 => {
+                put(Some(b"anwei-audit-v2"));
+                put(Some(self.id.as_bytes()));
+            }
+            _ => return String::new(),
+        }
         put(Some(self.prev_hash.as_bytes()));
         put(Some(self.chain.as_bytes()));
         put(Some(&self.seq.to_be_bytes()));
@@ -141,6 +163,7 @@ pub struct ChainVerifier {
     expected_seq: i64,
     prev_hash: String,
     last_id: Option<Uuid>,
+    last_version: i16,
 }
 
 impl ChainVerifier {
@@ -150,6 +173,7 @@ impl ChainVerifier {
             expected_seq: 1,
             prev_hash: GENESIS.to_string(),
             last_id: None,
+            last_version: 1,
         }
     }
 
@@ -165,7 +189,9 @@ impl ChainVerifier {
                 expected_seq: self.expected_seq,
             }));
         }
-        if e.compute_hash() != e.hash {
+        // A chain only moves to newer versions: an event marked older than the one before it
+        // was altered (to escape covering its id).
+        if e.hash_version < self.last_version || e.compute_hash() != e.hash {
             return Err(brk(BreakKind::Altered));
         }
         if e.prev_hash != self.prev_hash {
@@ -174,6 +200,7 @@ impl ChainVerifier {
         self.expected_seq += 1;
         self.prev_hash = e.hash.clone();
         self.last_id = Some(e.id);
+        self.last_version = e.hash_version;
         Ok(())
     }
 
@@ -192,6 +219,168 @@ impl ChainVerifier {
     }
 }
 
+/// Where one chain's head stood when a checkpoint was taken.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CheckpointHead {
+    pub chain: String,
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// Every chain's head at one moment, chained to the checkpoint before it. Its JSON line is what
+/// the checkpoint file holds and what `anwei audit checkpoint` prints.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub heads: Vec<CheckpointHead>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Checkpoint {
+    /// The next checkpoint after `previous` (None for the first), over `heads` in any order.
+    pub fn next(
+        previous: Option<&Checkpoint>,
+        mut heads: Vec<CheckpointHead>,
+        created_at: OffsetDateTime,
+    ) -> Self {
+        heads.sort_by(|a, b| a.chain.cmp(&b.chain));
+        let mut cp = Checkpoint {
+            seq: previous.map_or(1, |p| p.seq + 1),
+            created_at: crate::clock::truncate(created_at),
+            heads,
+            prev_hash: previous.map_or_else(|| GENESIS.to_string(), |p| p.hash.clone()),
+            hash: String::new(),
+        };
+        cp.hash = cp.compute_hash();
+        cp
+    }
+
+    /// The heads as stored and hashed: a JSON array sorted by chain.
+    pub fn heads_json(&self) -> String {
+        serde_json::to_string(&self.heads).unwrap_or_default()
+    }
+
+    pub fn compute_hash(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            b"anwei-checkpoint-v1".as_slice(),
+            self.prev_hash.as_bytes(),
+            &self.seq.to_be_bytes(),
+            &self.created_at.unix_timestamp().to_be_bytes(),
+            self.heads_json().as_bytes(),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        HEXLOWER.encode(&h.finalize())
+    }
+
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_line(line: &str) -> Result<Self, String> {
+        serde_json::from_str(line).map_err(|e| e.to_string())
+    }
+}
+
+/// Checks that a list of checkpoints (oldest first) links up and that each matches its hash;
+/// names the first that does not.
+pub fn verify_checkpoints(list: &[Checkpoint]) -> Result<(), String> {
+    let mut prev: Option<&Checkpoint> = None;
+    for cp in list {
+        let want_prev = prev.map_or(GENESIS, |p| p.hash.as_str());
+        let want_seq = prev.map_or(cp.seq, |p| p.seq + 1);
+        if cp.compute_hash() != cp.hash {
+            return Err(format!("checkpoint {} has been altered", cp.seq));
+        }
+        if prev.is_some() && (cp.prev_hash != want_prev || cp.seq != want_seq) {
+            return Err(format!(
+                "checkpoint {} does not follow checkpoint {}: checkpoints were removed or replaced",
+                cp.seq,
+                want_seq - 1
+            ));
+        }
+        prev = Some(cp);
+    }
+    Ok(())
+}
+
+/// How a chain now stands against the checkpoint that recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckpointFinding {
+    /// The chain (events and head) is gone.
+    Missing { chain: String },
+    /// Its head is before the checkpoint's: events recorded then were cut off.
+    Behind {
+        chain: String,
+        head_seq: i64,
+        checkpoint_seq: i64,
+    },
+    /// The event at the checkpoint's sequence is not the one recorded.
+    Diverged { chain: String, seq: i64 },
+}
+
+impl fmt::Display for CheckpointFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckpointFinding::Missing { chain } => write!(
+                f,
+                "chain {chain}: recorded by the checkpoint but gone from the database (events and head deleted)"
+            ),
+            CheckpointFinding::Behind {
+                chain,
+                head_seq,
+                checkpoint_seq,
+            } => write!(
+                f,
+                "chain {chain}: ends at seq {head_seq} but the checkpoint recorded seq {checkpoint_seq}: its last events were deleted and the head rolled back"
+            ),
+            CheckpointFinding::Diverged { chain, seq } => write!(
+                f,
+                "chain {chain}: the event at seq {seq} is not the one the checkpoint recorded: the chain was rewritten"
+            ),
+        }
+    }
+}
+
+/// Compares the chains as they are now — `head_of(chain)` gives a chain's head sequence, None
+/// when it is gone; `hash_at(chain, seq)` the stored hash of one event — with a checkpoint.
+/// The chains themselves must have verified first: then an event whose hash matches proves
+/// everything before it.
+pub fn compare_with_checkpoint(
+    cp: &Checkpoint,
+    head_of: impl Fn(&str) -> Option<i64>,
+    hash_at: impl Fn(&str, i64) -> Option<String>,
+) -> Vec<CheckpointFinding> {
+    let mut out = Vec::new();
+    for h in &cp.heads {
+        match head_of(&h.chain) {
+            None => out.push(CheckpointFinding::Missing {
+                chain: h.chain.clone(),
+            }),
+            Some(seq) if seq < h.seq => out.push(CheckpointFinding::Behind {
+                chain: h.chain.clone(),
+                head_seq: seq,
+                checkpoint_seq: h.seq,
+            }),
+            Some(_)
+                if h.seq > 0 && hash_at(&h.chain, h.seq).as_deref() != Some(h.hash.as_str()) =>
+            {
+                out.push(CheckpointFinding::Diverged {
+                    chain: h.chain.clone(),
+                    seq: h.seq,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +391,7 @@ mod tests {
         (1..=n)
             .map(|seq| {
                 let mut e = ChainedEvent {
+                    hash_version: HASH_VERSION,
                     id: Uuid::now_v7(),
                     chain: "c".into(),
                     seq,
@@ -284,5 +474,96 @@ mod tests {
         ev[2].hash = ev[2].compute_hash();
         let b = verify(&ev, &head).unwrap_err();
         assert_eq!((b.event_id, b.kind), (Some(ev[3].id), BreakKind::Relinked));
+    }
+
+    /// Issue 22 item 3: the id is covered, and no event can be marked with the older version.
+    #[test]
+    fn the_id_and_the_version_are_covered() {
+        let mut ev = chain(3);
+        let head = head_of(&ev);
+        ev[1].id = Uuid::now_v7();
+        assert_eq!(verify(&ev, &head).unwrap_err().kind, BreakKind::Altered);
+        let mut ev = chain(3);
+        ev[1].hash_version = 1;
+        ev[1].hash = ev[1].compute_hash();
+        ev[2].prev_hash = ev[1].hash.clone();
+        ev[2].hash = ev[2].compute_hash();
+        let head = head_of(&ev);
+        let b = verify(&ev, &head).unwrap_err();
+        assert_eq!((b.seq, b.kind), (2, BreakKind::Altered));
+        // A version-1 chain (written before version 2 existed) still verifies, and may go on
+        // with version 2.
+        let mut ev = chain(3);
+        let mut prev = GENESIS.to_string();
+        for (i, e) in ev.iter_mut().enumerate() {
+            e.hash_version = if i < 2 { 1 } else { 2 };
+            e.prev_hash = prev.clone();
+            e.hash = e.compute_hash();
+            prev = e.hash.clone();
+        }
+        let head = head_of(&ev);
+        assert_eq!(verify(&ev, &head), Ok(3));
+    }
+
+    #[test]
+    fn checkpoints_name_chains_missing_behind_or_rewritten() {
+        let t = datetime!(2026-12-07 10:00 UTC);
+        let heads = vec![
+            CheckpointHead {
+                chain: "b".into(),
+                seq: 5,
+                hash: "h5".into(),
+            },
+            CheckpointHead {
+                chain: "a".into(),
+                seq: 3,
+                hash: "h3".into(),
+            },
+            CheckpointHead {
+                chain: "c".into(),
+                seq: 2,
+                hash: "h2".into(),
+            },
+        ];
+        let first = Checkpoint::next(None, heads, t);
+        assert_eq!(first.heads[0].chain, "a", "sorted by chain");
+        let line = first.to_line();
+        assert_eq!(Checkpoint::from_line(&line).unwrap(), first);
+        let second = Checkpoint::next(Some(&first), first.heads.clone(), t);
+        assert_eq!(verify_checkpoints(&[first.clone(), second.clone()]), Ok(()));
+        let mut forged = second.clone();
+        forged.heads.pop();
+        assert!(verify_checkpoints(&[first.clone(), forged]).is_err());
+        let third = Checkpoint::next(Some(&second), vec![], t);
+        assert!(
+            verify_checkpoints(&[first.clone(), third])
+                .unwrap_err()
+                .contains("removed")
+        );
+
+        // a is intact and has grown; b was cut back to 4; c is gone.
+        let findings = compare_with_checkpoint(
+            &first,
+            |c| match c {
+                "a" => Some(9),
+                "b" => Some(4),
+                _ => None,
+            },
+            |c, seq| (c == "a" && seq == 3).then(|| "h3".to_string()),
+        );
+        assert_eq!(
+            findings,
+            vec![
+                CheckpointFinding::Behind {
+                    chain: "b".into(),
+                    head_seq: 4,
+                    checkpoint_seq: 5
+                },
+                CheckpointFinding::Missing { chain: "c".into() },
+            ]
+        );
+        let rewritten = compare_with_checkpoint(&first, |_| Some(10), |_, _| Some("x".into()));
+        assert_eq!(rewritten.len(), 3);
+        assert!(rewritten[0].to_string().contains("rewritten"));
     }
 }

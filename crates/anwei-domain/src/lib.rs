@@ -3,6 +3,7 @@
 //! here; nothing here calls out.
 #![forbid(unsafe_code)]
 
+pub mod account_mail;
 pub mod agency;
 pub mod asset;
 pub mod asset_import;

@@ -17,6 +17,7 @@ pub struct PasswordRules {
     pub min_classes: usize,
     pub history: usize,
     pub max_age_days: i64,
+    pub reset_link_hours: i64,
     pub citation: String,
 }
 
@@ -59,6 +60,7 @@ impl AccountPolicy {
             && (1..=4).contains(&p.password.min_classes)
             && p.password.history >= 1
             && p.password.max_age_days >= 1
+            && p.password.reset_link_hours >= 1
             && p.lockout.max_failures >= 1
             && p.lockout.lock_minutes >= 1
             && p.session.idle_minutes >= 1

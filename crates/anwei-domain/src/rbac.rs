@@ -81,6 +81,20 @@ struct RoleEntry {
     name_en: String,
     citation: String,
     permissions: Vec<String>,
+    granted_by: GrantedByEntry,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+struct GrantedByEntry {
+    own: Vec<String>,
+    above: Vec<String>,
+}
+
+/// Who may grant a role: roles of the account's own agency, and roles of a supervising agency.
+#[derive(Debug, Clone, Default)]
+struct GrantedBy {
+    own: HashSet<Role>,
+    above: HashSet<Role>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,6 +135,7 @@ pub struct RoleInfo {
 #[derive(Debug, Clone)]
 pub struct RoleCatalog {
     grants: HashMap<Role, HashSet<Permission>>,
+    granted_by: HashMap<Role, GrantedBy>,
     reach: HashMap<Permission, Reach>,
     info: Vec<RoleInfo>,
 }
@@ -133,7 +148,24 @@ impl RoleCatalog {
         };
         let file: RolesFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
         let mut grants = HashMap::new();
+        let mut granted_by = HashMap::new();
         let mut info = Vec::new();
+        let role_of = |name: &str| {
+            Role::from_stored(name).ok_or_else(|| bad(format!("unknown role `{name}`")))
+        };
+        for (name, entry) in &file.roles {
+            let role = role_of(name)?;
+            let mut by = GrantedBy::default();
+            for (names, set) in [
+                (&entry.granted_by.own, &mut by.own),
+                (&entry.granted_by.above, &mut by.above),
+            ] {
+                for n in names {
+                    set.insert(role_of(n)?);
+                }
+            }
+            granted_by.insert(role, by);
+        }
         for (name, entry) in file.roles {
             let role =
                 Role::from_stored(&name).ok_or_else(|| bad(format!("unknown role `{name}`")))?;
@@ -157,6 +189,23 @@ impl RoleCatalog {
                 return Err(bad(format!("role `{}` is missing", role.as_str())));
             }
         }
+        // Nobody grants a role or privilege they do not hold: a granter in the account's own
+        // agency must hold every permission of the role it grants.
+        for (role, by) in &granted_by {
+            let needed = grants.get(role).cloned().unwrap_or_default();
+            for granter in &by.own {
+                let held = grants.get(granter).cloned().unwrap_or_default();
+                if let Some(missing) = needed.iter().find(|p| !held.contains(p)) {
+                    return Err(bad(format!(
+                        "role `{}` may not be granted by `{}` of its own agency: `{}` lacks `{}`",
+                        role.as_str(),
+                        granter.as_str(),
+                        granter.as_str(),
+                        missing.as_str()
+                    )));
+                }
+            }
+        }
         let mut reach = HashMap::new();
         for (names, r) in [
             (&file.scope.own_agency_only, Reach::OwnAgency),
@@ -170,9 +219,36 @@ impl RoleCatalog {
         }
         Ok(Self {
             grants,
+            granted_by,
             reach,
             info,
         })
+    }
+
+    /// May `who` give `role` to an account of `target` — or take it away from one, or manage an
+    /// account that holds it (disable, enable, unlock, send a reset link)? Separation of duties
+    /// (seed 玖.二.(三); 附表十 存取控制), per `granted_by` in `catalog/roles.toml`: administrators
+    /// always; within the agency only the roles listed `own` (which hold every permission they
+    /// grant); from a supervising agency the roles listed `above`. `target` is `None` for an
+    /// administrator account, which only administrators manage.
+    pub fn may_grant(&self, who: &Principal, role: Role, target: Option<&AgencyPath>) -> bool {
+        if who.role == Role::Admin {
+            return true;
+        }
+        let (Some(own), Some(target)) = (&who.agency_path, target) else {
+            return false;
+        };
+        if authorize(self, who, Permission::UserManage, target) != Decision::Allow {
+            return false;
+        }
+        let Some(by) = self.granted_by.get(&role) else {
+            return false;
+        };
+        if target == own {
+            by.own.contains(&who.role)
+        } else {
+            target.is_below(own) && by.above.contains(&who.role)
+        }
     }
 
     pub fn reach(&self, permission: Permission) -> Reach {
@@ -344,6 +420,56 @@ mod tests {
         assert_eq!(
             authorize(&roles, &bureau_officer, Permission::IncidentRead, &school),
             Decision::Allow
+        );
+    }
+
+    /// Issue 22 item 1: nobody grants a role they do not hold; the 資通安全長 only from above.
+    #[test]
+    fn roles_are_granted_only_by_who_the_catalog_names() {
+        let roles = Catalog::load().unwrap().roles;
+        let bureau = AgencyPath::root(Uuid::now_v7());
+        let school = bureau.child(Uuid::now_v7());
+        let sibling = bureau.child(Uuid::now_v7());
+        let at = |role, path: &AgencyPath| Principal {
+            role,
+            agency_path: Some(path.clone()),
+        };
+        let officer = at(Role::Officer, &school);
+        let ciso = at(Role::Ciso, &school);
+        let bureau_officer = at(Role::Officer, &bureau);
+        let auditor = at(Role::Auditor, &bureau);
+        let admin = Principal {
+            role: Role::Admin,
+            agency_path: None,
+        };
+        for role in [Role::Staff, Role::Custodian] {
+            assert!(roles.may_grant(&officer, role, Some(&school)));
+        }
+        for role in [Role::Ciso, Role::Officer, Role::Auditor, Role::Admin] {
+            assert!(!roles.may_grant(&officer, role, Some(&school)), "{role:?}");
+        }
+        assert!(!roles.may_grant(&officer, Role::Staff, Some(&sibling)));
+        assert!(!roles.may_grant(&officer, Role::Staff, None));
+        assert!(!roles.may_grant(&ciso, Role::Ciso, Some(&school)));
+        assert!(roles.may_grant(&ciso, Role::Officer, Some(&school)));
+        assert!(roles.may_grant(&bureau_officer, Role::Ciso, Some(&school)));
+        assert!(!roles.may_grant(&bureau_officer, Role::Ciso, Some(&bureau)));
+        assert!(!roles.may_grant(&bureau_officer, Role::Auditor, Some(&school)));
+        assert!(!roles.may_grant(&auditor, Role::Staff, Some(&school)));
+        assert!(roles.may_grant(&admin, Role::Ciso, Some(&school)));
+        assert!(roles.may_grant(&admin, Role::Admin, None));
+    }
+
+    #[test]
+    fn a_catalog_letting_a_role_grant_more_than_it_holds_is_refused() {
+        let text = include_str!("../../../catalog/roles.toml").replace(
+            "granted_by = { own = [], above = [\"ciso\", \"officer\"] }",
+            "granted_by = { own = [\"officer\"], above = [\"ciso\", \"officer\"] }",
+        );
+        let err = RoleCatalog::from_toml(&text).unwrap_err().to_string();
+        assert!(
+            err.contains("`ciso` may not be granted by `officer`"),
+            "{err}"
         );
     }
 

@@ -30,7 +30,11 @@ fn spreadsheets_and_imports() {
             if let Ok(table) = anwei_domain::sheet::read_rows(&bytes, 1_000) {
                 let header = table.first().cloned().unwrap_or_default();
                 let mapping = anwei_domain::asset_import::guess_mapping(&header);
-                let _ = anwei_domain::asset_import::parse_rows(&table, &mapping);
+                let _ = anwei_domain::asset_import::parse_rows(
+                    &table,
+                    &mapping,
+                    time::macros::date!(2026 - 12 - 07),
+                );
             }
             let _ = anwei_domain::training_import::parse(&bytes, today);
         }

@@ -99,6 +99,74 @@ pub fn custodian_account(users: &[crate::users::UserRow], custodian: &str) -> Op
         .map(|u| u.id)
 }
 
+/// What the register page shows of the inventory: a text found in the name, custodian, unit or
+/// location (case ignored), and only one custodian's assets.
+#[derive(Debug, Clone, Default)]
+pub struct AssetFilter {
+    pub text: Option<String>,
+    pub custodian_user_id: Option<Uuid>,
+}
+
+impl AssetFilter {
+    /// The text as a LIKE pattern, its own `%`, `_` and `\` taken literally.
+    fn pattern(&self) -> Option<String> {
+        self.text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                let escaped = t
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            })
+    }
+}
+
+const FILTER: &str = "agency_id = $1
+    AND ($2 IS NULL OR LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(custodian) LIKE $2 ESCAPE '\\'
+         OR LOWER(owner_unit) LIKE $2 ESCAPE '\\' OR LOWER(location) LIKE $2 ESCAPE '\\')
+    AND ($3 IS NULL OR custodian_user_id = $3)";
+
+/// How many assets share one make-up (see [`Store::asset_profile`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssetProfile {
+    pub kind: String,
+    pub supports_core_business: bool,
+    pub centralised: bool,
+    pub confidentiality: Option<i32>,
+    pub integrity: Option<i32>,
+    pub availability: Option<i32>,
+    pub legality: Option<i32>,
+    pub n: i64,
+}
+
+impl AssetProfile {
+    /// 施行細則 §10, as for one asset.
+    pub fn is_core(&self) -> bool {
+        let ratings = [
+            self.confidentiality,
+            self.integrity,
+            self.availability,
+            self.legality,
+        ]
+        .map(|r| r.and_then(Rating::from_number));
+        AssetKind::parse("kind", &self.kind)
+            .is_ok_and(|k| is_core_system(k, self.supports_core_business, grade(ratings).as_ref()))
+    }
+}
+
+/// An asset's name, kind and state.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssetKey {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+}
+
 const SELECT: &str = "SELECT id, agency_id, name, kind, custodian, custodian_user_id, owner_unit,
     location, supports_core_business, centralised, hosted_by, confidentiality, integrity,
     availability, legality, status, acquired_on, created_at, updated_at FROM asset";
@@ -176,20 +244,46 @@ impl Store {
         })
     }
 
-    /// One page of the agency's assets by name, and how many there are in all.
+    /// One page of the agency's assets by name that pass `filter`, and how many pass it in all:
+    /// paged in SQL, so a register of tens of thousands costs one page (issue 22 item 11).
     pub async fn assets_page(
         &self,
         agency_id: Uuid,
+        filter: &AssetFilter,
         page: i64,
         per_page: i64,
     ) -> Result<(Vec<AssetRow>, i64)> {
-        let sql = format!("{SELECT} WHERE agency_id = $1 ORDER BY name LIMIT $2 OFFSET $3");
+        let pattern = filter.pattern();
+        let sql = format!("{SELECT} WHERE {FILTER} ORDER BY name LIMIT $4 OFFSET $5");
         let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(per_page).bind((page - 1).max(0) * per_page).fetch_all(p).await)?;
-        let (total,): (i64,) = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT COUNT(*) FROM asset WHERE agency_id = $1")
-            .bind(agency_id).fetch_one(p).await)?;
+            .bind(agency_id).bind(&pattern).bind(filter.custodian_user_id)
+            .bind(per_page).bind((page - 1).max(0) * per_page).fetch_all(p).await)?;
+        let count = format!("SELECT COUNT(*) FROM asset WHERE {FILTER}");
+        let (total,): (i64,) = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(count))
+            .bind(agency_id).bind(&pattern).bind(filter.custodian_user_id).fetch_one(p).await)?;
         Ok((rows, total))
+    }
+
+    /// The register's make-up in a few rows — how many assets share each kind, core-business
+    /// flag, hosting and ratings — so that counts over the whole register (core systems by
+    /// 施行細則 §10, which is applied in Rust) need no row of it.
+    pub async fn asset_profile(&self, agency_id: Uuid) -> Result<Vec<AssetProfile>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT kind, supports_core_business, centralised, confidentiality, integrity, availability, legality,
+                    COUNT(*) AS n
+             FROM asset WHERE agency_id = $1
+             GROUP BY kind, supports_core_business, centralised, confidentiality, integrity, availability, legality")
+            .bind(agency_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Name, kind and state of every asset, for checks that match names (Act §11) without
+    /// reading whole rows.
+    pub async fn asset_keys(&self, agency_id: Uuid) -> Result<Vec<AssetKey>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id, name, kind, status FROM asset WHERE agency_id = $1 ORDER BY name")
+            .bind(agency_id).fetch_all(p).await)?;
+        Ok(rows)
     }
 
     /// Every asset of the agency, by name (for the page and the exports).
@@ -445,6 +539,30 @@ impl Store {
     }
 
     /// The assets confirmed in a round.
+    /// How many assets the round has confirmed.
+    pub async fn confirmed_count(&self, round_id: Uuid) -> Result<i64> {
+        let (n,): (i64,) = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT COUNT(*) FROM inventory_confirmation WHERE round_id = $1")
+            .bind(round_id).fetch_one(p).await)?;
+        Ok(n)
+    }
+
+    /// Which of the agency's assets named from `first` to `last` (one page of the register,
+    /// which is ordered by name) the round has confirmed.
+    pub async fn confirmed_between(
+        &self,
+        round_id: Uuid,
+        agency_id: Uuid,
+        first: &str,
+        last: &str,
+    ) -> Result<Vec<Uuid>> {
+        let rows: Vec<(Uuid,)> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT c.asset_id FROM inventory_confirmation c JOIN asset a ON a.id = c.asset_id
+             WHERE c.round_id = $1 AND a.agency_id = $2 AND a.name >= $3 AND a.name <= $4")
+            .bind(round_id).bind(agency_id).bind(first).bind(last).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     pub async fn confirmed_assets(&self, round_id: Uuid) -> Result<Vec<(Uuid, String)>> {
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT asset_id, confirmed_by FROM inventory_confirmation WHERE round_id = $1")

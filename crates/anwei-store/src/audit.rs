@@ -6,8 +6,12 @@
 
 use crate::db::{Tx, on_db, on_tx};
 use crate::{Actor, Reach, Result, Store};
-use anwei_domain::audit::{ChainBreak, ChainHead, ChainVerifier, ChainedEvent, GENESIS, chain_of};
+use anwei_domain::audit::{
+    ChainBreak, ChainHead, ChainVerifier, ChainedEvent, Checkpoint, CheckpointFinding,
+    CheckpointHead, GENESIS, HASH_VERSION, chain_of, compare_with_checkpoint, verify_checkpoints,
+};
 use serde_json::Value;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -44,6 +48,7 @@ pub(crate) async fn append(
         "UPDATE audit_chain_head SET seq = seq + 1 WHERE chain = $1 RETURNING seq, last_hash")
         .bind(&chain).fetch_one(&mut **c).await)?;
     let mut event = ChainedEvent {
+        hash_version: HASH_VERSION,
         id: Uuid::now_v7(),
         chain,
         seq: head.seq,
@@ -63,11 +68,11 @@ pub(crate) async fn append(
     let e = &event;
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO audit_event (id, chain, seq, occurred_at, actor_user_id, actor_label, agency_id, action, target,
-                                  before_json, after_json, client_addr, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+                                  before_json, after_json, client_addr, prev_hash, hash, hash_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
         .bind(e.id).bind(&e.chain).bind(e.seq).bind(e.occurred_at).bind(e.actor_user_id).bind(&e.actor_label)
         .bind(e.agency_id).bind(&e.action).bind(&e.target).bind(&e.before).bind(&e.after).bind(&e.client_addr)
-        .bind(&e.prev_hash).bind(&e.hash)
+        .bind(&e.prev_hash).bind(&e.hash).bind(e.hash_version)
         .execute(&mut **c).await.map(|r| r.rows_affected()))?;
     on_tx!(tx, c => sqlx::query("UPDATE audit_chain_head SET last_hash = $2 WHERE chain = $1")
         .bind(&event.chain).bind(&event.hash).execute(&mut **c).await.map(|r| r.rows_affected()))?;
@@ -76,6 +81,7 @@ pub(crate) async fn append(
 
 #[derive(sqlx::FromRow)]
 struct EventRow {
+    hash_version: i16,
     id: Uuid,
     chain: String,
     seq: i64,
@@ -95,6 +101,7 @@ struct EventRow {
 impl From<EventRow> for ChainedEvent {
     fn from(r: EventRow) -> Self {
         ChainedEvent {
+            hash_version: r.hash_version,
             id: r.id,
             chain: r.chain,
             seq: r.seq,
@@ -125,6 +132,8 @@ struct ChainHeadRow {
 pub struct VerifyReport {
     pub chains: usize,
     pub events: i64,
+    /// The checkpoint the chains were compared with, if any.
+    pub checkpoint: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +142,12 @@ pub enum VerifyError {
     Broken(ChainBreak),
     #[error("chain {chain}: it has events but its head row is missing (deleted?)")]
     HeadMissing { chain: String },
+    /// Chains missing, behind or rewritten against the last checkpoint.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    AgainstCheckpoint(Vec<CheckpointFinding>),
+    /// The checkpoints themselves do not link up, or the database lost ones the file holds.
+    #[error("{0}")]
+    Checkpoints(String),
     #[error(transparent)]
     Store(#[from] crate::StoreError),
 }
@@ -145,8 +160,13 @@ impl From<sqlx::Error> for VerifyError {
 
 const VERIFY_BATCH: i64 = 1000;
 
-/// Re-computes every chain from its first event; stops at the first break.
-pub async fn verify(store: &Store) -> std::result::Result<VerifyReport, VerifyError> {
+/// Re-computes every chain from its first event, stopping at the first break, then compares
+/// the chains with the newest checkpoint — the database's, or that of `external`, an
+/// operator's copy of the checkpoint file (oldest first; may be empty).
+pub async fn verify(
+    store: &Store,
+    external: &[Checkpoint],
+) -> std::result::Result<VerifyReport, VerifyError> {
     let heads: Vec<ChainHeadRow> = on_db!(&store.db, p => sqlx::query_as(
         "SELECT chain, seq, last_hash FROM audit_chain_head ORDER BY chain").fetch_all(p).await)?;
     let chains_with_events: Vec<(String,)> = on_db!(&store.db, p => sqlx::query_as(
@@ -165,7 +185,7 @@ pub async fn verify(store: &Store) -> std::result::Result<VerifyReport, VerifyEr
         let mut after_seq = 0i64;
         loop {
             let batch: Vec<EventRow> = on_db!(&store.db, p => sqlx::query_as(
-                "SELECT id, chain, seq, occurred_at, actor_user_id, actor_label, agency_id, action, target,
+                "SELECT hash_version, id, chain, seq, occurred_at, actor_user_id, actor_label, agency_id, action, target,
                         before_json, after_json, client_addr, prev_hash, hash
                  FROM audit_event WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3")
                 .bind(&head.chain).bind(after_seq).bind(VERIFY_BATCH).fetch_all(p).await)?;
@@ -185,10 +205,127 @@ pub async fn verify(store: &Store) -> std::result::Result<VerifyReport, VerifyEr
         };
         total += verifier.finish(&head).map_err(VerifyError::Broken)?;
     }
+    let checkpoint = check_checkpoints(store, &heads, external).await?;
     Ok(VerifyReport {
         chains: heads.len(),
         events: total,
+        checkpoint,
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct CheckpointRow {
+    seq: i64,
+    created_at: OffsetDateTime,
+    heads_json: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl CheckpointRow {
+    fn into_checkpoint(self) -> std::result::Result<Checkpoint, VerifyError> {
+        let heads = serde_json::from_str(&self.heads_json).map_err(|e| {
+            VerifyError::Checkpoints(format!("checkpoint {}: unreadable heads: {e}", self.seq))
+        })?;
+        Ok(Checkpoint {
+            seq: self.seq,
+            created_at: self.created_at,
+            heads,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
+}
+
+async fn stored_checkpoints(store: &Store) -> std::result::Result<Vec<Checkpoint>, VerifyError> {
+    let rows: Vec<CheckpointRow> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT seq, created_at, heads_json, prev_hash, hash FROM audit_checkpoint ORDER BY seq")
+        .fetch_all(p).await)?;
+    rows.into_iter()
+        .map(CheckpointRow::into_checkpoint)
+        .collect()
+}
+
+/// The checkpoints in the database must link up; those of an operator's copy (`external`,
+/// oldest first) too, and the database must still hold the copy's last one unchanged. The
+/// chains are then compared with the newest checkpoint known.
+async fn check_checkpoints(
+    store: &Store,
+    heads: &[ChainHeadRow],
+    external: &[Checkpoint],
+) -> std::result::Result<Option<i64>, VerifyError> {
+    let stored = stored_checkpoints(store).await?;
+    verify_checkpoints(&stored).map_err(VerifyError::Checkpoints)?;
+    verify_checkpoints(external)
+        .map_err(|e| VerifyError::Checkpoints(format!("in the checkpoint file: {e}")))?;
+    if let Some(last) = external.last()
+        && !stored.iter().any(|c| c == last)
+    {
+        return Err(VerifyError::Checkpoints(format!(
+            "checkpoint {} of the file is not in the database as it was written: checkpoints were removed or rewritten",
+            last.seq
+        )));
+    }
+    let newest = match (stored.last(), external.last()) {
+        (Some(s), Some(e)) if e.seq > s.seq => e,
+        (Some(s), _) => s,
+        (None, Some(e)) => e,
+        (None, None) => return Ok(None),
+    };
+    let seq_of: HashMap<&str, i64> = heads.iter().map(|h| (h.chain.as_str(), h.seq)).collect();
+    let mut hashes = HashMap::new();
+    for h in &newest.heads {
+        let row: Option<(String,)> = on_db!(&store.db, p => sqlx::query_as(
+            "SELECT hash FROM audit_event WHERE chain = $1 AND seq = $2")
+            .bind(&h.chain).bind(h.seq).fetch_optional(p).await)?;
+        if let Some((hash,)) = row {
+            hashes.insert((h.chain.clone(), h.seq), hash);
+        }
+    }
+    let findings = compare_with_checkpoint(
+        newest,
+        |chain| seq_of.get(chain).copied(),
+        |chain, seq| hashes.get(&(chain.to_string(), seq)).cloned(),
+    );
+    if findings.is_empty() {
+        Ok(Some(newest.seq))
+    } else {
+        Err(VerifyError::AgainstCheckpoint(findings))
+    }
+}
+
+/// Records every chain's head as a new checkpoint, chained to the last one. Two instances taking
+/// one at once cannot both write the same sequence: the loser gets an error and the next run
+/// takes the next.
+pub async fn checkpoint(store: &Store, now: OffsetDateTime) -> Result<Checkpoint> {
+    let mut tx = store.begin().await?;
+    let heads: Vec<ChainHeadRow> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT chain, seq, last_hash FROM audit_chain_head ORDER BY chain").fetch_all(&mut **c).await)?;
+    let last: Option<CheckpointRow> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT seq, created_at, heads_json, prev_hash, hash FROM audit_checkpoint ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut **c).await)?;
+    let last = last
+        .map(CheckpointRow::into_checkpoint)
+        .transpose()
+        .map_err(|e| crate::StoreError::Migration(e.to_string()))?;
+    let cp = Checkpoint::next(
+        last.as_ref(),
+        heads
+            .into_iter()
+            .map(|h| CheckpointHead {
+                chain: h.chain,
+                seq: h.seq,
+                hash: h.last_hash,
+            })
+            .collect(),
+        now,
+    );
+    on_tx!(&mut tx, c => sqlx::query(
+        "INSERT INTO audit_checkpoint (seq, created_at, heads_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5)")
+        .bind(cp.seq).bind(cp.created_at).bind(cp.heads_json()).bind(&cp.prev_hash).bind(&cp.hash)
+        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(cp)
 }
 
 /// One line of the audit-log page.

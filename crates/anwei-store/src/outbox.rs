@@ -10,7 +10,7 @@
 //! again when the lease runs out (at-least-once at that single point, never otherwise).
 
 use crate::audit::{Change, append};
-use crate::db::{Db, on_db, on_tx};
+use crate::db::{Db, Tx, on_db, on_tx};
 use crate::obligations::TaskRow;
 use crate::{Actor, Result, Store};
 use serde::Serialize;
@@ -35,7 +35,10 @@ pub struct OutboxRow {
     pub dedupe_key: String,
     pub to_addr: String,
     pub subject: String,
+    /// Empty on the outbox page for a confidential message (a reset link), which only its
+    /// recipient may read.
     pub body: String,
+    pub confidential: bool,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: OffsetDateTime,
@@ -54,8 +57,18 @@ pub struct Recipient {
 }
 
 const OUTBOX_COLUMNS: &str =
-    "o.id, o.agency_id, a.name AS agency_name, o.dedupe_key, o.to_addr, o.subject, o.body,
-    o.status, o.attempts, o.next_attempt_at, o.last_error, o.sent_at, o.created_at";
+    "o.id, o.agency_id, a.name AS agency_name, o.dedupe_key, o.to_addr, o.subject,
+    o.body, o.confidential, o.status, o.attempts, o.next_attempt_at, o.last_error, o.sent_at, o.created_at";
+
+/// Queues one message inside a writing transaction, so it is sent only if the change it reports
+/// is committed; a message queued before under the same `dedupe_key` is not queued again.
+pub(crate) async fn enqueue_in(tx: &mut Tx, m: &NewMail, now: OffsetDateTime) -> Result<u64> {
+    Ok(on_tx!(tx, c => sqlx::query(
+        "INSERT INTO outbox (id, agency_id, dedupe_key, to_addr, subject, body, status, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING")
+        .bind(Uuid::now_v7()).bind(m.agency_id).bind(&m.dedupe_key).bind(&m.to_addr).bind(&m.subject)
+        .bind(&m.body).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?)
+}
 
 impl Store {
     /// Claims a scheduled job if it is due: moves its next run to `next_run` in the same
@@ -225,8 +238,11 @@ impl Store {
              ORDER BY CASE o.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, o.created_at DESC
              LIMIT $2"
         );
-        let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let mut rows: Vec<OutboxRow> = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&pattern).bind(limit).fetch_all(p).await)?;
+        for r in rows.iter_mut().filter(|r| r.confidential) {
+            r.body.clear();
+        }
         Ok(rows)
     }
 

@@ -57,6 +57,7 @@ pub struct SessionView {
     pub display_name: String,
     pub role: String,
     pub disabled_at: Option<OffsetDateTime>,
+    pub password_changed_at: OffsetDateTime,
     pub totp_secret: Option<String>,
     pub totp_last_step: Option<i64>,
     pub agency_id: Option<Uuid>,
@@ -77,15 +78,23 @@ pub struct NewSession<'a> {
 
 impl Store {
     /// A successful password check: clears the failure count, opens the session, records it.
+    /// The lock is checked again in the statement that clears the count, after the password was
+    /// verified, so that failures counted meanwhile by parallel attempts still lock the account:
+    /// false (and nothing written) when the account is locked or disabled by now.
     pub async fn start_session(
         &self,
         actor: &Actor,
         s: NewSession<'_>,
         now: OffsetDateTime,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET failed_count = 0, locked_until = NULL WHERE id = $1")
-            .bind(s.user_id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let cleared = on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE app_user SET failed_count = 0, locked_until = NULL
+             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) AND disabled_at IS NULL")
+            .bind(s.user_id).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if cleared == 0 {
+            return Ok(false);
+        }
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO session (id_digest, user_id, stage, csrf_token, created_at, last_seen_at, client_addr, user_agent)
              VALUES ($1, $2, $3, $4, $5, $5, $6, $7)")
@@ -104,13 +113,14 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn session(&self, digest: &str) -> Result<Option<SessionView>> {
         let row = on_db!(&self.db, p => sqlx::query_as(
             "SELECT s.id_digest, s.stage, s.csrf_token, s.pending_totp_secret, s.created_at, s.last_seen_at,
-                    u.id AS user_id, u.username, u.display_name, u.role, u.disabled_at, u.totp_secret, u.totp_last_step,
+                    u.id AS user_id, u.username, u.display_name, u.role, u.disabled_at, u.password_changed_at, u.totp_secret, u.totp_last_step,
                     u.agency_id, a.path AS agency_path, a.code AS agency_code, a.name AS agency_name
              FROM session s JOIN app_user u ON u.id = s.user_id LEFT JOIN agency a ON a.id = u.agency_id
              WHERE s.id_digest = $1")
@@ -172,16 +182,22 @@ impl Store {
         enrol: Option<&str>,
         step: i64,
         now: OffsetDateTime,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut tx = self.begin().await?;
-        match enrol {
+        // As at the password step: the lock is checked again where the count is cleared.
+        let cleared = match enrol {
             Some(secret) => on_tx!(&mut tx, c => sqlx::query(
-                "UPDATE app_user SET totp_secret = $2, totp_last_step = $3, failed_count = 0, locked_until = NULL, updated_at = $4 WHERE id = $1")
+                "UPDATE app_user SET totp_secret = $2, totp_last_step = $3, failed_count = 0, locked_until = NULL, updated_at = $4
+                 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $4) AND disabled_at IS NULL")
                 .bind(session.user_id).bind(secret).bind(step).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?,
             None => on_tx!(&mut tx, c => sqlx::query(
-                "UPDATE app_user SET totp_last_step = $2, failed_count = 0, locked_until = NULL WHERE id = $1")
-                .bind(session.user_id).bind(step).execute(&mut **c).await.map(|r| r.rows_affected()))?,
+                "UPDATE app_user SET totp_last_step = $2, failed_count = 0, locked_until = NULL
+                 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $3) AND disabled_at IS NULL")
+                .bind(session.user_id).bind(step).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?,
         };
+        if cleared == 0 {
+            return Ok(false);
+        }
         on_tx!(&mut tx, c => sqlx::query("UPDATE session SET stage = 'full', pending_totp_secret = NULL WHERE id_digest = $1")
             .bind(&session.id_digest).execute(&mut **c).await.map(|r| r.rows_affected()))?;
         append(
@@ -201,7 +217,8 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Removes sessions idle or older than the limits (a backstop: each request checks its own).

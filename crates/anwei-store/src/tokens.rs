@@ -28,6 +28,8 @@ pub struct TokenPrincipal {
     pub display_name: String,
     pub role: String,
     pub disabled_at: Option<OffsetDateTime>,
+    pub password_changed_at: OffsetDateTime,
+    pub totp_enabled: bool,
     pub agency_id: Option<Uuid>,
     pub agency_path: Option<String>,
     pub agency_code: Option<String>,
@@ -123,6 +125,7 @@ impl Store {
     pub async fn token_principal(&self, digest: &str) -> Result<Option<TokenPrincipal>> {
         let row = on_db!(&self.db, p => sqlx::query_as(
             "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username, u.display_name, u.role, u.disabled_at,
+                    u.password_changed_at, (u.totp_secret IS NOT NULL) AS totp_enabled,
                     u.agency_id, a.path AS agency_path, a.code AS agency_code, a.name AS agency_name
              FROM api_token t JOIN app_user u ON u.id = t.user_id LEFT JOIN agency a ON a.id = u.agency_id
              WHERE t.digest = $1 AND t.revoked_at IS NULL")

@@ -3,12 +3,13 @@
 
 use crate::audit::{Change, append};
 use crate::db::{Tx, on_db, on_tx};
+use crate::outbox::NewMail;
 use crate::{Actor, Reach, Result, Store, StoreError};
-use anwei_domain::password::LoginThrottle;
+use anwei_domain::password::{LockoutRules, LoginThrottle};
 use anwei_domain::user::{Role, Username};
 use serde::Serialize;
 use serde_json::json;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -48,6 +49,7 @@ pub struct LoginRow {
     pub id: Uuid,
     pub agency_id: Option<Uuid>,
     pub username: String,
+    pub email: Option<String>,
     pub role: String,
     pub password_hash: String,
     pub password_changed_at: OffsetDateTime,
@@ -66,6 +68,15 @@ impl LoginRow {
             locked_until: self.locked_until,
         }
     }
+}
+
+/// A reset link to send: the digest of its secret, and the mail that carries the secret.
+pub struct PasswordResetMail<'a> {
+    pub digest: &'a str,
+    pub expires_at: OffsetDateTime,
+    pub to_addr: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
 }
 
 pub struct NewUser<'a> {
@@ -292,36 +303,114 @@ impl Store {
         tx.commit().await
     }
 
-    /// Sets a password chosen by someone else; the owner must change it at the next sign-in, and
-    /// any signed-in session of the account ends.
-    pub async fn reset_password(
+    /// Starts a password reset: a one-time link, stored as the digest of its secret, mailed to
+    /// the person (a confidential message: the outbox page never shows it). Whoever asked for
+    /// it never learns the link, so nobody sets another person's password (seed 玖.二.(三)).
+    /// The current password keeps working until the person uses the link.
+    pub async fn request_password_reset(
         &self,
         actor: &Actor,
         user: &UserRow,
-        hash: &str,
+        reset: PasswordResetMail<'_>,
         now: OffsetDateTime,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE app_user SET password_hash = $2, password_changed_at = $3, must_change_password = TRUE,
-                                 failed_count = 0, locked_until = NULL, updated_at = $3 WHERE id = $1")
-            .bind(user.id).bind(hash).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        push_history(&mut tx, user.id, hash, now).await?;
-        delete_sessions_of(&mut tx, user.id, None).await?;
+            "INSERT INTO password_reset (digest, user_id, requested_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(reset.digest).bind(user.id).bind(actor.user_id).bind(now).bind(reset.expires_at)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO outbox (id, agency_id, dedupe_key, to_addr, subject, body, status, attempts, next_attempt_at, created_at, confidential)
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, TRUE)")
+            .bind(Uuid::now_v7()).bind(user.agency_id).bind(format!("reset:{}", reset.digest)).bind(reset.to_addr)
+            .bind(reset.subject).bind(reset.body).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
         append(
             &mut tx,
             actor,
             Change {
                 agency_id: user.agency_id,
-                action: "user.password_reset",
+                action: "user.password_reset_requested",
                 target: format!("user:{}", user.id),
                 before: None,
-                after: Some(json!({ "must_change_password": true })),
+                after: Some(json!({ "sent_to": reset.to_addr, "expires_at": crate::rfc3339(reset.expires_at) })),
             },
             now,
         )
         .await?;
         tx.commit().await
+    }
+
+    /// The account a reset link may still be used for: not used, not expired, not disabled.
+    pub async fn password_reset_target(
+        &self,
+        digest: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<LoginRow>> {
+        let row = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT u.id, u.agency_id, u.username, u.email, u.role, u.password_hash, u.password_changed_at, u.must_change_password,
+                    u.failed_count, u.locked_until, u.disabled_at, u.totp_secret, u.totp_last_step
+             FROM password_reset r JOIN app_user u ON u.id = r.user_id
+             WHERE r.digest = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.disabled_at IS NULL")
+            .bind(digest).bind(now).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// The person completes a reset with the password they chose: the link is spent (in the same
+    /// statement that checks it, so it works once even when sent twice at once), any lock is
+    /// lifted, every session of the account ends, and every other open link dies. False when
+    /// the link was no longer valid; nothing is written then.
+    pub async fn complete_password_reset(
+        &self,
+        digest: &str,
+        hash: &str,
+        client_addr: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let spent: Option<(Uuid,)> = on_tx!(&mut tx, c => sqlx::query_as(
+            "UPDATE password_reset SET used_at = $2 WHERE digest = $1 AND used_at IS NULL AND expires_at > $2
+             RETURNING user_id")
+            .bind(digest).bind(now).fetch_optional(&mut **c).await)?;
+        let Some((user_id,)) = spent else {
+            return Ok(false);
+        };
+        let user: Option<(Option<Uuid>, String)> = on_tx!(&mut tx, c => sqlx::query_as(
+            "UPDATE app_user SET password_hash = $2, password_changed_at = $3, must_change_password = FALSE,
+                                 failed_count = 0, locked_until = NULL, updated_at = $3
+             WHERE id = $1 AND disabled_at IS NULL RETURNING agency_id, username")
+            .bind(user_id).bind(hash).bind(now).fetch_optional(&mut **c).await)?;
+        let Some((agency_id, username)) = user else {
+            return Ok(false);
+        };
+        on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE password_reset SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user_id).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        push_history(&mut tx, user_id, hash, now).await?;
+        delete_sessions_of(&mut tx, user_id, None).await?;
+        let actor = Actor {
+            user_id: Some(user_id),
+            label: username,
+            agency_id,
+            reach: Reach::Subtree(anwei_domain::agency::AgencyPath::from_stored(
+                "/nothing/".into(),
+            )),
+            client_addr,
+        };
+        append(
+            &mut tx,
+            &actor,
+            Change {
+                agency_id,
+                action: "auth.password_reset",
+                target: format!("user:{user_id}"),
+                before: None,
+                after: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The newest `n` password hashes of an account, the current one first.
@@ -369,7 +458,7 @@ impl Store {
     /// Sign-in: the account for a username, whatever its state.
     pub async fn login_candidate(&self, username: &str) -> Result<Option<LoginRow>> {
         let row = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT id, agency_id, username, role, password_hash, password_changed_at, must_change_password,
+            "SELECT id, agency_id, username, email, role, password_hash, password_changed_at, must_change_password,
                     failed_count, locked_until, disabled_at, totp_secret, totp_last_step
              FROM app_user WHERE username = $1")
             .bind(username).fetch_optional(p).await)?;
@@ -379,26 +468,40 @@ impl Store {
     /// Sign-in: the account by id (the second-factor step).
     pub async fn login_row(&self, user_id: Uuid) -> Result<Option<LoginRow>> {
         let row = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT id, agency_id, username, role, password_hash, password_changed_at, must_change_password,
+            "SELECT id, agency_id, username, email, role, password_hash, password_changed_at, must_change_password,
                     failed_count, locked_until, disabled_at, totp_secret, totp_last_step
              FROM app_user WHERE id = $1")
             .bind(user_id).fetch_optional(p).await)?;
         Ok(row)
     }
 
-    /// A failed password or second factor: the new throttle state and its audit events.
+    /// A failed password or second factor, counted by the database in one statement —
+    /// `failed_count + 1`, and the lock set in the same statement when the count reaches the
+    /// limit — so that parallel attempts cannot overwrite each other's count (附表十 識別與鑑別:
+    /// 5 次登入失敗鎖定). A lock that has run out starts a fresh count. When this failure locked
+    /// the account, returns the lock's end and queues `lock_mail` to the person, if given.
     pub async fn record_login_failure(
         &self,
         actor: &Actor,
         user: &LoginRow,
-        next: LoginThrottle,
-        locked_now: bool,
+        rules: &LockoutRules,
         reason: &str,
+        lock_mail: Option<NewMail>,
         now: OffsetDateTime,
-    ) -> Result<()> {
+    ) -> Result<Option<OffsetDateTime>> {
+        let lock_until = now + Duration::minutes(rules.lock_minutes);
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET failed_count = $2, locked_until = $3 WHERE id = $1")
-            .bind(user.id).bind(next.failed_count).bind(next.locked_until).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let (count, locked_until): (i32, Option<OffsetDateTime>) = on_tx!(&mut tx, c => sqlx::query_as(
+            "UPDATE app_user SET
+                 failed_count = CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1
+                                     ELSE failed_count + 1 END,
+                 locked_until = CASE
+                     WHEN locked_until IS NOT NULL AND locked_until > $2 THEN locked_until
+                     WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1
+                                ELSE failed_count + 1 END) >= $3 THEN $4
+                     ELSE NULL END
+             WHERE id = $1 RETURNING failed_count, locked_until")
+            .bind(user.id).bind(now).bind(rules.max_failures).bind(lock_until).fetch_one(&mut **c).await)?;
         append(
             &mut tx,
             actor,
@@ -407,11 +510,13 @@ impl Store {
                 action: "auth.login_failed",
                 target: format!("user:{}", user.id),
                 before: None,
-                after: Some(json!({ "reason": reason, "failed_count": next.failed_count })),
+                after: Some(json!({ "reason": reason, "failed_count": count })),
             },
             now,
         )
         .await?;
+        // Exactly one failure reaches the limit: the count only grows while the lock lasts.
+        let locked_now = count == rules.max_failures;
         if locked_now {
             append(
                 &mut tx,
@@ -421,15 +526,17 @@ impl Store {
                     action: "auth.account_locked",
                     target: format!("user:{}", user.id),
                     before: None,
-                    after: Some(
-                        json!({ "locked_until": next.locked_until.map(|t| t.unix_timestamp()) }),
-                    ),
+                    after: Some(json!({ "locked_until": locked_until.map(crate::rfc3339) })),
                 },
                 now,
             )
             .await?;
+            if let Some(m) = lock_mail {
+                crate::outbox::enqueue_in(&mut tx, &m, now).await?;
+            }
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok(locked_until.filter(|_| locked_now))
     }
 
     /// A refused attempt that changes nothing but must be on record (unknown user, disabled or

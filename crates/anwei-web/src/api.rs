@@ -93,7 +93,7 @@ async fn create_user(
     body: Result<Json<UserForm>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let a = agency_for(&app, &user, &code, Permission::UserManage).await?;
-    let Json(f) = body.map_err(|_| AppError::BadRequest("error-bad-json"))?;
+    let f = crate::error::json_body(body)?;
     let parsed = f.parse(&app).map_err(AppError::Invalid)?;
     let id = parsed.create(&app, &user, &a, f.password.clone()).await?;
     Ok((
@@ -192,7 +192,7 @@ async fn file_incident(
     body: Result<Json<anwei_domain::incident::RawFiling>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let a = agency_for(&app, &user, &code, Permission::IncidentReport).await?;
-    let Json(raw) = body.map_err(|_| AppError::BadRequest("error-bad-json"))?;
+    let raw = crate::error::json_body(body)?;
     let now = app.clock.now();
     let filing = app
         .catalog

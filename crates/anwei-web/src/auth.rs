@@ -141,6 +141,17 @@ pub async fn session_layer(
                     SessionState::Ended(EndReason::Expired)
                 } else if s.disabled_at.is_some() {
                     SessionState::Ended(EndReason::Gone)
+                } else if s.stage == Stage::Full.as_str()
+                    && policy.password_expired(s.password_changed_at, now)
+                {
+                    // The 90-day expiry holds for a session already open (seed 玖.二.(二).1 (3)):
+                    // nothing more until the password is changed.
+                    app.store
+                        .set_session_stage(&s.id_digest, Stage::PasswordChange, None)
+                        .await?;
+                    let mut s = s;
+                    s.stage = Stage::PasswordChange.as_str().into();
+                    SessionState::Active(Box::new(s))
                 } else {
                     // Write last-seen at most once a minute: the idle limit is 15 minutes, so a
                     // minute of slack is harmless and saves a write per request.
@@ -218,7 +229,7 @@ async fn check_csrf(
     };
     let bytes = to_bytes(body, limit)
         .await
-        .map_err(|_| AppError::BadRequest("error-too-large"))?;
+        .map_err(|_| AppError::TooLarge)?;
     let from_body = match &boundary {
         Some(b) => multipart_field(bytes.clone(), b, "csrf").await,
         None => form_field(&bytes, "csrf"),
@@ -446,6 +457,16 @@ impl FromRequestParts<AppState> for ApiUser {
             return Err(AppError::Unauthorized);
         }
         let now = app.clock.now();
+        // A token belongs to a person and obeys that person's account rules: it stops with an
+        // expired password (until the person changes it), and an administrator's works only
+        // once the second factor is enrolled (issue 22 item 9).
+        let policy = &app.catalog.account_policy;
+        if policy.password_expired(p.password_changed_at, now) {
+            return Err(AppError::TokenRefused("error-token-password-expired"));
+        }
+        if p.role == Role::Admin.as_str() && policy.privileged.require_totp && !p.totp_enabled {
+            return Err(AppError::TokenRefused("error-token-needs-totp"));
+        }
         if p.last_used_at
             .is_none_or(|t| now - t >= Duration::minutes(1))
         {
@@ -463,6 +484,7 @@ impl FromRequestParts<AppState> for ApiUser {
             display_name: p.display_name,
             role: p.role,
             disabled_at: None,
+            password_changed_at: p.password_changed_at,
             totp_secret: None,
             totp_last_step: None,
             agency_id: p.agency_id,

@@ -19,10 +19,20 @@ pub enum AppError {
     Forbidden,
     #[error("sign-in required")]
     Unauthorized,
+    /// A valid token whose owner's account rules stop it for now; the key says which.
+    #[error("token refused: {0}")]
+    TokenRefused(&'static str),
+    /// A choice in the form that the actor may not make (a role they cannot grant); shown next
+    /// to the field with 403.
+    #[error("not permitted")]
+    Refused(Vec<FieldError>),
     #[error("the form was not sent from this site (CSRF check failed)")]
     Csrf,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The body is larger than this route accepts: 413, saying so.
+    #[error("request body too large")]
+    TooLarge,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
     /// Send the browser elsewhere (sign-in flows); htmx requests get `HX-Redirect`.
@@ -37,6 +47,17 @@ pub enum AppError {
     /// A stored file no longer matches its recorded digest: never served, always logged.
     #[error("a stored file failed its integrity check")]
     Tampered,
+}
+
+/// A JSON body, or why not: too large (413) or not JSON of the expected shape (400).
+pub fn json_body<T>(
+    body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, AppError> {
+    match body {
+        Ok(axum::Json(v)) => Ok(v),
+        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::TooLarge),
+        Err(_) => Err(AppError::BadRequest("error-bad-json")),
+    }
 }
 
 impl From<FieldError> for AppError {
@@ -61,8 +82,11 @@ impl AppError {
             }
             AppError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "error-unauthorized"),
+            AppError::TokenRefused(key) => (StatusCode::UNAUTHORIZED, key),
+            AppError::Refused(_) => (StatusCode::FORBIDDEN, "error-forbidden"),
             AppError::Csrf => (StatusCode::FORBIDDEN, "error-csrf"),
             AppError::BadRequest(key) => (StatusCode::BAD_REQUEST, key),
+            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
             AppError::Invalid(_) | AppError::Domain(DomainError::Invalid(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "error-invalid")
             }
@@ -89,7 +113,9 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let fields = match self {
-            AppError::Invalid(f) | AppError::Domain(DomainError::Invalid(f)) => f,
+            AppError::Invalid(f)
+            | AppError::Refused(f)
+            | AppError::Domain(DomainError::Invalid(f)) => f,
             AppError::Store(StoreError::Conflict { field }) => {
                 vec![FieldError::new(field, "err-taken")]
             }

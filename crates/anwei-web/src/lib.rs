@@ -55,9 +55,12 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::obligations::router(state.config.max_upload_bytes))
         .nest("/api/v1", api::router())
         .fallback(|| async { error::AppError::NotFound })
+        // A panic is a 500 for that request alone, logged with its request id below.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(from_fn_with_state(state.clone(), auth::session_layer))
         .layer(from_fn(error::render_errors))
         .layer(from_fn(security::security_headers))
         .layer(DefaultBodyLimit::max(auth::MAX_FORM_BYTES))
+        .layer(from_fn(security::request_id))
         .with_state(state)
 }

@@ -215,3 +215,42 @@ pub fn deliver(
         &format!("{kind}-{subject}.{}", format.extension()),
     ))
 }
+
+/// Where a paged list stands and the links to its neighbours, keeping the list's filters.
+pub struct Paging {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub per_page: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Paging {
+    /// `base` is the list's path; `keep` the query parameters that select what it shows (empty
+    /// values are left out).
+    pub fn new(page: i64, per_page: i64, total: i64, base: &str, keep: &[(&str, &str)]) -> Self {
+        let pages = ((total + per_page - 1) / per_page.max(1)).max(1);
+        let href = |p: i64| {
+            let mut query: Vec<(&str, String)> = keep
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (*k, (*v).to_string()))
+                .collect();
+            query.push(("page", p.to_string()));
+            query.push(("per_page", per_page.to_string()));
+            format!(
+                "{base}?{}",
+                serde_urlencoded::to_string(&query).unwrap_or_default()
+            )
+        };
+        Self {
+            page,
+            pages,
+            total,
+            per_page,
+            prev: (page > 1).then(|| href((page - 1).min(pages))),
+            next: (page < pages).then(|| href(page + 1)),
+        }
+    }
+}

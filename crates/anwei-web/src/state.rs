@@ -25,6 +25,19 @@ pub struct WebConfig {
     pub mail_configured: bool,
 }
 
+impl WebConfig {
+    /// The configured public address, for links that must not depend on the request (a reset
+    /// link: the Host header is chosen by the client). The server always configures one; the
+    /// fallback is the default bind address.
+    pub fn link_base(&self) -> String {
+        self.public_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1:8080")
+            .trim_end_matches('/')
+            .to_string()
+    }
+}
+
 impl Default for WebConfig {
     fn default() -> Self {
         Self {
@@ -129,6 +142,13 @@ impl AppState {
             config,
             imports: Imports::default(),
         }))
+    }
+}
+
+impl AppState {
+    /// Today in Taipei.
+    pub fn today(&self) -> time::Date {
+        anwei_domain::roc::RocDate::of_instant(self.clock.now()).date()
     }
 }
 

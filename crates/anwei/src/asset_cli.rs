@@ -30,7 +30,14 @@ pub async fn import(
     check_mapping(&mapping)?;
     let (store, agency) = crate::cli::store_and_agency(url, agency).await?;
     let existing = store.asset_names(agency.id).await?;
-    let rows = refuse_taken(parse_rows(&table, &mapping), &existing);
+    let rows = refuse_taken(
+        parse_rows(
+            &table,
+            &mapping,
+            anwei_domain::roc::RocDate::of_instant(now).date(),
+        ),
+        &existing,
+    );
     let mut valid: Vec<AssetInput> = Vec::new();
     let mut refused = 0;
     for (line, r) in rows {

@@ -6,6 +6,7 @@ use crate::demo;
 use crate::server;
 use anwei_domain::DomainError;
 use anwei_domain::agency::{AgencyCode, parse_line};
+use anwei_domain::audit::Checkpoint;
 use anwei_domain::clock::{Clock, SystemClock};
 use anwei_domain::password::hash_password;
 use anwei_domain::secret;
@@ -307,8 +308,23 @@ pub enum TokenCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Check every agency's audit chain; exit 0 when intact, 1 naming the first broken event.
-    Verify,
+    /// Check every agency's audit chain, then compare the chains with the last checkpoint (the
+    /// database's, or the file's when it is newer); exit 0 when intact, 1 naming what is broken,
+    /// missing or behind.
+    Verify {
+        /// A copy of the checkpoint file kept off the machine; default: the data directory's
+        /// `audit-checkpoints.jsonl`, when it exists.
+        #[arg(long)]
+        checkpoint_file: Option<PathBuf>,
+    },
+    /// Record every chain's head as a new checkpoint, append it to the checkpoint file and
+    /// print it (one JSON line). The server does this every hour; copy the file, or the lines
+    /// printed, somewhere the database's administrators cannot write.
+    Checkpoint {
+        /// Where to append it; default: the data directory's `audit-checkpoints.jsonl`.
+        #[arg(long)]
+        checkpoint_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -585,7 +601,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 clock.clone(),
                 &mail,
                 public_url,
-            )?;
+            )?
+            .with_checkpoint_file(db.data_dir.join(CHECKPOINT_FILE));
             let state = server::state(store, clock, config)?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
@@ -676,6 +693,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if user.disabled_at.is_some() {
                 bail!("the account {username} is disabled");
             }
+            if user.role() == Some(Role::Admin) && !user.totp_enabled {
+                bail!(
+                    "the administrator {username} has not enrolled the second factor yet: sign in on the web first"
+                );
+            }
             let (token, digest, prefix) = secret::new_api_token();
             let new = NewToken {
                 user_id: user.id,
@@ -689,23 +711,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { checkpoint_file },
         } => {
+            let file = checkpoint_file.unwrap_or_else(|| db.data_dir.join(CHECKPOINT_FILE));
+            let external = read_checkpoints(&file)?;
             let store = Store::connect(&url()?).await?;
-            match verify(&store).await {
+            match verify(&store, &external).await {
                 Ok(report) => {
                     say(format!(
-                        "audit log intact: {} events in {} chains",
-                        report.events, report.chains
+                        "audit log intact: {} events in {} chains{}",
+                        report.events,
+                        report.chains,
+                        match report.checkpoint {
+                            Some(seq) => format!(", none behind checkpoint {seq}"),
+                            None => " (no checkpoint to compare with yet)".into(),
+                        }
                     ))?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(VerifyError::Store(e)) => Err(e.into()),
                 Err(broken) => {
-                    eprintln!("anwei: audit log BROKEN: {broken}");
+                    for line in broken.to_string().lines() {
+                        eprintln!("anwei: audit log BROKEN: {line}");
+                    }
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint { checkpoint_file },
+        } => {
+            let file = checkpoint_file.unwrap_or_else(|| db.data_dir.join(CHECKPOINT_FILE));
+            let store = server::open_store(&url()?).await?;
+            let cp = write_checkpoint(&store, &file, clock.now()).await?;
+            say(cp.to_line())?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Incident { command } => crate::incident_clock::run(&command),
         Command::Obligations {
@@ -787,7 +827,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 clock.clone(),
                 &mail,
                 public_url,
-            )?;
+            )?
+            .with_checkpoint_file(db.data_dir.join(CHECKPOINT_FILE));
             let started = std::time::Instant::now();
             let pass = worker.pass().await?;
             say(format!(
@@ -801,4 +842,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The checkpoint file in the data directory (one JSON line per checkpoint, oldest first).
+pub const CHECKPOINT_FILE: &str = "audit-checkpoints.jsonl";
+
+/// The checkpoints of a file, oldest first; none when the file does not exist.
+pub fn read_checkpoints(file: &std::path::Path) -> anyhow::Result<Vec<Checkpoint>> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(anyhow!("{}: {e}", file.display())),
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            Checkpoint::from_line(l)
+                .map_err(|e| anyhow!("{} line {}: not a checkpoint: {e}", file.display(), i + 1))
+        })
+        .collect()
+}
+
+/// Takes a checkpoint and appends its line to `file`.
+pub async fn write_checkpoint(
+    store: &Store,
+    file: &std::path::Path,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<Checkpoint> {
+    use std::io::Write;
+    let cp = anwei_store::audit::checkpoint(store, now).await?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    writeln!(f, "{}", cp.to_line()).with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(cp)
 }

@@ -538,7 +538,7 @@ async fn load_assets(store: &Store, actor: &Actor, now: OffsetDateTime) -> anyho
     ];
     for raw in assets {
         let input = raw
-            .parse()
+            .parse(anwei_domain::roc::RocDate::of_instant(now).date())
             .map_err(|e| anyhow::anyhow!("demo asset {}: {e:?}", raw.name))?;
         let custodian = anwei_store::assets::custodian_account(&users, &input.custodian);
         store

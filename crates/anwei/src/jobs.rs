@@ -45,6 +45,8 @@ pub struct Worker {
     instance: String,
     /// Base of links in reminders, e.g. `https://anwei.tn.edu.tw`.
     public_url: String,
+    /// Where the hourly audit checkpoint is appended too (the data directory's file).
+    checkpoint_file: Option<std::path::PathBuf>,
 }
 
 /// What one pass did, for logs and tests.
@@ -85,7 +87,14 @@ impl Worker {
             mailer,
             instance: format!("{}-{}", std::process::id(), Uuid::now_v7().simple()),
             public_url: public_url.trim_end_matches('/').to_string(),
+            checkpoint_file: None,
         })
+    }
+
+    /// Appends each checkpoint to `file` as well as the database.
+    pub fn with_checkpoint_file(mut self, file: std::path::PathBuf) -> Self {
+        self.checkpoint_file = Some(file);
+        self
     }
 
     /// Runs forever, one pass every `every`.
@@ -135,6 +144,23 @@ impl Worker {
             let r = self.queue_training_reminders().await;
             self.finish("training-reminders", &r).await?;
             out.queued += r?;
+        }
+        // Anchors the audit chains outside themselves (issue 22 item 3): every hour.
+        if self
+            .claim("audit-checkpoint", now, time::Duration::hours(1))
+            .await?
+        {
+            let r = match &self.checkpoint_file {
+                Some(file) => crate::cli::write_checkpoint(&self.store, file, now)
+                    .await
+                    .map(|_| ()),
+                None => anwei_store::audit::checkpoint(&self.store, now)
+                    .await
+                    .map(|_| ())
+                    .map_err(Into::into),
+            };
+            self.finish("audit-checkpoint", &r).await?;
+            r?;
         }
         if self.mailer.is_some() {
             let (sent, failed) = self.send_outbox().await?;

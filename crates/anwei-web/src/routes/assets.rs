@@ -16,12 +16,12 @@ const FILES: [(&str, &str, &[u8]); 3] = [
         include_bytes!("../../static/htmx-2.0.11.min.js"),
     ),
     (
-        "app-6.css",
+        "app-7.css",
         "text/css; charset=utf-8",
         include_bytes!("../../static/app.css"),
     ),
     (
-        "app-6.js",
+        "app-7.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/app.js"),
     ),

@@ -7,7 +7,7 @@
 use crate::auth::{ApiUser, CurrentUser};
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
-use crate::pages::{Chrome, render};
+use crate::pages::{Chrome, Paging, render};
 use crate::routes::agencies::agency_for;
 use crate::routes::notice_text;
 use crate::state::AppState;
@@ -15,7 +15,7 @@ use anwei_domain::FieldError;
 use anwei_domain::asset::{AssetInput, AssetKind, AssetStatus, DIMENSIONS, Rating, RawAsset};
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::AgencyRow;
-use anwei_store::assets::AssetRow;
+use anwei_store::assets::{AssetFilter, AssetProfile, AssetRow};
 use askama::Template;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
@@ -229,7 +229,10 @@ async fn api_list(
     let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
     let page = number("page", q.page.as_deref(), 1, 1_000_000)?;
     let per_page = number("per_page", q.per_page.as_deref(), 50, 500)?;
-    let (rows, total) = app.store.assets_page(a.id, page, per_page).await?;
+    let (rows, total) = app
+        .store
+        .assets_page(a.id, &AssetFilter::default(), page, per_page)
+        .await?;
     Ok(Json(json!({
         "items": rows.iter().map(AssetRow::to_json).collect::<Vec<_>>(),
         "total": total,
@@ -245,10 +248,10 @@ async fn api_create(
     body: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
-    let Json(body) = body.map_err(|_| AppError::BadRequest("error-bad-json"))?;
+    let body = crate::error::json_body(body)?;
     let mut raw = RawAsset::default();
     overlay(&mut raw, &body).map_err(AppError::Invalid)?;
-    let input = raw.parse().map_err(AppError::Invalid)?;
+    let input = raw.parse(app.today()).map_err(AppError::Invalid)?;
     let row = create(&app, &user, &a, &input).await?;
     Ok((StatusCode::CREATED, Json(row.to_json())))
 }
@@ -273,10 +276,10 @@ async fn api_patch(
     if !can_edit(&app, &user, &a, &before) {
         return Err(AppError::Forbidden);
     }
-    let Json(body) = body.map_err(|_| AppError::BadRequest("error-bad-json"))?;
+    let body = crate::error::json_body(body)?;
     let mut raw = raw_of(&before);
     overlay(&mut raw, &body).map_err(AppError::Invalid)?;
-    let input = raw.parse().map_err(AppError::Invalid)?;
+    let input = raw.parse(app.today()).map_err(AppError::Invalid)?;
     update(&app, &user, &a, &before, &input).await?;
     Ok(Json(find_asset(&app, &a, &id).await?.to_json()))
 }
@@ -345,7 +348,12 @@ struct InventoryPage<'a> {
     can_approve: bool,
     /// Assets naming a product endangering national security that are not resolved (§11).
     restricted_open: usize,
+    pages: Paging,
+    search: String,
 }
+
+/// Rows on one page of the register unless `per_page` says otherwise.
+const PAGE_SIZE: i64 = 50;
 
 /// The asset form's fields and choices.
 pub struct AssetForm {
@@ -415,6 +423,10 @@ fn line(t: &Locale, row: AssetRow, user: &CurrentUser) -> AssetLine {
 pub struct PageQuery {
     notice: Option<String>,
     mine: Option<String>,
+    /// Text searched in name, custodian, unit and location.
+    q: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
     /// After an import: how many rows were added and how many refused.
     imported: Option<usize>,
     refused: Option<usize>,
@@ -435,22 +447,36 @@ pub async fn render_inventory(
     let mine_only = q.mine.as_deref() == Some("1");
     let year = crate::routes::this_year(app);
     let round = app.store.inventory_round(a.id, year).await?;
-    let confirmed_ids = match &round {
-        Some(r) => app.store.confirmed_assets(r.id).await?,
-        None => Vec::new(),
-    };
     let open_round = round.as_ref().is_some_and(|r| r.signed_off_at.is_none());
-    let assets = app.store.assets(a.id).await?;
+    // One page of the register, paged and filtered in SQL (issue 22 item 11).
+    let filter = AssetFilter {
+        text: q.q.clone().filter(|s| !s.trim().is_empty()),
+        custodian_user_id: if mine_only { user.actor.user_id } else { None },
+    };
+    let page_no = number("page", q.page.as_deref(), 1, 1_000_000)?;
+    let per_page = number("per_page", q.per_page.as_deref(), PAGE_SIZE, 200)?;
+    let (rows, shown_total) = app
+        .store
+        .assets_page(a.id, &filter, page_no, per_page)
+        .await?;
+    let confirmed_ids = match (&round, rows.first(), rows.last()) {
+        (Some(r), Some(first), Some(last)) => {
+            app.store
+                .confirmed_between(r.id, a.id, &first.name, &last.name)
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    let confirmed = match &round {
+        Some(r) => usize::try_from(app.store.confirmed_count(r.id).await?).unwrap_or(0),
+        None => 0,
+    };
     // assets naming a product endangering national security, not resolved (Act §11)
-    let restricted_open = crate::routes::restricted::matches_in(app, &a, &assets)
-        .await?
-        .iter()
-        .filter(|m| m.unresolved())
-        .count();
-    let lines: Vec<AssetLine> = assets
+    let restricted_open = crate::routes::restricted::unresolved_count(app, &a).await?;
+    let lines: Vec<AssetLine> = rows
         .into_iter()
         .map(|r| {
-            let confirmed = confirmed_ids.iter().any(|(id, _)| *id == r.id);
+            let confirmed = confirmed_ids.contains(&r.id);
             let can_confirm = open_round && !confirmed && can_edit(app, user, &a, &r);
             AssetLine {
                 confirmed,
@@ -460,12 +486,29 @@ pub async fn render_inventory(
         })
         .collect();
     // the counts are of the whole register, whatever the filter shows
+    let profile = app.store.asset_profile(a.id).await?;
+    let sum = |keep: &dyn Fn(&AssetProfile) -> bool| {
+        profile
+            .iter()
+            .filter(|p| keep(p))
+            .map(|p| usize::try_from(p.n).unwrap_or(0))
+            .sum::<usize>()
+    };
     let counts = (
-        lines.len(),
-        lines.iter().filter(|l| l.core).count(),
-        lines.iter().filter(|l| l.row.centralised).count(),
+        sum(&|_| true),
+        sum(&|p| p.is_core()),
+        sum(&|p| p.centralised),
     );
-    let lines: Vec<AssetLine> = lines.into_iter().filter(|l| !mine_only || l.mine).collect();
+    let pages = Paging::new(
+        page_no,
+        per_page,
+        shown_total,
+        &format!("/agencies/{}/assets", a.code),
+        &[
+            ("q", q.q.as_deref().unwrap_or("")),
+            ("mine", if mine_only { "1" } else { "" }),
+        ],
+    );
     let page = InventoryPage {
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/assets", a.code)),
         notice: match q.imported {
@@ -482,8 +525,10 @@ pub async fn render_inventory(
         can_approve: user
             .require(app, Permission::ObligationApprove, &a.agency_path())
             .is_ok(),
-        confirmed: confirmed_ids.len(),
+        confirmed,
         restricted_open,
+        pages,
+        search: q.q.clone().unwrap_or_default(),
         round,
         year,
         import_error,
@@ -533,7 +578,7 @@ async fn create_form(
     axum::Form(raw): axum::Form<RawAsset>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
-    let result = match raw.parse() {
+    let result = match raw.parse(app.today()) {
         Ok(input) => taken_as_field(create(&app, &user, &a, &input).await)?,
         Err(errors) => Err(errors),
     };
@@ -721,7 +766,7 @@ async fn update_form(
     if !can_edit(&app, &user, &a, &before) {
         return Err(AppError::Forbidden);
     }
-    let result = match raw.parse() {
+    let result = match raw.parse(app.today()) {
         Ok(input) => taken_as_field(update(&app, &user, &a, &before, &input).await)?,
         Err(errors) => Err(errors),
     };

@@ -75,7 +75,10 @@ async fn checked(
     mapping: &Mapping,
 ) -> Result<Vec<ParsedRow>, AppError> {
     let existing = app.store.asset_names(a.id).await?;
-    Ok(refuse_taken(parse_rows(table, mapping), &existing))
+    Ok(refuse_taken(
+        parse_rows(table, mapping, app.today()),
+        &existing,
+    ))
 }
 
 fn messages(t: &Locale, errors: &[FieldError]) -> Vec<String> {

@@ -18,11 +18,21 @@ struct Next {
     next: Option<String>,
 }
 
-/// Only same-site paths: `/x`, never `//host` or `/\host`.
+/// Only a path on this site: it starts with one `/`, and holds nothing but visible ASCII — no
+/// control character (a tab or CR/LF would let `/\t/evil.example` become `//evil.example` in a
+/// browser, or split the header), no backslash (which browsers read as `/`), no space — and it
+/// parses as a path and query. Anything else goes to `/`.
 pub fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n,
-        _ => "/",
+    let Some(n) = next else { return "/" };
+    let visible_ascii = n.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\');
+    let one_slash = n.starts_with('/') && !n.starts_with("//");
+    let parses = n
+        .parse::<axum::http::uri::PathAndQuery>()
+        .is_ok_and(|pq| pq.as_str() == n);
+    if visible_ascii && one_slash && parses && n.len() <= 2048 {
+        n
+    } else {
+        "/"
     }
 }
 
@@ -44,4 +54,39 @@ async fn switch(
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    /// Issue 22 items 4 and 5: no open redirect, no header that cannot be written.
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        for ok in [
+            "/",
+            "/incidents?year=2026",
+            "/agencies/xiaying-es/assets#top",
+        ] {
+            let want = if ok.contains('#') { "/" } else { ok };
+            assert_eq!(safe_next(Some(ok)), want, "{ok}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\tevil",
+            "/\\evil.example",
+            "\\evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "https://evil.example",
+            "evil",
+            "/a b",
+            "/\u{7f}",
+            "/路徑",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

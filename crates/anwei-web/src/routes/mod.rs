@@ -82,7 +82,7 @@ pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
         "notice-token-revoked",
         "notice-system-added",
         "notice-system-removed",
-        "notice-password-reset",
+        "notice-password-reset-sent",
         "notice-totp-enrolled",
     ];
     let n = notice?;

@@ -21,7 +21,7 @@ use anwei_domain::plan::{
 };
 use anwei_domain::plan_lint::Finding;
 use anwei_domain::rbac::Permission;
-use anwei_domain::roc::{RocDate, parse_date_input};
+use anwei_domain::roc::parse_date_input;
 use anwei_store::agencies::AgencyRow;
 use anwei_store::plans::{PlanFileRow, PlanStep, PlanVersionRow};
 use askama::Template;
@@ -32,7 +32,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
-use time::Date;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -95,10 +94,6 @@ struct OverviewQuery {
     on: Option<String>,
 }
 
-fn today(app: &AppState) -> Date {
-    RocDate::of_instant(app.clock.now()).date()
-}
-
 fn outline(content: &PlanContent, a: &AgencyRow) -> Vec<OutlineLine> {
     let f = facts(a);
     numbered(&content.sections)
@@ -151,7 +146,7 @@ async fn overview(
     let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
     let on = match parse_date_input("on", q.on.as_deref().unwrap_or("")) {
         Ok(Some(d)) => d,
-        Ok(None) => today(&app),
+        Ok(None) => app.today(),
         Err(e) => return Err(e.into()),
     };
     let all = app.store.plan_versions(a.id).await?;
@@ -602,7 +597,7 @@ async fn file(
         }
         return Ok(crate::pages::download(bytes, format.mime(), &name));
     }
-    let doc = document(&app.store, &a, &v, today(&app)).await?;
+    let doc = document(&app.store, &a, &v, app.today()).await?;
     let bytes = format
         .render(&doc)
         .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -218,11 +218,9 @@ pub struct Match {
     pub state: &'static str,
 }
 
-impl Match {
-    /// Still a violation, or an exception the 資通安全長 has not approved.
-    pub fn unresolved(&self) -> bool {
-        matches!(self.state, "violation" | "pending")
-    }
+/// Still a violation, or an exception the 資通安全長 has not approved.
+fn unresolved(state: &str) -> bool {
+    matches!(state, "violation" | "pending")
 }
 
 fn state_of(f: Option<&FindingRow>) -> &'static str {
@@ -234,51 +232,98 @@ fn state_of(f: Option<&FindingRow>) -> &'static str {
     }
 }
 
-/// Every match of the agency's inventory, in the inventory's order.
-async fn matches(app: &AppState, a: &AgencyRow) -> Result<Vec<Match>, AppError> {
-    let assets = app.store.assets(a.id).await?;
-    matches_in(app, a, &assets).await
-}
-
-/// The same for assets already read (the inventory page has them).
-pub(crate) async fn matches_in(
+/// Every match among an agency's assets — `keys` are (id, kind, in use, name) — as (asset
+/// index, product index, what the agency recorded), with the products matched against.
+async fn pairs(
     app: &AppState,
     a: &AgencyRow,
-    assets: &[AssetRow],
-) -> Result<Vec<Match>, AppError> {
+    keys: &[(Uuid, AssetKind, bool, &str)],
+) -> Result<
+    (
+        Vec<RestrictedProduct>,
+        Vec<(usize, usize, Option<FindingRow>)>,
+    ),
+    AppError,
+> {
     let products: Vec<RestrictedProduct> = register(app)
         .await?
         .into_iter()
         .map(|e| e.product)
         .collect();
-    let known: Vec<(&AssetRow, AssetKind)> = assets
+    let names: Vec<(AssetKind, bool, &str)> = keys
         .iter()
-        .filter_map(|x| x.kind().map(|k| (x, k)))
-        .collect();
-    let keys: Vec<(AssetKind, bool, &str)> = known
-        .iter()
-        .map(|(x, k)| (*k, x.status == AssetStatus::InUse.as_str(), x.name.as_str()))
+        .map(|(_, kind, in_use, name)| (*kind, *in_use, *name))
         .collect();
     let findings = app.store.restricted_findings(a.id).await?;
-    Ok(check_inventory(&products, &keys)
+    let found = check_inventory(&products, &names)
         .into_iter()
-        .enumerate()
-        .map(|(index, (ai, pi))| {
-            let asset = known[ai].0.clone();
-            let product = products[pi].clone();
+        .map(|(ai, pi)| {
             let finding = findings
                 .iter()
-                .find(|f| f.asset_id == asset.id && f.product_key == product.key)
+                .find(|f| f.asset_id == keys[ai].0 && f.product_key == products[pi].key)
                 .cloned();
-            Match {
-                index,
-                state: state_of(finding.as_ref()),
-                asset,
-                product,
-                finding,
-            }
+            (ai, pi, finding)
+        })
+        .collect();
+    Ok((products, found))
+}
+
+/// Every match of the agency's inventory, in the inventory's order.
+async fn matches(app: &AppState, a: &AgencyRow) -> Result<Vec<Match>, AppError> {
+    let assets: Vec<(AssetRow, AssetKind)> = app
+        .store
+        .assets(a.id)
+        .await?
+        .into_iter()
+        .filter_map(|x| x.kind().map(|k| (x, k)))
+        .collect();
+    let keys: Vec<(Uuid, AssetKind, bool, &str)> = assets
+        .iter()
+        .map(|(x, k)| {
+            (
+                x.id,
+                *k,
+                x.status == AssetStatus::InUse.as_str(),
+                x.name.as_str(),
+            )
+        })
+        .collect();
+    let (products, found) = pairs(app, a, &keys).await?;
+    Ok(found
+        .into_iter()
+        .enumerate()
+        .map(|(index, (ai, pi, finding))| Match {
+            index,
+            state: state_of(finding.as_ref()),
+            asset: assets[ai].0.clone(),
+            product: products[pi].clone(),
+            finding,
         })
         .collect())
+}
+
+/// How many of the agency's assets name a product and are not resolved (the inventory page's
+/// warning), from names alone: the page does not read the whole register for it.
+pub(crate) async fn unresolved_count(app: &AppState, a: &AgencyRow) -> Result<usize, AppError> {
+    let rows = app.store.asset_keys(a.id).await?;
+    let keys: Vec<(Uuid, AssetKind, bool, &str)> = rows
+        .iter()
+        .filter_map(|r| {
+            AssetKind::parse("kind", &r.kind).ok().map(|k| {
+                (
+                    r.id,
+                    k,
+                    r.status == AssetStatus::InUse.as_str(),
+                    r.name.as_str(),
+                )
+            })
+        })
+        .collect();
+    let (_, found) = pairs(app, a, &keys).await?;
+    Ok(found
+        .iter()
+        .filter(|(_, _, f)| unresolved(state_of(f.as_ref())))
+        .count())
 }
 
 #[derive(Template)]

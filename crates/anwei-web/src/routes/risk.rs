@@ -23,7 +23,6 @@ use anwei_domain::rbac::Permission;
 use anwei_domain::risk::{
     RawRisk, RiskInput, Scales, Treatment, asset_value, exempt_by_centralisation,
 };
-use anwei_domain::roc::RocDate;
 use anwei_store::StoreError;
 use anwei_store::agencies::AgencyRow;
 use anwei_store::assets::AssetRow;
@@ -167,10 +166,6 @@ fn allowed(app: &AppState, user: &CurrentUser, a: &AgencyRow, p: Permission) -> 
     user.require(app, p, &a.agency_path()).is_ok()
 }
 
-fn today(app: &AppState) -> time::Date {
-    RocDate::of_instant(app.clock.now()).date()
-}
-
 async fn current(app: &AppState, a: &AgencyRow) -> Result<RiskAssessmentRow, AppError> {
     Ok(app
         .store
@@ -203,7 +198,7 @@ fn line(app: &AppState, t: &Locale, s: &Scales, row: RiskRow) -> RiskLine {
     RiskLine {
         score,
         acceptable: s.acceptable(score),
-        state: row.state(s, today(app)).as_str(),
+        state: row.state(s, app.today()).as_str(),
         likelihood: format!(
             "{} {}",
             row.likelihood,
@@ -423,7 +418,7 @@ async fn render_page(
         history,
         unsettled: lines
             .iter()
-            .filter(|l| !l.row.state(&scales, today(app)).settled())
+            .filter(|l| !l.row.state(&scales, app.today()).settled())
             .count(),
         matrix,
         impact_labels: (1..=scales.impact_levels)
@@ -620,7 +615,7 @@ async fn exempt(
             (t.t("field-name"), a.name.clone()),
             (t.t("risk-year"), (year - 1911).to_string()),
             (t.t("risk-recorded-by"), user.actor.label.clone()),
-            (t.t("risk-recorded-on"), t.date(&today(&app))),
+            (t.t("risk-recorded-on"), t.date(&app.today())),
         ])
         .heading(1, t.t("risk-exempt-heading"))
         .paragraph(reason)
@@ -730,7 +725,7 @@ async fn complete(
     if risks.is_empty() {
         return Err(StoreError::WrongState("err-assessment-empty").into());
     }
-    if risks.iter().any(|r| !r.state(&s, today(&app)).settled()) {
+    if risks.iter().any(|r| !r.state(&s, app.today()).settled()) {
         return Err(StoreError::WrongState("err-risks-unsettled").into());
     }
     // the frozen register says who completed it and when, as the page will
@@ -905,7 +900,7 @@ async fn approve(
     match app
         .catalog
         .risk
-        .acceptance_expiry(&body.expires_on, today(&app))
+        .acceptance_expiry(&body.expires_on, app.today())
     {
         Ok(until) => {
             app.store

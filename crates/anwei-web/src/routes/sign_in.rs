@@ -14,15 +14,17 @@ use crate::i18n::{FormErrors, Locale};
 use crate::pages::{Chrome, render};
 use crate::state::AppState;
 use anwei_domain::FieldError;
+use anwei_domain::account_mail::account_locked;
 use anwei_domain::password::{DECOY_HASH, is_reused};
 use anwei_domain::secret;
 use anwei_domain::totp::TotpSecret;
 use anwei_domain::user::{Role, Username};
 use anwei_store::Actor;
+use anwei_store::outbox::NewMail;
 use anwei_store::sessions::{NewSession, Stage};
 use anwei_store::users::LoginRow;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -36,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/login/totp", get(totp_page).post(totp_verify))
         .route("/login/totp/enrol", get(enrol_page).post(totp_enrol))
         .route("/password", get(password_page).post(change_password))
+        .route("/reset/{token}", get(reset_page).post(complete_reset))
         .route("/logout", post(logout))
 }
 
@@ -92,6 +95,7 @@ async fn login_page(
         Some("expired") => t.t("login-ended-expired"),
         Some("ended") => t.t("login-ended-other"),
         Some("signed_out") => t.t("notice-signed-out"),
+        Some("reset") => t.t("notice-password-reset-done"),
         _ => String::new(),
     };
     let page = LoginPage {
@@ -197,23 +201,18 @@ async fn login(
             .await?;
         return fail_page(generic);
     }
-    let throttle = row.throttle();
-    if throttle.is_locked(now) {
+    // A locked account answers like a wrong password, so that the page does not tell which
+    // usernames exist; the person learns of the lock by mail (issue 22 item 8).
+    if row.throttle().is_locked(now) {
+        verify_blocking(DECOY_HASH.to_string(), form.password.clone()).await?;
         app.store
             .record_login_refused(&actor, row.agency_id, target, "locked", now)
             .await?;
-        return fail_page(locked_message(&t, throttle.locked_until));
+        return fail_page(generic);
     }
     if !verify_blocking(row.password_hash.clone(), form.password.clone()).await? {
-        let (next, locked) = throttle.after_failure(&app.catalog.account_policy.lockout, now);
-        app.store
-            .record_login_failure(&actor, &row, next, locked, "wrong_password", now)
-            .await?;
-        return fail_page(if locked {
-            locked_message(&t, next.locked_until)
-        } else {
-            generic
-        });
+        count_failure(&app, &actor, &row, "wrong_password", now).await?;
+        return fail_page(generic);
     }
     // A signed-in session that signs in again is replaced, never reused (session fixation).
     if let SessionState::Active(old) = &state {
@@ -229,7 +228,8 @@ async fn login(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(200).collect::<String>());
-    app.store
+    let started = app
+        .store
         .start_session(
             &actor,
             NewSession {
@@ -244,6 +244,13 @@ async fn login(
             now,
         )
         .await?;
+    if !started {
+        // Locked by failures counted while this password was being checked.
+        app.store
+            .record_login_refused(&actor, row.agency_id, target, "locked", now)
+            .await?;
+        return fail_page(generic);
+    }
     let secure = app.config.secure_cookies;
     let mut resp = redirect(stage_page(stage));
     if let Ok(v) = cookie(session_cookie_name(secure), &token, secure, None).parse() {
@@ -252,11 +259,31 @@ async fn login(
     Ok(resp)
 }
 
-fn locked_message(t: &Locale, until: Option<OffsetDateTime>) -> String {
-    t.f(
-        "login-locked",
-        &[("until", until.map(|u| t.datetime(&u)).unwrap_or_default())],
-    )
+/// One more failure, counted atomically; when it locks the account the person is told by mail.
+async fn count_failure(
+    app: &AppState,
+    actor: &Actor,
+    row: &LoginRow,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<bool, AppError> {
+    let rules = &app.catalog.account_policy.lockout;
+    let mail = row.email.as_ref().map(|to| {
+        let until = now + time::Duration::minutes(rules.lock_minutes);
+        let (subject, body) = account_locked(&row.username, until, rules.max_failures);
+        NewMail {
+            agency_id: row.agency_id,
+            dedupe_key: format!("locked:{}:{}", row.id, until.unix_timestamp()),
+            to_addr: to.clone(),
+            subject,
+            body,
+        }
+    });
+    let locked = app
+        .store
+        .record_login_failure(actor, row, rules, reason, mail, now)
+        .await?;
+    Ok(locked.is_some())
 }
 
 // ---- second factor ----
@@ -429,7 +456,8 @@ async fn second_factor(
     match secret.verify(code, now, last_step) {
         Some(step) => {
             let secret_b32 = secret.to_base32();
-            app.store
+            let completed = app
+                .store
                 .complete_totp(
                     &s.actor,
                     &s.session,
@@ -438,6 +466,12 @@ async fn second_factor(
                     now,
                 )
                 .await?;
+            if !completed {
+                app.store
+                    .end_session(&s.actor, &s.session, "auth.logout", now)
+                    .await?;
+                return Ok(redirect("/login?reason=ended"));
+            }
             let next = stage_after_second_factor(app, &row, now);
             if next != Stage::Full {
                 app.store
@@ -447,13 +481,8 @@ async fn second_factor(
             Ok(redirect(stage_page(next)))
         }
         None => {
-            let (next, locked) = row
-                .throttle()
-                .after_failure(&app.catalog.account_policy.lockout, now);
-            app.store
-                .record_login_failure(&s.actor, &row, next, locked, "wrong_totp", now)
-                .await?;
-            if locked {
+            let locked = count_failure(app, &s.actor, &row, "wrong_totp", now).await?;
+            if locked || row.throttle().is_locked(now) {
                 app.store
                     .end_session(&s.actor, &s.session, "auth.logout", now)
                     .await?;
@@ -479,6 +508,9 @@ struct PasswordPage<'a> {
     t: &'a Locale,
     c: Chrome,
     forced: bool,
+    /// Where the form goes: `/password`, or a reset link (which asks no current password).
+    action: String,
+    reset: bool,
     rules: String,
     errors: FormErrors,
 }
@@ -520,6 +552,8 @@ async fn password_page(
         t: &t,
         c: password_chrome(&t, &s),
         forced: s.stage == Stage::PasswordChange,
+        action: "/password".into(),
+        reset: false,
         rules: password_rules(&app, &t),
         errors: FormErrors::default(),
     };
@@ -546,7 +580,6 @@ async fn change_password(
         return Err(AppError::Redirect(stage_page(s.stage).into()));
     }
     let now = app.clock.now();
-    let policy = &app.catalog.account_policy;
     let row = app
         .store
         .login_row(s.session.user_id)
@@ -558,32 +591,15 @@ async fn change_password(
     {
         errors.push(FieldError::new("current_password", "err-current-password"));
     }
-    if let Err(e) = policy.check_strength(&form.new_password, &row.username) {
-        errors.push(e);
-    } else if form.new_password != form.confirm_password {
-        errors.push(FieldError::new("confirm_password", "err-password-mismatch"));
-    } else if errors.is_empty() {
-        let recent = app
-            .store
-            .recent_password_hashes(row.id, policy.password.history)
-            .await?;
-        let rules = policy.password.clone();
-        let candidate = form.new_password.clone();
-        let reused = tokio::task::spawn_blocking(move || is_reused(&rules, &recent, &candidate))
-            .await
-            .map_err(|e| AppError::Internal(format!("reuse task: {e}")))?;
-        if reused {
-            errors.push(
-                FieldError::new("new_password", "err-password-reused")
-                    .with("history", policy.password.history),
-            );
-        }
-    }
+    errors
+        .extend(new_password_errors(&app, &row, &form.new_password, &form.confirm_password).await?);
     if !errors.is_empty() {
         let page = PasswordPage {
             t: &t,
             c: password_chrome(&t, &s),
             forced: s.stage == Stage::PasswordChange,
+            action: "/password".into(),
+            reset: false,
             rules: password_rules(&app, &t),
             errors: FormErrors::from_fields(&t, &errors),
         };
@@ -606,6 +622,142 @@ async fn change_password(
             .await?;
     }
     Ok(redirect("/?notice=password-changed"))
+}
+
+/// The complexity rule, the confirmation and the history rule for a new password (seed
+/// 玖.二.(二).1), for a change and for a reset alike.
+async fn new_password_errors(
+    app: &AppState,
+    row: &LoginRow,
+    new: &str,
+    confirm: &str,
+) -> Result<Vec<FieldError>, AppError> {
+    let policy = &app.catalog.account_policy;
+    if let Err(e) = policy.check_strength(new, &row.username) {
+        return Ok(vec![e]);
+    }
+    if new != confirm {
+        return Ok(vec![FieldError::new(
+            "confirm_password",
+            "err-password-mismatch",
+        )]);
+    }
+    let recent = app
+        .store
+        .recent_password_hashes(row.id, policy.password.history)
+        .await?;
+    let rules = policy.password.clone();
+    let candidate = new.to_string();
+    let reused = tokio::task::spawn_blocking(move || is_reused(&rules, &recent, &candidate))
+        .await
+        .map_err(|e| AppError::Internal(format!("reuse task: {e}")))?;
+    Ok(if reused {
+        vec![
+            FieldError::new("new_password", "err-password-reused")
+                .with("history", policy.password.history),
+        ]
+    } else {
+        Vec::new()
+    })
+}
+
+// ---- reset link ----
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+/// The account a reset link in the path may still be used for; an unknown, used or expired
+/// link is one answer (404), whichever it is.
+async fn reset_target(app: &AppState, token: &str) -> Result<LoginRow, AppError> {
+    if token.len() > 128 {
+        return Err(AppError::NotFound);
+    }
+    app.store
+        .password_reset_target(&secret::digest(token), app.clock.now())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn reset_form_page(
+    app: &AppState,
+    t: &Locale,
+    headers: &HeaderMap,
+    token: &str,
+    errors: FormErrors,
+    status: axum::http::StatusCode,
+) -> Result<Response, AppError> {
+    let (csrf, set) = pre_session_token(app, headers);
+    let page = PasswordPage {
+        t,
+        c: Chrome::anonymous(t, &csrf, "/reset"),
+        forced: false,
+        action: format!("/reset/{token}"),
+        reset: true,
+        rules: password_rules(app, t),
+        errors,
+    };
+    Ok(with_cookie((status, render(&page)?).into_response(), set))
+}
+
+async fn reset_page(
+    State(app): State<AppState>,
+    t: Locale,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    reset_target(&app, &token).await?;
+    reset_form_page(
+        &app,
+        &t,
+        &headers,
+        &token,
+        FormErrors::default(),
+        axum::http::StatusCode::OK,
+    )
+}
+
+/// The person chooses their new password through the link: every session of the account ends,
+/// any lock is lifted, and they sign in with it.
+async fn complete_reset(
+    State(app): State<AppState>,
+    t: Locale,
+    headers: HeaderMap,
+    Extension(conn): Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>,
+    Path(token): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, AppError> {
+    let row = reset_target(&app, &token).await?;
+    let errors =
+        new_password_errors(&app, &row, &form.new_password, &form.confirm_password).await?;
+    if !errors.is_empty() {
+        return reset_form_page(
+            &app,
+            &t,
+            &headers,
+            &token,
+            FormErrors::from_fields(&t, &errors),
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let hash = hash_blocking(form.new_password).await?;
+    let done = app
+        .store
+        .complete_password_reset(
+            &secret::digest(&token),
+            &hash,
+            Some(conn.0.ip().to_string()),
+            app.clock.now(),
+        )
+        .await?;
+    if !done {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect("/login?reason=reset"))
 }
 
 async fn logout(State(app): State<AppState>, s: PartialSession) -> Result<Response, AppError> {

@@ -1,6 +1,10 @@
 //! Accounts of an agency: create, disable (at once: seed 玖.二.(二).3), enable, unlock, re-role,
-//! reset a password. Nobody can change their own role or disable themselves, so an agency cannot
-//! lose its last manager by a slip; administrator accounts are never turned into daily accounts.
+//! send a password reset link. Nobody can change their own role or disable themselves, so an
+//! agency cannot lose its last manager by a slip; administrator accounts are never turned into
+//! daily accounts. Separation of duties (seed 玖.二.(三)): nobody grants a role, or manages an
+//! account holding one, unless `granted_by` in `catalog/roles.toml` lets them
+//! ([`RoleCatalog::may_grant`]); nobody sets another person's password — a reset is a link
+//! mailed to the person, who chooses the new one.
 
 use crate::auth::{CurrentUser, hash_blocking};
 use crate::error::{AppError, redirect};
@@ -10,12 +14,15 @@ use crate::routes::agencies::agency_for;
 use crate::routes::notice_text;
 use crate::state::AppState;
 use anwei_domain::FieldError;
+use anwei_domain::account_mail::password_reset_link;
+use anwei_domain::agency::AgencyPath;
 use anwei_domain::agency::parse_line;
-use anwei_domain::rbac::Permission;
+use anwei_domain::rbac::{Permission, RoleCatalog};
+use anwei_domain::secret;
 use anwei_domain::user::{Role, Username, parse_email};
 use anwei_store::StoreError;
 use anwei_store::agencies::AgencyRow;
-use anwei_store::users::{NewUser, UserRow};
+use anwei_store::users::{NewUser, PasswordResetMail, UserRow};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -178,6 +185,7 @@ impl ParsedUser {
         agency: &AgencyRow,
         password: String,
     ) -> Result<Uuid, AppError> {
+        check_grant(app, user, self.role, Some(&agency.agency_path()))?;
         let hash = hash_blocking(password).await?;
         let new = NewUser {
             agency_id: Some(agency.id),
@@ -193,6 +201,37 @@ impl ParsedUser {
             .create_user(&user.actor, new, app.clock.now())
             .await?)
     }
+}
+
+/// Refuses a role the actor may not grant (or an account holding one they may not manage), next
+/// to the role field.
+pub fn check_grant(
+    app: &AppState,
+    user: &CurrentUser,
+    role: Role,
+    target: Option<&AgencyPath>,
+) -> Result<(), AppError> {
+    if app.catalog.roles.may_grant(&user.principal, role, target) {
+        Ok(())
+    } else {
+        Err(AppError::Refused(vec![FieldError::new(
+            "role",
+            "err-role-not-grantable",
+        )]))
+    }
+}
+
+/// The roles the actor may give to an account of `target`, for the role choices.
+fn grantable(
+    roles: &RoleCatalog,
+    user: &CurrentUser,
+    target: Option<&AgencyPath>,
+) -> Vec<&'static str> {
+    Role::ASSIGNABLE
+        .into_iter()
+        .filter(|r| roles.may_grant(&user.principal, *r, target))
+        .map(Role::as_str)
+        .collect()
 }
 
 fn rules(app: &AppState, t: &Locale) -> String {
@@ -214,11 +253,17 @@ fn form_page<'a>(
     f: UserForm,
     errors: FormErrors,
 ) -> FormPage<'a> {
+    let roles = options(
+        t,
+        &grantable(&app.catalog.roles, user, Some(&a.agency_path())),
+        "role-",
+        &f.role,
+    );
     FormPage {
         t,
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/users/new", a.code)),
         a,
-        roles: options(t, &Role::ASSIGNABLE.map(Role::as_str), "role-", &f.role),
+        roles,
         f,
         errors,
         rules: rules(app, t),
@@ -258,6 +303,12 @@ async fn create(
     };
     match parsed.create(&app, &user, &a, f.password.clone()).await {
         Ok(id) => Ok(redirect(&format!("/users/{id}?notice=user-created"))),
+        Err(AppError::Refused(errors)) => {
+            let mut f = f;
+            f.password.clear();
+            let page = form_page(&app, &t, &user, a, f, FormErrors::from_fields(&t, &errors));
+            Ok((StatusCode::FORBIDDEN, render(&page)?).into_response())
+        }
         Err(AppError::Store(StoreError::Conflict { .. })) => {
             let mut f = f;
             f.password.clear();
@@ -280,9 +331,9 @@ struct ShowPage<'a> {
     is_self: bool,
     is_admin_account: bool,
     roles: Vec<Opt>,
+    has_email: bool,
     notice: String,
     errors: FormErrors,
-    rules: String,
 }
 
 /// An account the actor may see, and whether they may manage it.
@@ -296,10 +347,16 @@ async fn target(app: &AppState, user: &CurrentUser, id: Uuid) -> Result<(UserRow
         .agency_path
         .clone()
         .map(anwei_domain::agency::AgencyPath::from_stored);
+    let role = u
+        .role()
+        .ok_or_else(|| AppError::Internal(format!("stored role {}", u.role)))?;
     let (read, manage) = match &path {
         Some(p) => {
             user.require(app, Permission::UserRead, p)?;
-            (true, user.require(app, Permission::UserManage, p).is_ok())
+            (
+                true,
+                app.catalog.roles.may_grant(&user.principal, role, Some(p)),
+            )
         }
         // Administrator accounts: only administrators see and manage them.
         None if user.role.is_admin() => (true, true),
@@ -328,10 +385,19 @@ async fn show_page(
         is_self: u.id == user.session.user_id,
         is_admin_account: u.role == Role::Admin.as_str(),
         can_manage,
-        roles: options(t, &Role::ASSIGNABLE.map(Role::as_str), "role-", &u.role),
+        roles: options(
+            t,
+            &grantable(
+                &app.catalog.roles,
+                user,
+                u.agency_path.clone().map(AgencyPath::from_stored).as_ref(),
+            ),
+            "role-",
+            &u.role,
+        ),
+        has_email: u.email.is_some(),
         notice,
         errors,
-        rules: rules(app, t),
         u,
     };
     Ok((status, render(&page)?).into_response())
@@ -387,25 +453,38 @@ async fn set_role(
     if u.role == Role::Admin.as_str() {
         return Err(AppError::Forbidden);
     }
+    let refused = |errors: Vec<FieldError>, status| {
+        show_page(
+            &app,
+            &t,
+            &user,
+            id,
+            String::new(),
+            FormErrors::from_fields(&t, &errors),
+            status,
+        )
+    };
+    let path = u.agency_path.clone().map(AgencyPath::from_stored);
     match Role::parse_assignable(&f.role) {
+        Ok(role)
+            if !app
+                .catalog
+                .roles
+                .may_grant(&user.principal, role, path.as_ref()) =>
+        {
+            refused(
+                vec![FieldError::new("role", "err-role-not-grantable")],
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
         Ok(role) => {
             app.store
                 .set_user_role(&user.actor, &u, role, app.clock.now())
                 .await?;
             Ok(done(id))
         }
-        Err(e) => {
-            show_page(
-                &app,
-                &t,
-                &user,
-                id,
-                String::new(),
-                FormErrors::from_fields(&t, &[e]),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(e) => refused(vec![e], StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }
 
@@ -434,40 +513,48 @@ async fn set_state(
     Ok(done(id))
 }
 
-#[derive(Deserialize)]
-struct ResetForm {
-    #[serde(default)]
-    password: String,
-}
-
+/// Mails the person a one-time link to choose a new password. Whoever asks never sees the link;
+/// an account without an e-mail address is refused beside the button.
 async fn reset_password(
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<ResetForm>,
 ) -> Result<Response, AppError> {
     let u = manageable(&app, &user, id).await?;
-    if let Err(mut e) = app
-        .catalog
-        .account_policy
-        .check_strength(&f.password, &u.username)
-    {
-        e.field = "password";
+    let Some(to) = u.email.clone() else {
         return show_page(
             &app,
             &t,
             &user,
             id,
             String::new(),
-            FormErrors::from_fields(&t, &[e]),
+            FormErrors::from_fields(&t, &[FieldError::new("reset", "err-reset-needs-email")]),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    }
-    let hash = hash_blocking(f.password).await?;
+    };
+    let now = app.clock.now();
+    let token = secret::random_token("");
+    let digest = secret::digest(&token);
+    let expires_at =
+        now + time::Duration::hours(app.catalog.account_policy.password.reset_link_hours);
+    // Never from the request's Host header, which whoever asks for the reset controls.
+    let link = format!("{}/reset/{token}", app.config.link_base());
+    let (subject, body) = password_reset_link(&u.display_name, &u.username, &link, expires_at);
     app.store
-        .reset_password(&user.actor, &u, &hash, app.clock.now())
+        .request_password_reset(
+            &user.actor,
+            &u,
+            PasswordResetMail {
+                digest: &digest,
+                expires_at,
+                to_addr: &to,
+                subject: &subject,
+                body: &body,
+            },
+            now,
+        )
         .await?;
-    Ok(redirect(&format!("/users/{id}?notice=password-reset")))
+    Ok(redirect(&format!("/users/{id}?notice=password-reset-sent")))
 }

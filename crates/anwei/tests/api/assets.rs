@@ -312,7 +312,8 @@ async fn the_inventory_page_and_its_register() {
             lib.contains(&"高".to_string()) && lib.contains(&"是".to_string()),
             "{lib:?}"
         );
-        if let Some(csv) = crate::incidents::calc_csv_of(&bytes, ext) {
+        {
+            let csv = crate::incidents::calc_csv_of(&bytes, ext);
             assert!(csv.contains("臺南市下營區下營國民小學"), "{csv}");
         }
     }

@@ -146,3 +146,144 @@ async fn changes_record_actor_before_after_and_address() {
     let mut staff = app.signed_in("xiaying.dean").await;
     assert_eq!(staff.get("/audit").await.status, 403);
 }
+
+/// `anwei audit checkpoint` into a temporary file; returns the file and the line it printed.
+fn checkpoint(app: &TestApp, file: &std::path::Path) -> String {
+    let out = app.cli(
+        &[
+            "audit",
+            "checkpoint",
+            "--checkpoint-file",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn verify_with(app: &TestApp, file: &std::path::Path) -> (bool, String, String) {
+    let out = app.cli(
+        &[
+            "audit",
+            "verify",
+            "--checkpoint-file",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// Issue 22 item 3: a whole agency's chain deleted with its head no longer verifies once a
+/// checkpoint recorded it.
+#[tokio::test]
+async fn an_erased_chain_is_noticed_against_the_checkpoint() {
+    let app = spawn_app().await;
+    let _ = app.signed_in("xiaying.officer").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checkpoints.jsonl");
+    let line = checkpoint(&app, &file);
+    let cp = anwei_domain::audit::Checkpoint::from_line(&line).unwrap();
+    let chain = xiaying_chain(&app).await;
+    assert!(cp.heads.iter().any(|h| h.chain == chain), "{line}");
+    let (ok, out, err) = verify_with(&app, &file);
+    assert!(ok && out.contains("none behind checkpoint 1"), "{out}{err}");
+    app.store
+        .testing_execute(&format!("DELETE FROM audit_event WHERE chain = '{chain}'"))
+        .await
+        .unwrap();
+    app.store
+        .testing_execute(&format!(
+            "DELETE FROM audit_chain_head WHERE chain = '{chain}'"
+        ))
+        .await
+        .unwrap();
+    let (ok, _, err) = verify_with(&app, &file);
+    assert!(!ok, "an erased chain must fail verification");
+    assert!(err.contains(&chain) && err.contains("gone"), "{err}");
+}
+
+/// Issue 22 item 3: the last events cut and the head rolled back to match.
+#[tokio::test]
+async fn a_chain_cut_short_is_noticed_against_the_checkpoint() {
+    let app = spawn_app().await;
+    let _ = app.signed_in("xiaying.officer").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checkpoints.jsonl");
+    checkpoint(&app, &file);
+    let chain = xiaying_chain(&app).await;
+    let max = format!("(SELECT MAX(seq) FROM audit_event WHERE chain = '{chain}')");
+    for sql in [
+        format!("DELETE FROM audit_event WHERE chain = '{chain}' AND seq >= {max} - 1"),
+        format!(
+            "UPDATE audit_chain_head SET seq = {max}, last_hash = (SELECT hash FROM audit_event WHERE chain = '{chain}' AND seq = {max}) WHERE chain = '{chain}'"
+        ),
+    ] {
+        app.store.testing_execute(&sql).await.unwrap();
+    }
+    // The cut chain links up by itself; the database's own checkpoint catches it, and so does
+    // the file.
+    let (ok, _, err) = verify_with(&app, &dir.path().join("none.jsonl"));
+    assert!(!ok, "{err}");
+    assert!(err.contains("rolled back"), "{err}");
+    let (ok, _, err) = verify_with(&app, &file);
+    assert!(!ok);
+    assert!(err.contains(&chain) && err.contains("rolled back"), "{err}");
+}
+
+/// Issue 22 item 3: an operator's copy of the checkpoints still catches what was erased when the
+/// database's own checkpoints were deleted too.
+#[tokio::test]
+async fn the_checkpoint_file_catches_deleted_checkpoints() {
+    let app = spawn_app().await;
+    let _ = app.signed_in("xiaying.officer").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checkpoints.jsonl");
+    checkpoint(&app, &file);
+    let _ = app.signed_in("tuku.officer").await;
+    checkpoint(&app, &file);
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 2);
+    app.store
+        .testing_execute("DELETE FROM audit_checkpoint")
+        .await
+        .unwrap();
+    let (ok, _, err) = verify_with(&app, &file);
+    assert!(!ok);
+    assert!(err.contains("checkpoint 2 of the file"), "{err}");
+    // A forged line in the file is named as such.
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("\"seq\":2", "\"seq\":3", 1)).unwrap();
+    let (ok, _, err) = verify_with(&app, &file);
+    assert!(!ok && err.contains("altered"), "{err}");
+}
+
+/// The background work takes a checkpoint every hour, on one instance only.
+#[tokio::test]
+async fn checkpoints_are_taken_hourly_by_the_background_work() {
+    let app = spawn_app().await;
+    let w1 = app.worker(None).await;
+    let w2 = app.worker(None).await;
+    w1.pass().await.unwrap();
+    w2.pass().await.unwrap();
+    let count = || async {
+        app.store
+            .testing_execute("UPDATE audit_checkpoint SET seq = seq")
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 1, "one checkpoint for two instances");
+    app.clock.advance(time::Duration::minutes(61));
+    w2.pass().await.unwrap();
+    assert_eq!(count().await, 2);
+    let (ok, out, err) = run_verify(&app);
+    assert!(ok && out.contains("checkpoint 2"), "{out}{err}");
+}

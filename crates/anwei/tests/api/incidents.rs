@@ -234,11 +234,17 @@ async fn the_supervisor_reviews_but_cannot_edit_and_others_cannot_see() {
     let app = spawn_app().await;
     let mut officer = app.signed_in("xiaying.officer").await;
     let id = id_of(&file(&mut officer, &[]).await);
+    // The supervisor's 承辦人 reviews; its auditor reads and changes nothing (issue 22 item 7).
+    let mut reviewer = app.signed_in("tainan.officer").await;
     let mut auditor = app.signed_in("tainan.auditor").await;
     let page = auditor.get(&format!("/incidents/{id}")).await;
     assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains("review-note"),
+        "no review form for the auditor"
+    );
     // Review needs a notification first.
-    let r = auditor
+    let r = reviewer
         .post(
             &format!("/incidents/{id}/review"),
             &[("review-note", "已閱")],
@@ -256,14 +262,23 @@ async fn the_supervisor_reviews_but_cannot_edit_and_others_cannot_see() {
     let r = auditor
         .post(
             &format!("/incidents/{id}/review"),
+            &[("review-note", "稽核員不得審核")],
+        )
+        .await;
+    assert_eq!(r.status, 403, "the auditor changes nothing");
+    let r = reviewer
+        .post(
+            &format!("/incidents/{id}/review"),
             &[("review-note", "處置得宜，請持續監控。")],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let mut bureau = app.signed_in("tainan.officer").await;
+    let bureau = &mut reviewer;
     let mut tuku = app.signed_in("tuku.officer").await;
     let before = app.audit_count().await;
-    for step in ["notify", "level", "recover", "report", "close", "note"] {
+    for step in [
+        "notify", "level", "recover", "report", "close", "note", "review",
+    ] {
         let r = auditor
             .post(
                 &format!("/incidents/{id}/{step}"),
@@ -311,7 +326,8 @@ async fn the_supervisor_reviews_but_cannot_edit_and_others_cannot_see() {
         "nothing written by refused steps"
     );
     let page = officer.get(&format!("/incidents/{id}")).await;
-    assert!(page.body.contains("處置得宜") && page.body.contains("tainan.auditor"));
+    assert!(page.body.contains("處置得宜") && page.body.contains("tainan.officer"));
+    assert!(!page.body.contains("稽核員不得審核"));
 }
 
 #[tokio::test]
@@ -398,26 +414,24 @@ async fn a_closed_incident_takes_notes_only() {
     assert!(page.body.contains("民國115年4月2日 23:59"), "{}", page.body);
 }
 
-/// Runs a document converter or reader; None (a skip outside CI) when it is not installed.
-fn tool(program: &str, args: &[&str], home: &std::path::Path) -> Option<std::process::Output> {
-    match std::process::Command::new(program)
+/// Runs a document converter or reader. A missing one fails the test with how to install it,
+/// in CI and outside alike: a test that checked nothing must never pass.
+fn tool(program: &str, args: &[&str], home: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(program)
         .args(args)
         .env("HOME", home)
         .output()
-    {
-        Ok(out) => Some(out),
-        Err(e) => {
-            assert!(!in_ci(), "{program} is needed under CI: {e}");
-            eprintln!("skipped: {program} not installed ({e})");
-            None
-        }
-    }
+        .unwrap_or_else(|e| {
+            panic!(
+                "{program} is needed to read the documents back ({e}): run scripts/ensure-deps, or apt-get install libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-noto-cjk"
+            )
+        })
 }
 
 /// Converts a document Anwei wrote (`ext`: odt, docx, xlsx, ods) with LibreOffice to `to` (a
 /// filter as `--convert-to` takes it) and returns the converted file. None when the tools are
 /// missing outside CI.
-pub(crate) fn libreoffice_convert(bytes: &[u8], ext: &str, to: &str) -> Option<Vec<u8>> {
+pub(crate) fn libreoffice_convert(bytes: &[u8], ext: &str, to: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join(format!("document.{ext}"));
     std::fs::write(&input, bytes).unwrap();
@@ -433,7 +447,7 @@ pub(crate) fn libreoffice_convert(bytes: &[u8], ext: &str, to: &str) -> Option<V
             input.to_str().unwrap(),
         ],
         dir.path(),
-    )?;
+    );
     assert!(
         out.status.success(),
         "LibreOffice failed: {}",
@@ -447,14 +461,13 @@ pub(crate) fn libreoffice_convert(bytes: &[u8], ext: &str, to: &str) -> Option<V
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(std::fs::read(converted).unwrap())
+    std::fs::read(converted).unwrap()
 }
 
 /// Converts an ODT with LibreOffice and reads the PDF back, with spaces and line breaks removed
-/// (text extraction drops the spaces between CJK characters and digits). None when the tools
-/// are missing outside CI.
-pub(crate) fn pdf_text_of(odt_bytes: &[u8]) -> Option<String> {
-    let pdf_bytes = libreoffice_convert(odt_bytes, "odt", "pdf")?;
+/// (text extraction drops the spaces between CJK characters and digits).
+pub(crate) fn pdf_text_of(odt_bytes: &[u8]) -> String {
+    let pdf_bytes = libreoffice_convert(odt_bytes, "odt", "pdf");
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("document.pdf");
     std::fs::write(&pdf, pdf_bytes).unwrap();
@@ -462,26 +475,26 @@ pub(crate) fn pdf_text_of(odt_bytes: &[u8]) -> Option<String> {
 }
 
 /// A spreadsheet Anwei wrote, opened by LibreOffice Calc and saved as UTF-8 CSV (first sheet).
-pub(crate) fn calc_csv_of(bytes: &[u8], ext: &str) -> Option<String> {
-    let csv = libreoffice_convert(bytes, ext, "csv:Text - txt - csv (StarCalc):44,34,76")?;
-    Some(String::from_utf8(csv).unwrap())
+pub(crate) fn calc_csv_of(bytes: &[u8], ext: &str) -> String {
+    let csv = libreoffice_convert(bytes, ext, "csv:Text - txt - csv (StarCalc):44,34,76");
+    String::from_utf8(csv).unwrap()
 }
 
 /// The text of a PDF file as pdftotext reads it, without spaces and line breaks.
-fn read_pdf(pdf: &std::path::Path) -> Option<String> {
+fn read_pdf(pdf: &std::path::Path) -> String {
     let home = pdf.parent().unwrap();
-    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"], home)?;
+    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"], home);
     assert!(text.status.success(), "pdftotext failed");
-    Some(String::from_utf8_lossy(&text.stdout).replace([' ', '\n'], ""))
+    String::from_utf8_lossy(&text.stdout).replace([' ', '\n'], "")
 }
 
 /// Anwei's own PDF: every font embedded (it must open where no Chinese font is installed), and
 /// its text as a reader extracts it.
-pub(crate) fn own_pdf_text(pdf_bytes: &[u8]) -> Option<String> {
+pub(crate) fn own_pdf_text(pdf_bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("document.pdf");
     std::fs::write(&pdf, pdf_bytes).unwrap();
-    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()], dir.path())?;
+    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()], dir.path());
     let listing = String::from_utf8_lossy(&fonts.stdout).into_owned();
     let rows: Vec<&str> = listing.lines().skip(2).collect();
     assert!(!rows.is_empty(), "no fonts: {listing}");
@@ -567,12 +580,11 @@ async fn the_notification_is_an_odt_that_libreoffice_opens() {
             .0,
         404
     );
-    if let Some(text) = own_pdf_text(&pdf) {
+    {
+        let text = own_pdf_text(&pdf);
         assert_pdf_has(&text, &expected);
     }
-    let Some(text) = pdf_text_of(&bytes) else {
-        return;
-    };
+    let text = pdf_text_of(&bytes);
     assert_pdf_has(&text, &expected);
 }
 
@@ -643,12 +655,11 @@ async fn the_investigation_report_needs_every_section_and_opens_in_libreoffice()
         "預定完成時程及成效追蹤機制",
         "施行細則§12",
     ];
-    if let Some(own) = own_pdf_text(&pdf) {
+    {
+        let own = own_pdf_text(&pdf);
         assert_pdf_has(&own, &expected);
     }
-    let Some(text) = pdf_text_of(&bytes) else {
-        return;
-    };
+    let text = pdf_text_of(&bytes);
     assert_pdf_has(&text, &expected);
     // Once closed, the report is frozen like the rest of the record.
     b.get(&format!("/incidents/{id}")).await;
@@ -671,7 +682,7 @@ async fn open_incidents_and_pending_reviews_are_on_the_dashboard() {
         "{}",
         dash.body
     );
-    let mut auditor = app.signed_in("tainan.auditor").await;
+    let mut auditor = app.signed_in("tainan.officer").await;
     assert!(
         !auditor.get("/").await.body.contains("待審核"),
         "nothing to review before notification"
@@ -956,12 +967,11 @@ async fn missed_and_approaching_deadlines_are_escalated_by_mail() {
     assert_eq!(
         to,
         [
-            "auditor@tainan-edu.example",
             "officer@tainan-edu.example",
             "officer@xiaying-es.example",
             "principal@xiaying-es.example"
         ],
-        "the supervisor hears of a missed notification"
+        "the supervisor's reviewer hears of a missed notification (not its auditor, who reviews nothing)"
     );
 
     // notified at 09:40: the supervisor's 8-hour review clock runs to 17:40 and warns from 15:40
@@ -989,11 +999,7 @@ async fn missed_and_approaching_deadlines_are_escalated_by_mail() {
     let review: Vec<(String, String)> = incident_mail(&sink).into_iter().skip(before).collect();
     let mut to: Vec<&str> = review.iter().map(|(t, _)| t.as_str()).collect();
     to.sort();
-    assert_eq!(
-        to,
-        ["auditor@tainan-edu.example", "officer@tainan-edu.example"],
-        "{review:?}"
-    );
+    assert_eq!(to, ["officer@tainan-edu.example"], "{review:?}");
     assert!(review[0].1.contains("上級機關審核"), "{review:?}");
     assert!(!app.events("mail.sent").await.is_empty());
 }
@@ -1138,4 +1144,17 @@ async fn evidence_is_attached_to_the_incident_and_its_steps() {
             .0,
         404
     );
+}
+
+/// Issue 21 item 7: a reader or converter that is not installed fails the test with how to
+/// install it — in CI and outside alike — instead of letting it pass having checked nothing.
+#[test]
+fn item7_a_missing_tool_fails_the_test_with_the_install_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = std::panic::catch_unwind(|| tool("anwei-no-such-reader", &[], dir.path()));
+    let message = outcome
+        .err()
+        .and_then(|e| e.downcast_ref::<String>().cloned())
+        .expect("a missing tool must fail the test");
+    assert!(message.contains("apt-get install"), "{message}");
 }

@@ -18,4 +18,5 @@ mod plan;
 mod restricted;
 mod risks;
 mod schema;
+mod security;
 mod training;

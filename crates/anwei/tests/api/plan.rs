@@ -159,7 +159,8 @@ async fn the_demo_plan_exports_as_the_seed_in_every_format() {
     // PDF: our own (fonts embedded) carries the Chinese headings
     let (status, _, pdf) = b.get_bytes("/agencies/xiaying-es/plan/1/plan.pdf").await;
     assert_eq!(status, 200);
-    if let Some(text) = crate::incidents::own_pdf_text(&pdf) {
+    {
+        let text = crate::incidents::own_pdf_text(&pdf);
         crate::incidents::assert_pdf_has(
             &text,
             &[
@@ -171,10 +172,12 @@ async fn the_demo_plan_exports_as_the_seed_in_every_format() {
             ],
         );
     }
-    if let Some(text) = crate::incidents::pdf_text_of(&odt) {
+    {
+        let text = crate::incidents::pdf_text_of(&odt);
         crate::incidents::assert_pdf_has(&text, &["壹拾參、資通安全教育訓練"]);
     }
-    if let Some(pdf) = crate::incidents::libreoffice_convert(&docx, "docx", "pdf") {
+    {
+        let pdf = crate::incidents::libreoffice_convert(&docx, "docx", "pdf");
         assert!(pdf.starts_with(b"%PDF"));
     }
     // HTML, rendered from the frozen content

@@ -308,7 +308,8 @@ async fn an_assessment_with_one_accepted_risk_is_completed_by_the_ciso() {
     let (_, _, xlsx) = officer
         .get_bytes(&format!("{PAGE}/2026/register.xlsx"))
         .await;
-    if let Some(csv) = crate::incidents::calc_csv_of(&xlsx, "xlsx") {
+    {
+        let csv = crate::incidents::calc_csv_of(&xlsx, "xlsx");
         assert!(csv.contains("已完成：xiaying.principal"), "{csv}");
     }
 

@@ -468,10 +468,12 @@ async fn the_ledger_prints_in_every_format() {
         "不足",
         "附表七",
     ];
-    if let Some(text) = crate::incidents::own_pdf_text(&pdf) {
+    {
+        let text = crate::incidents::own_pdf_text(&pdf);
         crate::incidents::assert_pdf_has(&text, &expected);
     }
-    if let Some(text) = crate::incidents::pdf_text_of(&odt) {
+    {
+        let text = crate::incidents::pdf_text_of(&odt);
         crate::incidents::assert_pdf_has(&text, &expected);
     }
     for ext in ["xlsx", "ods"] {
@@ -493,7 +495,8 @@ async fn the_ledger_prints_in_every_format() {
         assert_eq!(officer[8], "不足");
         let rates = sheet_rows(&bytes, "二、各類人員符合情形");
         assert!(rates.iter().any(|r| r[0] == "資訊人員"), "{rates:?}");
-        if let Some(csv) = crate::incidents::calc_csv_of(&bytes, ext) {
+        {
+            let csv = crate::incidents::calc_csv_of(&bytes, ext);
             assert!(csv.contains("臺南市下營區下營國民小學"), "{ext}: {csv}");
         }
     }
@@ -997,7 +1000,8 @@ async fn certificates_prove_attendance_and_the_record_prints() {
         ))
         .await;
     assert_eq!(status, 200);
-    if let Some(text) = crate::incidents::own_pdf_text(&pdf) {
+    {
+        let text = crate::incidents::own_pdf_text(&pdf);
         crate::incidents::assert_pdf_has(
             &text,
             &["陳志明", "民國115年資通安全教育訓練紀錄", "不足"],

@@ -45,19 +45,15 @@ impl Browser {
     }
 }
 
-async fn browser() -> Option<Browser> {
+/// Chromium under chromedriver. A missing one fails the test with how to install it, in CI and
+/// outside alike: a browser test that drove no browser must never pass.
+async fn browser() -> Browser {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
     let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
-    if !std::path::Path::new(&chromium).exists() || !std::path::Path::new(&chromedriver).exists() {
-        assert!(
-            !in_ci(),
-            "the browser suite needs {chromium} and {chromedriver} under CI"
-        );
-        eprintln!(
-            "skipped: {chromium} or {chromedriver} missing (apt-get install chromium chromium-driver)"
-        );
-        return None;
-    }
+    assert!(
+        std::path::Path::new(&chromium).exists() && std::path::Path::new(&chromedriver).exists(),
+        "the browser suite needs {chromium} and {chromedriver}: run scripts/ensure-deps, or apt-get install chromium chromium-driver"
+    );
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -107,11 +103,11 @@ async fn browser() -> Option<Browser> {
     for _ in 0..50 {
         match WebDriver::new(&url, caps.clone()).await {
             Ok(d) => {
-                return Some(Browser {
+                return Browser {
                     driver: Some(d),
                     chromedriver: child,
                     _profile: profile,
-                });
+                };
             }
             Err(e) => last = Some(e),
         }
@@ -207,7 +203,7 @@ fn screenshot_dir() -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officer_signs_in_in_chinese_changes_password_sees_dashboard_and_signs_out() {
-    let Some(b) = browser().await else { return };
+    let b = browser().await;
     let app = spawn_app().await;
     let d = b.d();
     d.goto(format!("{}/", app.base)).await.unwrap();
@@ -302,7 +298,7 @@ async fn officer_signs_in_in_chinese_changes_password_sees_dashboard_and_signs_o
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifteen_idle_minutes_sign_the_browser_out() {
-    let Some(b) = browser().await else { return };
+    let b = browser().await;
     let app = spawn_app().await;
     let d = b.d();
     sign_in_first_time(d, &app, "xiaying.officer").await;
@@ -318,7 +314,7 @@ async fn fifteen_idle_minutes_sign_the_browser_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_post_without_its_csrf_token_is_rejected() {
-    let Some(b) = browser().await else { return };
+    let b = browser().await;
     let app = spawn_app().await;
     let d = b.d();
     sign_in_first_time(d, &app, "xiaying.officer").await;
@@ -369,7 +365,7 @@ async fn a_form_post_without_its_csrf_token_is_rejected() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_filter_refreshes_the_table_with_htmx() {
-    let Some(b) = browser().await else { return };
+    let b = browser().await;
     let app = spawn_app().await;
     let d = b.d();
     sign_in_first_time(d, &app, "tainan.auditor").await;
@@ -424,7 +420,7 @@ async fn choose(d: &WebDriver, id: &str, value: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_files_an_incident_watches_the_countdown_and_the_supervisor_reviews() {
-    let Some(b) = browser().await else { return };
+    let b = browser().await;
     let app = spawn_app().await;
     let d = b.d();
     sign_in_first_time(d, &app, "xiaying.officer").await;
@@ -484,21 +480,21 @@ async fn an_officer_files_an_incident_watches_the_countdown_and_the_supervisor_r
     let mut incident_url = d.current_url().await.unwrap();
     incident_url.set_query(None);
 
-    // The supervisor's auditor reviews it in their own browser session.
+    // The supervisor's 承辦人 reviews it in their own browser session (its auditor only reads).
     find(d, By::XPath("//button[text()='登出']"))
         .await
         .click()
         .await
         .unwrap();
     wait_for_path(d, "/login?reason=signed_out").await;
-    sign_in_first_time(d, &app, "tainan.auditor").await;
+    sign_in_first_time(d, &app, "tainan.officer").await;
     d.goto(incident_url.as_str()).await.unwrap();
     wait_for_text(d, "學校首頁遭置換").await;
     fill(d, "review-note", "已確認，請於復原後提報告。").await;
     find(d, By::Id("do-review")).await.click().await.unwrap();
     let page = wait_for_text(d, "已確認，請於復原後提報告。").await;
     assert!(
-        page.contains("已確認，請於復原後提報告。") && page.contains("tainan.auditor"),
+        page.contains("已確認，請於復原後提報告。") && page.contains("tainan.officer"),
         "{page}"
     );
     assert!(
@@ -512,7 +508,7 @@ async fn an_officer_files_an_incident_watches_the_countdown_and_the_supervisor_r
 /// with evidence, a reminder reaches a real mailbox, and the calendar feed can be subscribed to.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_proves_a_duty_with_evidence_and_gets_reminded() {
-    let Some(b) = browser().await else { return };
+    let b = browser().await;
     let app = spawn_app().await;
     let d = b.d();
     sign_in_first_time(d, &app, "xiaying.officer").await;
@@ -640,7 +636,7 @@ async fn an_officer_proves_a_duty_with_evidence_and_gets_reminded() {
 /// still short.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_imports_attendance_and_sees_who_is_short() {
-    let Some(b) = browser().await else { return };
+    let b = browser().await;
     let app = spawn_app().await;
     let d = b.d();
     sign_in_first_time(d, &app, "xiaying.officer").await;
@@ -690,7 +686,7 @@ async fn an_officer_imports_attendance_and_sees_who_is_short() {
 /// approves and publishes; the new version's ODT, DOCX and PDF carry the change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_revises_the_plan_and_the_ciso_approves_it() {
-    let Some(b) = browser().await else { return };
+    let b = browser().await;
     let app = spawn_app().await;
     let d = b.d();
     sign_in_first_time(d, &app, "xiaying.officer").await;
@@ -800,7 +796,7 @@ async fn an_officer_revises_the_plan_and_the_ciso_approves_it() {
 /// the computer in her care.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_imports_the_inventory_and_a_custodian_confirms_it() {
-    let Some(b) = browser().await else { return };
+    let b = browser().await;
     let app = spawn_app().await;
     let d = b.d();
     sign_in_first_time(d, &app, "xiaying.officer").await;
@@ -877,7 +873,7 @@ async fn an_officer_imports_the_inventory_and_a_custodian_confirms_it() {
 /// the retention until a date and completes the assessment; the register is then frozen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_assesses_risks_and_the_ciso_accepts_one() {
-    let Some(b) = browser().await else { return };
+    let b = browser().await;
     let app = spawn_app().await;
     let d = b.d();
     sign_in_first_time(d, &app, "xiaying.officer").await;

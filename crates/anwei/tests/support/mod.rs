@@ -14,11 +14,6 @@ pub const DEMO_PASSWORD: &str = anwei::demo::DEMO_PASSWORD;
 /// What tests change demo passwords to.
 pub const NEW_PASSWORD: &str = "Changed-pass-1";
 
-/// True under CI: a test that cannot run there is a failure, not a skip.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
-}
-
 /// A PostgreSQL server for tests that need one whatever the suite's backend (schema parity).
 pub fn postgres_url() -> Option<String> {
     std::env::var("TEST_DATABASE_URL")
