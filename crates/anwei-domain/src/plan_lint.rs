@@ -39,6 +39,40 @@ pub struct Renamed {
     pub citation: String,
 }
 
+/// One thing a required passage must say: present when the text holds any of the phrases.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Clause {
+    pub name: String,
+    pub any_of: Vec<String>,
+}
+
+/// What the law requires the plan to say, in a chapter or anywhere, for some levels.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Required {
+    pub key: String,
+    /// The chapter (template topic) it belongs in; None: anywhere in the plan.
+    #[serde(default)]
+    pub topic: Option<String>,
+    /// Only for agencies at these levels; empty: every agency.
+    #[serde(default)]
+    pub levels: Vec<ResponsibilityLevel>,
+    #[serde(with = "iso_date")]
+    pub from: Date,
+    pub message: String,
+    pub citation: String,
+    pub clauses: Vec<Clause>,
+}
+
+/// A sentence that holds only at some levels (an exemption of level D, say).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LevelStatement {
+    pub key: String,
+    pub all_of: Vec<String>,
+    pub holds_for: Vec<ResponsibilityLevel>,
+    pub message: String,
+    pub citation: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct PlanRules {
     #[serde(rename = "item")]
@@ -48,6 +82,10 @@ pub struct PlanRules {
     #[serde(with = "iso_date")]
     pub items_renumbered_from: Date,
     pub renamed: Vec<Renamed>,
+    #[serde(default)]
+    pub required: Vec<Required>,
+    #[serde(default)]
+    pub level_statement: Vec<LevelStatement>,
 }
 
 mod iso_date {
@@ -103,6 +141,10 @@ pub enum Rule {
     CisoMismatch,
     PersonLeft,
     Placeholder,
+    /// A passage the law requires is missing (catalog `[[required]]`).
+    RequiredContent,
+    /// A sentence that does not hold at the agency's level (catalog `[[level_statement]]`).
+    LevelStatement,
 }
 
 impl Rule {
@@ -114,6 +156,8 @@ impl Rule {
             Rule::CisoMismatch => "ciso-mismatch",
             Rule::PersonLeft => "person-left",
             Rule::Placeholder => "placeholder",
+            Rule::RequiredContent => "required-content",
+            Rule::LevelStatement => "level-statement",
         }
     }
 }
@@ -294,7 +338,78 @@ pub fn lint(plan: &PlanContent, ctx: &LintContext<'_>) -> Vec<Finding> {
             _ => {}
         }
     }
-    // 5. people who left
+    // 5. what the law requires the plan to say, for the agency's level in force
+    let texts_of = |topic: Option<&str>| -> (Option<String>, String) {
+        let sections: Vec<&crate::plan::Section> = plan
+            .sections
+            .iter()
+            .filter(|s| topic.is_none_or(|t| s.topic.as_deref() == Some(t)))
+            .collect();
+        let text = sections
+            .iter()
+            .flat_map(|s| s.blocks.iter().flat_map(|b| b.texts()))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace('\n', "");
+        (sections.first().map(|s| s.id.clone()), text)
+    };
+    for r in &ctx.rules.required {
+        let applies = ctx.on >= r.from
+            && (r.levels.is_empty() || ctx.level.is_some_and(|l| r.levels.contains(&l)));
+        if !applies {
+            continue;
+        }
+        // a passage of no chapter, or of a chapter the plan lacks, is looked for anywhere
+        let (section, text) = match r.topic.as_deref().map(|t| texts_of(Some(t))) {
+            Some((Some(id), text)) => (Some(id), text),
+            _ => (None, texts_of(None).1),
+        };
+        let missing: Vec<&str> = r
+            .clauses
+            .iter()
+            .filter(|c| !c.any_of.iter().any(|p| text.contains(p.as_str())))
+            .map(|c| c.name.as_str())
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let message = if r.clauses.len() > 1 {
+            format!("{}{}。", r.message, missing.join("、"))
+        } else {
+            r.message.clone()
+        };
+        out.push(Finding {
+            rule: Rule::RequiredContent,
+            at: section.as_deref().map_or_else(|| "—".to_string(), at),
+            section,
+            message,
+            citation: r.citation.clone(),
+        });
+    }
+    // 6. sentences that do not hold at the agency's level (a D-level exemption in a C plan)
+    if let Some(level) = ctx.level {
+        for s in &plan.sections {
+            for b in &s.blocks {
+                for text in b.texts() {
+                    let text = text.replace('\n', "");
+                    for r in &ctx.rules.level_statement {
+                        if !r.holds_for.contains(&level)
+                            && r.all_of.iter().all(|p| text.contains(p.as_str()))
+                        {
+                            out.push(Finding {
+                                rule: Rule::LevelStatement,
+                                section: Some(s.id.clone()),
+                                at: at(&s.id),
+                                message: r.message.clone(),
+                                citation: r.citation.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // 7. people who left
     for m in &plan.roster {
         if ctx.departed.iter().any(|d| d == &m.name) {
             out.push(Finding {
@@ -335,9 +450,15 @@ mod tests {
 
     fn plan(ciso_text: &str, training_text: &str, basis: &str) -> PlanContent {
         let mut sections: Vec<Section> = (1..=13)
-            .filter(|n| *n != 5)
+            .filter(|n| *n != 5 && *n != 11)
             .map(|n| section(&format!("item{n}"), None, vec![n], "內容"))
             .collect();
+        sections.push(section(
+            "outsourcing",
+            Some("outsourcing"),
+            vec![11],
+            OUTSOURCING_COMPLETE,
+        ));
         sections.push(section("ciso", Some("ciso"), vec![5], ciso_text));
         sections.push(section(
             "training",
@@ -359,14 +480,29 @@ mod tests {
         }
     }
 
+    /// An outsourcing chapter with every clause of 施行細則 §7, and the §11 ban.
+    const OUTSOURCING_COMPLETE: &str = "受託者應通過第三方驗證並配置資通安全專業人員；複委託應經同意；\
+        涉及國家機密者應查核；客製化開發應提出安全性檢測證明；非自行開發之元件應標示；\
+        違反規定或發生事件應立即通知；終止時資料應返還或銷毀；本機關定期稽核受託者。\
+        本機關不得下載、安裝或使用危害國家資通安全產品。";
+
     fn run(p: &PlanContent, on: Date, departed: Vec<String>) -> Vec<Finding> {
+        run_at(p, on, departed, ResponsibilityLevel::D)
+    }
+
+    fn run_at(
+        p: &PlanContent,
+        on: Date,
+        departed: Vec<String>,
+        level: ResponsibilityLevel,
+    ) -> Vec<Finding> {
         let rules = PlanRules::from_toml(RULES).unwrap();
         let training = TrainingRules::from_toml(TRAINING).unwrap();
         lint(
             p,
             &LintContext {
                 on,
-                level: Some(ResponsibilityLevel::D),
+                level: Some(level),
                 rules: &rules,
                 training: &training,
                 departed,
@@ -389,13 +525,15 @@ mod tests {
                 Rule::Renumbered,
                 Rule::Renumbered,
                 Rule::Renumbered,
+                Rule::Renumbered,
                 Rule::TrainingRule,
                 Rule::CisoMismatch
             ],
             "{found:#?}"
         );
-        assert!(found[3].message.contains("資訊人員"));
-        assert!(found[4].message.contains("教務主任") && found[4].message.contains("邱明崇"));
+        assert!(found[1].message.contains("資通安全通識教育訓練"));
+        assert!(found[4].message.contains("資訊人員"));
+        assert!(found[5].message.contains("教務主任") && found[5].message.contains("邱明崇"));
         // before the rewrite the old numbers were right, and the 資訊人員 rule did not bind D
         let old = run(&seed, date!(2025 - 06 - 30), vec![]);
         assert_eq!(
@@ -414,6 +552,12 @@ mod tests {
     fn missing_items_and_departed_people_and_stray_placeholders() {
         let mut p = plan("擇請校長兼任", "資訊人員 專業", "依據");
         p.sections.retain(|s| !s.answers.contains(&7));
+        let outsourcing = p
+            .sections
+            .iter()
+            .position(|s| s.id == "outsourcing")
+            .unwrap();
+        p.sections.swap(outsourcing, 9);
         p.sections[0].blocks = vec![PlanBlock::Paragraph {
             p: "{校名}".into()
         }];
@@ -426,5 +570,73 @@ mod tests {
         );
         assert!(found[0].message.contains("第7款"));
         assert!(found[0].citation.contains("§9"));
+    }
+
+    /// Issue 21 item 6: what the law requires the plan to say, each clause named when missing.
+    #[test]
+    fn required_passages_are_named_clause_by_clause() {
+        let mut p = plan("擇請校長兼任", "資訊人員 專業", "依據");
+        let s = p
+            .sections
+            .iter_mut()
+            .find(|s| s.id == "outsourcing")
+            .unwrap();
+        s.blocks = vec![PlanBlock::Paragraph {
+            p: "委外應考量受託者之專業能力，並定期稽核受託者。".into(),
+        }];
+        let found = run(&p, date!(2026 - 11 - 24), vec![]);
+        let required: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.rule == Rule::RequiredContent)
+            .collect();
+        assert_eq!(required.len(), 2, "{found:#?}");
+        assert!(required[0].message.contains("危害國家資通安全產品"));
+        assert_eq!(required[0].section, None);
+        let outsourcing = &required[1];
+        assert_eq!(outsourcing.section.as_deref(), Some("outsourcing"));
+        for clause in ["複委託", "國家機密", "安全性檢測", "立即通知", "返還"] {
+            assert!(outsourcing.message.contains(clause), "{clause}");
+        }
+        assert!(!outsourcing.message.contains("定期或適時稽核受託者"));
+        // before the 2025/2026 texts took effect neither applied
+        assert!(
+            run(&p, date!(2025 - 06 - 30), vec![])
+                .iter()
+                .all(|f| f.rule != Rule::RequiredContent)
+        );
+    }
+
+    /// Issue 21 item 3: at level C a D-level exemption is wrong, and C's own duties are required.
+    #[test]
+    fn the_level_in_force_decides_what_holds() {
+        let mut p = plan(
+            "擇請校長兼任",
+            "資訊人員每二年3小時以上資通安全專業課程。",
+            "依據",
+        );
+        p.sections[0].blocks = vec![
+            PlanBlock::Paragraph {
+                p: "本機關為 D 級機關無需針對核心資通系統制定業務持續運作計畫與演練。".into(),
+            },
+            PlanBlock::Paragraph {
+                p: "本機關為 D 級機關無需執行資通安全健診作業。".into(),
+            },
+        ];
+        let at_d = run(&p, date!(2026 - 11 - 24), vec![]);
+        assert!(at_d.is_empty(), "{at_d:#?}");
+        let at_c = run_at(&p, date!(2026 - 11 - 24), vec![], ResponsibilityLevel::C);
+        let rules: Vec<Rule> = at_c.iter().map(|f| f.rule).collect();
+        assert_eq!(
+            rules.iter().filter(|r| **r == Rule::LevelStatement).count(),
+            2,
+            "{at_c:#?}"
+        );
+        for duty in ["資訊安全管理系統", "資通安全專職人員", "內部資通安全稽核"]
+        {
+            assert!(
+                at_c.iter().any(|f| f.message.contains(duty)),
+                "{duty}: {at_c:#?}"
+            );
+        }
     }
 }

@@ -17,6 +17,7 @@ pub enum Permission {
     DashboardView,
     AgencyRead,
     AgencyEdit,
+    AgencyLevel,
     AgencyCreate,
     UserRead,
     UserManage,
@@ -32,10 +33,11 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::DashboardView,
         Permission::AgencyRead,
         Permission::AgencyEdit,
+        Permission::AgencyLevel,
         Permission::AgencyCreate,
         Permission::UserRead,
         Permission::UserManage,
@@ -55,6 +57,7 @@ impl Permission {
             Permission::DashboardView => "dashboard.view",
             Permission::AgencyRead => "agency.read",
             Permission::AgencyEdit => "agency.edit",
+            Permission::AgencyLevel => "agency.level",
             Permission::AgencyCreate => "agency.create",
             Permission::UserRead => "user.read",
             Permission::UserManage => "user.manage",
@@ -311,9 +314,10 @@ pub fn authorize(
         return Decision::Forbidden;
     }
     let within_reach = match (&who.agency_path, roles.reach(what)) {
-        // Administrators belong to no agency; a scoped permission needs one.
-        (None, Reach::Subtree) => true,
-        (None, _) => false,
+        // Administrators belong to no agency and stand above every one: what reaches below an
+        // agency reaches for them; what is kept to one's own agency does not.
+        (None, Reach::Subtree | Reach::Below) => true,
+        (None, Reach::OwnAgency) => false,
         (Some(_), Reach::Subtree) => true,
         (Some(own), Reach::OwnAgency) => target == own,
         (Some(own), Reach::Below) => target.is_below(own),
@@ -419,6 +423,46 @@ mod tests {
         );
         assert_eq!(
             authorize(&roles, &bureau_officer, Permission::IncidentRead, &school),
+            Decision::Allow
+        );
+    }
+
+    /// Issue 21 item 2: a school never decides its own level; its supervisor and an
+    /// administrator do.
+    #[test]
+    fn levels_are_decided_from_above() {
+        let roles = Catalog::load().unwrap().roles;
+        let bureau = AgencyPath::root(Uuid::now_v7());
+        let school = bureau.child(Uuid::now_v7());
+        let at = |role, path: &AgencyPath| Principal {
+            role,
+            agency_path: Some(path.clone()),
+        };
+        for role in [Role::Officer, Role::Ciso] {
+            assert_eq!(
+                authorize(&roles, &at(role, &school), Permission::AgencyLevel, &school),
+                Decision::Forbidden
+            );
+            assert_eq!(
+                authorize(&roles, &at(role, &bureau), Permission::AgencyLevel, &school),
+                Decision::Allow
+            );
+        }
+        assert_eq!(
+            authorize(
+                &roles,
+                &at(Role::Auditor, &bureau),
+                Permission::AgencyLevel,
+                &school
+            ),
+            Decision::Forbidden
+        );
+        let admin = Principal {
+            role: Role::Admin,
+            agency_path: None,
+        };
+        assert_eq!(
+            authorize(&roles, &admin, Permission::AgencyLevel, &school),
             Decision::Allow
         );
     }

@@ -36,6 +36,9 @@ impl Term {
 pub struct RiskMethod {
     pub citation: String,
     pub exemption_citation: String,
+    /// The levels that may claim the exemption at all.
+    pub exemption_levels: Vec<crate::agency::ResponsibilityLevel>,
+    pub exemption_levels_citation: String,
     pub from: String,
     /// How far ahead a 留存 may be approved.
     pub acceptance_max_years: u8,
@@ -419,6 +422,14 @@ pub fn exempt_by_centralisation(systems: impl IntoIterator<Item = (bool, bool)>)
     systems
         .into_iter()
         .all(|(in_use, centralised)| !in_use || centralised)
+}
+
+impl RiskMethod {
+    /// Whether an agency at `level` may claim the exemption at all (`exemption_levels`): a level
+    /// C agency may not, whatever its inventory says. An agency without a level yet may.
+    pub fn level_may_be_exempt(&self, level: Option<crate::agency::ResponsibilityLevel>) -> bool {
+        level.is_none_or(|l| self.exemption_levels.contains(&l))
+    }
 }
 
 #[cfg(test)]

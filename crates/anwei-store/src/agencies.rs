@@ -22,7 +22,9 @@ pub struct AgencyRow {
     pub level: Option<String>,
     pub level_approved_on: Option<Date>,
     pub level_basis: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -299,6 +301,148 @@ impl Store {
                 target: format!("hosted_system:{system_id}"),
                 before: Some(json!({ "name": name })),
                 after: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+}
+
+/// A proposed change of an agency's responsibility level, and what its supervisor decided.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct LevelProposalRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub level: String,
+    pub reason: String,
+    pub proposed_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub proposed_at: OffsetDateTime,
+    /// approved or rejected; None while pending
+    pub decision: Option<String>,
+    pub decided_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<OffsetDateTime>,
+    pub letter_no: Option<String>,
+    pub letter_date: Option<Date>,
+    pub decision_note: Option<String>,
+}
+
+/// The supervisor's decision on a proposal.
+pub enum LevelDecision<'a> {
+    /// Approved by the letter of this number and date (分級辦法: 核定).
+    Approve {
+        letter_no: &'a str,
+        letter_date: Date,
+    },
+    Reject {
+        note: &'a str,
+    },
+}
+
+impl Store {
+    /// The school's proposal: recorded and audited; the level itself does not change.
+    pub async fn propose_level(
+        &self,
+        actor: &Actor,
+        agency: &AgencyRow,
+        level: ResponsibilityLevel,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO level_proposal (id, agency_id, level, reason, proposed_by, proposed_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id).bind(agency.id).bind(level.as_str()).bind(reason).bind(&actor.label).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency.id),
+                action: "agency.level_proposed",
+                target: format!("level_proposal:{id}"),
+                before: Some(json!({ "level": agency.level })),
+                after: Some(json!({ "level": level.as_str(), "reason": reason })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// An agency's proposals, newest first.
+    pub async fn level_proposals(&self, agency_id: Uuid) -> Result<Vec<LevelProposalRow>> {
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id, agency_id, level, reason, proposed_by, proposed_at, decision, decided_by, decided_at,
+                    letter_no, letter_date, decision_note
+             FROM level_proposal WHERE agency_id = $1 ORDER BY proposed_at DESC, id DESC")
+            .bind(agency_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Decides a pending proposal. An approval sets the level, effective on the letter's date,
+    /// with the letter as its basis, in the same transaction as the decision and its audit
+    /// events; a decided proposal cannot be decided again.
+    pub async fn decide_level_proposal(
+        &self,
+        actor: &Actor,
+        agency: &AgencyRow,
+        proposal_id: Uuid,
+        decision: LevelDecision<'_>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let (verdict, letter_no, letter_date, note) = match &decision {
+            LevelDecision::Approve {
+                letter_no,
+                letter_date,
+            } => ("approved", Some(*letter_no), Some(*letter_date), None),
+            LevelDecision::Reject { note } => ("rejected", None, None, Some(*note)),
+        };
+        let decided: Option<(String,)> = on_tx!(&mut tx, c => sqlx::query_as(
+            "UPDATE level_proposal SET decision = $3, decided_by = $4, decided_at = $5, letter_no = $6,
+                                       letter_date = $7, decision_note = $8
+             WHERE id = $1 AND agency_id = $2 AND decision IS NULL RETURNING level")
+            .bind(proposal_id).bind(agency.id).bind(verdict).bind(&actor.label).bind(now)
+            .bind(letter_no).bind(letter_date).bind(note).fetch_optional(&mut **c).await)?;
+        let Some((level,)) = decided else {
+            return Err(StoreError::WrongState("err-proposal-decided"));
+        };
+        if let (Some(no), Some(date)) = (letter_no, letter_date) {
+            let level =
+                ResponsibilityLevel::parse(&level).map_err(anwei_domain::DomainError::from)?;
+            let basis = format!("核定文號 {no}");
+            on_tx!(&mut tx, c => sqlx::query(
+                "UPDATE agency SET level = $2, level_approved_on = $3, level_basis = $4, updated_at = $5 WHERE id = $1")
+                .bind(agency.id).bind(level.as_str()).bind(date).bind(&basis).bind(now)
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            record_level(
+                &mut tx,
+                actor,
+                agency.id,
+                Some(level),
+                date,
+                Some(&basis),
+                now,
+            )
+            .await?;
+        }
+        append(
+            &mut tx,
+            actor,
+            Change {
+                agency_id: Some(agency.id),
+                action: "agency.level_decided",
+                target: format!("level_proposal:{proposal_id}"),
+                before: Some(json!({ "level": agency.level })),
+                after: Some(json!({
+                    "decision": verdict, "level": level, "letter_no": letter_no,
+                    "letter_date": letter_date.map(|d| d.to_string()), "note": note,
+                })),
             },
             now,
         )

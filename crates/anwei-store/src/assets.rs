@@ -29,7 +29,9 @@ pub struct AssetRow {
     pub legality: Option<i32>,
     pub status: String,
     pub acquired_on: Option<time::Date>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -81,8 +83,8 @@ impl AssetRow {
             "core_system": self.is_core(),
             "status": self.status,
             "acquired_on": self.acquired_on.map(|d| d.to_string()),
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
+            "created_at": crate::rfc3339(self.created_at),
+            "updated_at": crate::rfc3339(self.updated_at),
         })
     }
 }
@@ -484,8 +486,10 @@ pub struct InventoryRoundRow {
     pub agency_id: Uuid,
     pub year: i32,
     pub opened_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub opened_at: OffsetDateTime,
     pub signed_off_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub signed_off_at: Option<OffsetDateTime>,
     pub snapshot_sha256: Option<String>,
 }
@@ -650,6 +654,7 @@ pub struct DisposalRow {
     pub performed_by: String,
     pub evidence_id: Option<Uuid>,
     pub recorded_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
 }
 
@@ -715,6 +720,7 @@ pub struct ControlStatusRow {
     pub status: String,
     pub note: String,
     pub updated_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 

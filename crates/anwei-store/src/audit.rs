@@ -333,6 +333,7 @@ pub async fn checkpoint(store: &Store, now: OffsetDateTime) -> Result<Checkpoint
 pub struct AuditEntry {
     pub id: Uuid,
     pub seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: OffsetDateTime,
     pub actor_label: String,
     pub agency_code: Option<String>,

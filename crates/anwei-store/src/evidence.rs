@@ -26,6 +26,7 @@ pub struct EvidenceRow {
     pub effective_on: Date,
     pub expires_on: Option<Date>,
     pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

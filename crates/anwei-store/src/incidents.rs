@@ -22,7 +22,9 @@ pub struct IncidentRow {
     pub reporter_name: String,
     pub reporter_phone: Option<String>,
     pub reporter_email: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub occurred_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
     pub aware_at: OffsetDateTime,
     pub category: String,
     pub subtype: String,
@@ -44,14 +46,20 @@ pub struct IncidentRow {
     pub initial_level: i32,
     pub level_reason: Option<String>,
     pub status: String,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub notified_at: Option<OffsetDateTime>,
     pub external_ticket: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub reviewed_at: Option<OffsetDateTime>,
     pub reviewed_by: Option<String>,
     pub review_note: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub recovered_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub report_submitted_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub closed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
@@ -91,6 +99,7 @@ impl IncidentRow {
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct LevelChangeRow {
+    #[serde(with = "time::serde::rfc3339")]
     pub changed_at: OffsetDateTime,
     pub level: i32,
     pub reason: String,
@@ -99,6 +108,7 @@ pub struct LevelChangeRow {
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct IncidentEventRow {
     pub id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub kind: String,
     pub note: Option<String>,

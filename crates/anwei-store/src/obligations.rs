@@ -26,6 +26,7 @@ pub struct LevelRow {
     pub effective_on: Date,
     pub basis: Option<String>,
     pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
@@ -52,8 +53,10 @@ pub struct TaskRow {
     pub assignee_name: Option<String>,
     pub assignee_email: Option<String>,
     pub note: String,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub completed_at: Option<OffsetDateTime>,
     pub completed_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub decided_at: Option<OffsetDateTime>,
     pub decided_by: Option<String>,
     pub evidence_count: i64,

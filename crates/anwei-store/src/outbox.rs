@@ -41,9 +41,12 @@ pub struct OutboxRow {
     pub confidential: bool,
     pub status: String,
     pub attempts: i32,
+    #[serde(with = "time::serde::rfc3339")]
     pub next_attempt_at: OffsetDateTime,
     pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub sent_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

@@ -22,13 +22,22 @@ pub struct PlanVersionRow {
     pub content: String,
     pub based_on: Option<Uuid>,
     pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub submitted_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub submitted_at: Option<OffsetDateTime>,
     pub approved_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub approved_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub published_at: Option<OffsetDateTime>,
+    /// The cover as published (agency, level, edition), JSON; None for drafts and for versions
+    /// published before it was kept.
+    #[serde(skip)]
+    pub frozen_cover: Option<String>,
 }
 
 impl PlanVersionRow {
@@ -51,7 +60,7 @@ pub struct PlanFileRow {
 }
 
 const SELECT: &str = "SELECT id, agency_id, number, status, content, based_on, created_by, created_at,
-    updated_at, submitted_by, submitted_at, approved_by, approved_at, published_at FROM plan_version";
+    updated_at, submitted_by, submitted_at, approved_by, approved_at, published_at, frozen_cover FROM plan_version";
 
 /// A step of the approval: which states it starts from, where it goes, what it records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,6 +263,7 @@ impl Store {
         agency_id: Uuid,
         id: Uuid,
         files: &[PlanFileRow],
+        frozen_cover: &str,
         now: OffsetDateTime,
     ) -> Result<i32> {
         let mut tx = self.begin().await?;
@@ -262,9 +272,10 @@ impl Store {
             .bind(agency_id).fetch_one(&mut **c).await)?;
         let number = last.unwrap_or(0) + 1;
         let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE plan_version SET status = 'published', number = $1, published_at = $2, updated_at = $2
+            "UPDATE plan_version SET status = 'published', number = $1, published_at = $2, updated_at = $2,
+                                     frozen_cover = $5
              WHERE id = $3 AND agency_id = $4 AND status = 'approved'")
-            .bind(number).bind(now).bind(id).bind(agency_id)
+            .bind(number).bind(now).bind(id).bind(agency_id).bind(frozen_cover)
             .execute(&mut **c).await.map(|r| r.rows_affected()))?;
         if n != 1 {
             return Err(StoreError::WrongState("err-plan-step"));

@@ -20,6 +20,7 @@ pub struct RestrictedProductRow {
     pub listed_on: Option<Date>,
     pub source: String,
     pub imported_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub imported_at: OffsetDateTime,
 }
 
@@ -54,8 +55,10 @@ pub struct FindingRow {
     pub reason: String,
     pub authority_ref: String,
     pub recorded_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
     pub approved_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub approved_at: Option<OffsetDateTime>,
 }
 

@@ -23,8 +23,10 @@ pub struct RiskAssessmentRow {
     pub threshold: i32,
     pub exempt_reason: String,
     pub opened_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub opened_at: OffsetDateTime,
     pub completed_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub completed_at: Option<OffsetDateTime>,
     pub snapshot_sha256: Option<String>,
 }
@@ -67,10 +69,13 @@ pub struct RiskRow {
     pub owner: String,
     pub due_on: Option<Date>,
     pub approved_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub approved_at: Option<OffsetDateTime>,
     pub approved_until: Option<Date>,
     pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 

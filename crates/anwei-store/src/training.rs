@@ -522,6 +522,7 @@ pub struct PersonAttendance {
 pub struct AcknowledgementRow {
     pub person_id: Uuid,
     pub policy_version: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub acknowledged_at: OffsetDateTime,
     pub by_person: bool,
     pub recorded_by: String,

@@ -23,12 +23,16 @@ pub struct UserRow {
     pub display_name: String,
     pub email: Option<String>,
     pub role: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub password_changed_at: OffsetDateTime,
     pub must_change_password: bool,
     pub failed_count: i32,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub locked_until: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub disabled_at: Option<OffsetDateTime>,
     pub totp_enabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

@@ -75,14 +75,68 @@ pub async fn edition(
     })
 }
 
+/// What a published version's cover said when it was published: the agency's name and level
+/// and the edition with its approval record. Every format of the version renders from it, so
+/// that a later level change or a renamed account does not rewrite a published plan.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct FrozenCover {
+    pub agency_name: String,
+    pub level: Option<ResponsibilityLevel>,
+    pub label: String,
+    pub dated: String,
+    pub approvals: Vec<String>,
+}
+
+impl FrozenCover {
+    fn of(facts: &Facts, edition: &Edition) -> Self {
+        Self {
+            agency_name: facts.agency_name.clone(),
+            level: facts.level,
+            label: edition.label.clone(),
+            dated: edition.dated.clone(),
+            approvals: edition.approvals.clone(),
+        }
+    }
+
+    fn parts(self) -> (Facts, Edition) {
+        (
+            Facts {
+                agency_name: self.agency_name,
+                level: self.level,
+            },
+            Edition {
+                label: self.label,
+                dated: self.dated,
+                approvals: self.approvals,
+            },
+        )
+    }
+}
+
+/// The facts and edition a version renders with: a published version's frozen cover, or, for a
+/// draft (and a version published before covers were kept), today's records.
+async fn cover(
+    store: &Store,
+    a: &AgencyRow,
+    v: &PlanVersionRow,
+    today: Date,
+) -> Result<(Facts, Edition), StoreError> {
+    if let Some(frozen) = v.frozen_cover.as_deref() {
+        let cover: FrozenCover = serde_json::from_str(frozen)
+            .map_err(|e| StoreError::Migration(format!("plan version {}: cover: {e}", v.id)))?;
+        return Ok(cover.parts());
+    }
+    Ok((facts(a), edition(store, a, v, today).await?))
+}
+
 pub async fn document(
     store: &Store,
     a: &AgencyRow,
     v: &PlanVersionRow,
     today: Date,
 ) -> Result<Document, StoreError> {
-    let edition = edition(store, a, v, today).await?;
-    Ok(plan_document(&v.content()?, &facts(a), &edition))
+    let (facts, edition) = cover(store, a, v, today).await?;
+    Ok(plan_document(&v.content()?, &facts, &edition))
 }
 
 /// Lint of a plan's content against the law in force `on` and the agency's own records.
@@ -151,7 +205,10 @@ pub async fn publish(
             .unwrap_or(0)
             + 1,
     );
-    let doc = document(store, a, &as_published, RocDate::of_instant(now).date()).await?;
+    let (facts, edition) = cover(store, a, &as_published, RocDate::of_instant(now).date()).await?;
+    let frozen = serde_json::to_string(&FrozenCover::of(&facts, &edition))
+        .map_err(|e| StoreError::Files(e.to_string()))?;
+    let doc = plan_document(&as_published.content()?, &facts, &edition);
     let mut rows = Vec::new();
     for format in FROZEN_FORMATS {
         let bytes = format
@@ -165,5 +222,7 @@ pub async fn publish(
             size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
         });
     }
-    store.publish_plan(actor, a.id, v.id, &rows, now).await
+    store
+        .publish_plan(actor, a.id, v.id, &rows, &frozen, now)
+        .await
 }

@@ -12,7 +12,9 @@ use anwei_domain::FieldError;
 use anwei_domain::agency::{AgencyCode, AgencyKind, ResponsibilityLevel, parse_line};
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::parse_date_input;
-use anwei_store::agencies::{AgencyProfile, AgencyRow, HostedSystemRow};
+use anwei_store::agencies::{
+    AgencyProfile, AgencyRow, HostedSystemRow, LevelDecision, LevelProposalRow,
+};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -30,6 +32,11 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}/edit", get(edit_form).post(update))
         .route("/agencies/{code}/systems", post(add_system))
         .route("/agencies/{code}/systems/{id}/delete", post(remove_system))
+        .route("/agencies/{code}/level-proposals", post(propose_level))
+        .route(
+            "/agencies/{code}/level-proposals/{id}/decide",
+            post(decide_level),
+        )
 }
 
 /// An agency the actor may see, or 404.
@@ -124,6 +131,10 @@ struct ShowPage<'a> {
     subordinates: Vec<AgencyRow>,
     can_edit: bool,
     can_users: bool,
+    /// The actor decides this agency's level (its supervisor, an administrator).
+    can_decide_level: bool,
+    proposals: Vec<LevelProposalRow>,
+    levels: Vec<Opt>,
     /// A notice, or the hosted-system form's errors and typed name.
     o: Outcome,
 }
@@ -161,6 +172,14 @@ async fn show_page(
         subordinates: app.store.subordinates(&user.actor, a.id).await?,
         can_edit: user.require(app, Permission::AgencyEdit, &path).is_ok(),
         can_users: user.require(app, Permission::UserRead, &path).is_ok(),
+        can_decide_level: user.require(app, Permission::AgencyLevel, &path).is_ok(),
+        proposals: app.store.level_proposals(a.id).await?,
+        levels: options(
+            t,
+            &ResponsibilityLevel::ALL.map(ResponsibilityLevel::as_str),
+            "level-",
+            "",
+        ),
         o,
         a,
     };
@@ -179,6 +198,8 @@ struct FormPage<'a> {
     errors: FormErrors,
     kinds: Vec<Opt>,
     levels: Vec<Opt>,
+    /// The level fields are offered only to whom decides the level.
+    can_decide_level: bool,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -255,6 +276,9 @@ impl AgencyForm {
     }
 }
 
+/// `agency` is the agency edited (None while creating one: creating takes agency.create, which
+/// only those above it hold, so they set its first level).
+#[allow(clippy::too_many_arguments)]
 fn form_page<'a>(
     app: &AppState,
     t: &'a Locale,
@@ -263,7 +287,12 @@ fn form_page<'a>(
     action: String,
     f: AgencyForm,
     errors: FormErrors,
+    agency: Option<&AgencyRow>,
 ) -> FormPage<'a> {
+    let can_decide_level = agency.is_none_or(|a| {
+        user.require(app, Permission::AgencyLevel, &a.agency_path())
+            .is_ok()
+    });
     FormPage {
         t,
         c: Chrome::for_user(app, t, user, &action),
@@ -283,6 +312,7 @@ fn form_page<'a>(
             "level-",
             &f.level,
         ),
+        can_decide_level,
         f,
     }
 }
@@ -307,6 +337,7 @@ async fn new_form(
         "/agencies".into(),
         f,
         FormErrors::default(),
+        None,
     ))?
     .into_response())
 }
@@ -348,6 +379,7 @@ async fn create(
             "/agencies".into(),
             f,
             FormErrors::from_fields(&t, &errors),
+            None,
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
@@ -376,6 +408,7 @@ async fn create(
                 "/agencies".into(),
                 f,
                 FormErrors::from_fields(&t, &errors),
+                None,
             );
             Ok((StatusCode::CONFLICT, render(&page)?).into_response())
         }
@@ -399,6 +432,7 @@ async fn edit_form(
         action,
         AgencyForm::from_row(&a),
         FormErrors::default(),
+        Some(&a),
     ))?
     .into_response())
 }
@@ -411,6 +445,39 @@ async fn update(
     Form(f): Form<AgencyForm>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
+    // The level is decided for the agency, never by it (分級辦法: 上級機關或主管機關核定): whoever
+    // may not decide it keeps it as it is, and a form that tries to change it is refused.
+    let mut f = f;
+    if user
+        .require(&app, Permission::AgencyLevel, &a.agency_path())
+        .is_err()
+    {
+        let current = AgencyForm::from_row(&a);
+        let tried = [
+            (&f.level, &current.level),
+            (&f.level_approved_on, &current.level_approved_on),
+            (&f.level_basis, &current.level_basis),
+        ]
+        .iter()
+        .any(|(sent, now)| !sent.trim().is_empty() && sent.trim() != now.as_str());
+        if tried {
+            let errors = [FieldError::new("level", "err-level-decided-above")];
+            let page = form_page(
+                &app,
+                &t,
+                &user,
+                false,
+                format!("/agencies/{}/edit", a.code),
+                current,
+                FormErrors::from_fields(&t, &errors),
+                Some(&a),
+            );
+            return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
+        }
+        f.level = current.level.clone();
+        f.level_approved_on = current.level_approved_on.clone();
+        f.level_basis = current.level_basis.clone();
+    }
     match f.profile() {
         Ok(profile) => {
             app.store
@@ -434,6 +501,7 @@ async fn update(
                 action,
                 f,
                 FormErrors::from_fields(&t, &errors),
+                Some(&a),
             );
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -519,6 +587,132 @@ async fn remove_system(
         .await?;
     Ok(redirect(&format!(
         "/agencies/{}?notice=system-removed",
+        a.code
+    )))
+}
+
+#[derive(Deserialize, Default)]
+struct ProposalForm {
+    #[serde(default)]
+    proposal_level: String,
+    #[serde(default)]
+    proposal_reason: String,
+}
+
+/// The agency proposes a change of its level with its reason; nothing changes until its
+/// supervisor decides.
+async fn propose_level(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(f): Form<ProposalForm>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
+    let mut errors = Vec::new();
+    let level = ResponsibilityLevel::parse(&f.proposal_level)
+        .map_err(|mut e| {
+            e.field = "proposal_level";
+            errors.push(e)
+        })
+        .ok();
+    let reason = parse_line("proposal_reason", &f.proposal_reason, 1, 500)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let (Some(level), Some(reason), true) = (level, reason, errors.is_empty()) else {
+        let o = Outcome::rejected(
+            FormErrors::from_fields(&t, &errors),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+        return show_page(&app, &t, &user, a, o).await;
+    };
+    app.store
+        .propose_level(&user.actor, &a, level, &reason, app.clock.now())
+        .await?;
+    Ok(redirect(&format!(
+        "/agencies/{}?notice=level-proposed",
+        a.code
+    )))
+}
+
+#[derive(Deserialize, Default)]
+struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    letter_no: String,
+    #[serde(default)]
+    letter_date: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// The supervisor decides a proposal: an approval needs the approval letter's number and date,
+/// and recomputes the agency's duties from the new level.
+async fn decide_level(
+    State(app): State<AppState>,
+    t: Locale,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, Uuid)>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    let a = agency_for(&app, &user, &code, Permission::AgencyLevel).await?;
+    let mut errors = Vec::new();
+    let approve = f.decision == "approve";
+    let letter_no = parse_line("letter_no", &f.letter_no, 1, 100);
+    let letter_date = parse_date_input("letter_date", &f.letter_date).and_then(|d| {
+        d.filter(|d| *d <= app.today()).ok_or_else(|| {
+            FieldError::new(
+                "letter_date",
+                if d.is_none() {
+                    "err-required"
+                } else {
+                    "err-in-future"
+                },
+            )
+        })
+    });
+    let note = parse_line("note", &f.note, 0, 500);
+    let decision = if approve {
+        match (letter_no.as_ref(), letter_date.as_ref()) {
+            (Ok(no), Ok(date)) => Some(LevelDecision::Approve {
+                letter_no: no.as_str(),
+                letter_date: *date,
+            }),
+            _ => {
+                errors.extend(letter_no.clone().err());
+                errors.extend(letter_date.clone().err());
+                None
+            }
+        }
+    } else if f.decision == "reject" {
+        match note.as_ref() {
+            Ok(n) => Some(LevelDecision::Reject { note: n.as_str() }),
+            Err(e) => {
+                errors.push(e.clone());
+                None
+            }
+        }
+    } else {
+        return Err(AppError::BadRequest("error-invalid"));
+    };
+    let Some(decision) = decision else {
+        let o = Outcome::rejected(
+            FormErrors::from_fields(&t, &errors),
+            id.to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+        return show_page(&app, &t, &user, a, o).await;
+    };
+    app.store
+        .decide_level_proposal(&user.actor, &a, id, decision, app.clock.now())
+        .await?;
+    if approve {
+        refresh_duties(&app, &user, a.id).await?;
+    }
+    Ok(redirect(&format!(
+        "/agencies/{}?notice=level-decided",
         a.code
     )))
 }

@@ -33,7 +33,7 @@ pub fn notice_text(t: &crate::i18n::Locale, notice: Option<&str>) -> String {
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 50] = [
+    const KNOWN: [&str; 52] = [
         "notice-restricted-removed",
         "notice-restricted-recorded",
         "notice-restricted-approved",
@@ -84,6 +84,8 @@ pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
         "notice-system-removed",
         "notice-password-reset-sent",
         "notice-totp-enrolled",
+        "notice-level-proposed",
+        "notice-level-decided",
     ];
     let n = notice?;
     KNOWN

@@ -99,7 +99,8 @@ async fn a_deleted_last_event_is_noticed() {
 #[tokio::test]
 async fn changes_record_actor_before_after_and_address() {
     let app = spawn_app().await;
-    let mut b = app.signed_in("xiaying.officer").await;
+    // the level is the supervisor's to set (issue 21 item 2)
+    let mut b = app.signed_in("tainan.officer").await;
     b.get("/agencies/xiaying-es/edit").await;
     let r = b
         .post(
@@ -115,7 +116,7 @@ async fn changes_record_actor_before_after_and_address() {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let e = &app.events("agency.update").await[0];
-    assert_eq!(e.actor_label, "xiaying.officer");
+    assert_eq!(e.actor_label, "tainan.officer");
     assert_eq!(e.client_addr.as_deref(), Some("127.0.0.1"));
     assert!(
         e.before_json
@@ -127,7 +128,7 @@ async fn changes_record_actor_before_after_and_address() {
     // The page shows it, filtered by person and action, to the CISO.
     let mut ciso = app.signed_in("xiaying.principal").await;
     let r = ciso
-        .get("/audit?actor=xiaying.officer&action=agency.&from=115/03/01&to=2026-03-02")
+        .get("/audit?actor=tainan.officer&action=agency.&from=115/03/01&to=2026-03-02")
         .await;
     assert_eq!(r.status, 200);
     assert!(

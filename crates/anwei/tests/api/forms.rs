@@ -78,7 +78,8 @@ async fn a_bad_new_account_shows_every_error_and_writes_nothing() {
 #[tokio::test]
 async fn a_bad_agency_profile_changes_nothing() {
     let app = spawn_app().await;
-    let mut b = app.signed_in("xiaying.officer").await;
+    // the level is the supervisor's to set (issue 21 item 2)
+    let mut b = app.signed_in("tainan.officer").await;
     b.get("/agencies/xiaying-es/edit").await;
     let r = b
         .post(

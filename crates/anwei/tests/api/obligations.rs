@@ -117,8 +117,10 @@ async fn the_demo_school_sees_this_years_duties_with_their_citations() {
 async fn a_change_to_level_c_adds_the_c_duties_from_the_change_date() {
     let app = spawn_app().await;
     let mut b = app.signed_in("xiaying.officer").await;
-    b.get("/agencies/xiaying-es/edit").await;
-    let r = b
+    // the level is decided by the supervisor (issue 21 item 2)
+    let mut sup = app.signed_in("tainan.officer").await;
+    sup.get("/agencies/xiaying-es/edit").await;
+    let r = sup
         .post(
             "/agencies/xiaying-es/edit",
             &[

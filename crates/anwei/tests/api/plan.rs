@@ -241,7 +241,7 @@ async fn lint_finds_the_seed_defects_and_nothing_in_the_fixed_plan() {
     )
     .await
     .unwrap();
-    assert_eq!(findings.len(), 12, "{findings:#?}");
+    assert_eq!(findings.len(), 15, "{findings:#?}");
     let mut sections: Vec<String> = findings.iter().filter_map(|f| f.section.clone()).collect();
     sections.dedup();
     for id in sections {
@@ -258,6 +258,15 @@ async fn lint_finds_the_seed_defects_and_nothing_in_the_fixed_plan() {
         text = text.replace("擇請教務主任兼任", "擇請{資通安全長職稱}兼任");
         if s.topic.as_deref() == Some("training-requirements") {
             text.push_str("\n\n資訊人員每二年接受3小時以上之資通安全專業課程訓練或職能訓練。");
+        }
+        if s.topic.as_deref() == Some("outsourcing") {
+            text.push_str(
+                "\n\n委外契約應載明：受託者應具備完善之資通安全管理措施或通過第三方驗證，並配置資通安全專業人員；\
+                 複委託應經本機關同意；涉及國家機密者，受託者人員應經適任性查核；客製化開發應提出安全性檢測證明；\
+                 非自行開發之元件應標示並提出授權證明；受託者違反資通安全規定或發生資通安全事件時，應立即通知本機關；\
+                 委外關係終止時，受託者應返還、移交、刪除或銷毀所持有之資料；本機關應定期稽核受託者。\
+                 \n\n本機關不得下載、安裝或使用危害國家資通安全產品。",
+            );
         }
         let form = b
             .get(&format!("/agencies/xiaying-es/plan/sections/{id}"))
@@ -570,5 +579,55 @@ async fn the_plan_exports_on_the_command_line() {
         None,
     );
     let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
-    assert_eq!(json["findings"].as_array().unwrap().len(), 12, "{json}");
+    // the seed's twelve defects, its training category's old name, the §11 ban and the
+    // outsourcing contract's items it does not state
+    assert_eq!(json["findings"].as_array().unwrap().len(), 15, "{json}");
+}
+
+/// Issue 21 item 4: every format of a published version renders from what was published — a
+/// later level change, renamed agency or renamed approver does not rewrite it.
+#[tokio::test]
+async fn item4_a_published_versions_html_is_the_version_as_published() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let before = b.get("/agencies/xiaying-es/plan/1/plan.html").await;
+    assert_eq!(before.status, 200);
+    assert!(before.body.contains("D級"), "{}", before.body);
+    let actor = anwei_store::Actor::cli();
+    let school = app
+        .store
+        .agency_by_code(&actor, "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let profile = anwei_store::agencies::AgencyProfile {
+        name: "臺南市下營區下營國民小學（改制）".into(),
+        kind: anwei_domain::agency::AgencyKind::School,
+        level: Some(anwei_domain::agency::ResponsibilityLevel::C),
+        level_approved_on: Some(time::macros::date!(2026 - 03 - 01)),
+        level_basis: Some("測試".into()),
+    };
+    app.store
+        .update_agency(
+            &actor,
+            &school,
+            &profile,
+            anwei_domain::clock::Clock::now(&app.clock),
+        )
+        .await
+        .unwrap();
+    let after = b.get("/agencies/xiaying-es/plan/1/plan.html").await;
+    assert_eq!(after.status, 200);
+    assert!(
+        after.body.contains("D級") && !after.body.contains("C級"),
+        "the published version says what it said: {}",
+        after.body
+    );
+    assert!(!after.body.contains("（改制）"));
+    assert_eq!(after.body, before.body, "the same document, byte for byte");
+    // A new draft reads today's records.
+    let draft = b.get("/agencies/xiaying-es/plan/draft/plan.html").await;
+    if draft.status == 200 {
+        assert!(draft.body.contains("C級"), "{}", draft.body);
+    }
 }

@@ -965,3 +965,62 @@ async fn an_officer_assesses_risks_and_the_ciso_accepts_one() {
         .unwrap();
     b.quit().await;
 }
+
+/// Issue 21 item 2 in the browser: the school's officer finds no way to change the level, proposes
+/// a change with its reason, and the bureau's officer approves it with the letter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_school_proposes_a_level_and_the_bureau_approves_it() {
+    let b = browser().await;
+    let app = spawn_app().await;
+    let d = b.d();
+    sign_in_first_time(d, &app, "xiaying.officer").await;
+    d.goto(format!("{}/agencies/xiaying-es/edit", app.base))
+        .await
+        .unwrap();
+    wait_for_text(d, "責任等級由上級機關或主管機關核定").await;
+    assert!(d.find(By::Id("level")).await.is_err(), "no level field");
+    d.goto(format!("{}/agencies/xiaying-es", app.base))
+        .await
+        .unwrap();
+    choose(d, "proposal_level", "C").await;
+    fill(
+        d,
+        "proposal_reason",
+        "本校自 115 年起自行維運校務行政系統。",
+    )
+    .await;
+    find(d, By::Id("propose-level"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(d, "待上級機關核定").await;
+    assert!(text(d).await.contains("D 級"));
+    find(d, By::XPath("//button[text()='登出']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(d, "/login?reason=signed_out").await;
+    sign_in_first_time(d, &app, "tainan.officer").await;
+    d.goto(format!("{}/agencies/xiaying-es", app.base))
+        .await
+        .unwrap();
+    wait_for_text(d, "本校自 115 年起自行維運校務行政系統。").await;
+    fill(d, "letter_no", "南市教資字第1150300001號").await;
+    fill(d, "letter_date", "115/03/01").await;
+    find(d, By::Id("approve-level"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "已處理責任等級變更提議").await;
+    assert!(
+        page.contains("C 級") && page.contains("南市教資字第1150300001號"),
+        "{page}"
+    );
+    d.screenshot(&screenshot_dir().join("level-approved.png"))
+        .await
+        .unwrap();
+    b.quit().await;
+}
