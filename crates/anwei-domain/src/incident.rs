@@ -210,6 +210,8 @@ pub struct IncidentRules {
     pub notification: HourRule,
     pub renotification: HourRule,
     pub review: LevelHoursRule,
+    /// §7 II: the supervisor passes its review on to the 主管機關.
+    pub pass_on: HourRule,
     pub recovery: LevelHoursRule,
     pub report: MonthRule,
     pub meeting: MeetingRule,
@@ -916,18 +918,25 @@ pub fn step_allowed(
     status: &str,
     step: &str,
     notified: bool,
+    reviewed: bool,
     recovered: bool,
 ) -> Result<(), FieldError> {
     let refuse = |key| Err(FieldError::new("step", key));
     match (status, step) {
         (_, "note") => Ok(()),
         ("closed", _) => refuse("err-incident-closed"),
-        (_, "review") if !notified => refuse("err-incident-not-notified"),
+        // §6: the first notification is made once; later ones are re-notifications (§6 II),
+        // recorded beside it, never over it.
+        (_, "notify") if notified => refuse("err-incident-already-notified"),
+        (_, "review" | "renotify") if !notified => refuse("err-incident-not-notified"),
+        (_, "pass_on") if !reviewed => refuse("err-incident-not-reviewed"),
         (_, "report") if !recovered => refuse("err-incident-not-recovered"),
         (s, "close") if s != "report_submitted" => refuse("err-incident-no-report"),
-        (_, "notify" | "level" | "review" | "recover" | "report" | "close" | "note_report") => {
-            Ok(())
-        }
+        (
+            _,
+            "notify" | "renotify" | "level" | "review" | "pass_on" | "recover" | "report" | "close"
+            | "note_report",
+        ) => Ok(()),
         _ => refuse("err-choice"),
     }
 }
@@ -959,8 +968,14 @@ pub struct Course {
     pub level: IncidentLevel,
     /// Later level changes, each with when it was decided.
     pub level_changes: Vec<(OffsetDateTime, IncidentLevel)>,
-    /// When the notification was actually made, if it was.
+    /// When the first notification was actually made, if it was.
     pub notified_at: Option<OffsetDateTime>,
+    /// Each re-notification after a level change, as made (§6 II).
+    pub renotified_at: Vec<OffsetDateTime>,
+    /// Each review the supervisor recorded (§7 I).
+    pub reviewed_at: Vec<OffsetDateTime>,
+    /// Each time the supervisor passed a review on to the 主管機關 (§7 II).
+    pub passed_on_at: Vec<OffsetDateTime>,
     /// 完成損害控制或復原, if done.
     pub recovered_at: Option<OffsetDateTime>,
 }
@@ -974,6 +989,8 @@ pub enum DeadlineKind {
     Renotification,
     /// 上級或監督機關審核
     SupervisorReview,
+    /// 上級或監督機關將審核結果通知主管機關
+    SupervisorPassOn,
     /// 完成損害控制或復原
     Recovery,
     /// 調查、處理及改善報告
@@ -1056,10 +1073,15 @@ impl IncidentRules {
         });
 
         // §6 II: each level change is notified again; the review clock restarts from the
-        // notification that carries the level in force.
+        // notification that carries the level in force. A change is re-notified by the first
+        // re-notification made at or after it.
+        let first_from = |times: &[OffsetDateTime], from: OffsetDateTime| {
+            times.iter().copied().filter(|t| *t >= from).min()
+        };
         let mut review_from = course.notified_at.unwrap_or(notify_due);
         for (at, new_level) in &course.level_changes {
             let due = *at + hours(self.renotification.hours);
+            let done = first_from(&course.renotified_at, *at);
             out.push(Deadline {
                 kind: DeadlineKind::Renotification,
                 level: *new_level,
@@ -1067,24 +1089,43 @@ impl IncidentRules {
                 due,
                 rule: self.renotification.citation.clone(),
                 uncertain: self.renotification.uncertain,
-                done_at: None,
-                late: false,
+                done_at: done,
+                late: late(due, done),
             });
-            review_from = due;
+            review_from = done.unwrap_or(due);
         }
 
         // §7 I: the supervisor reviews within 8 or 2 hours of receiving the notification (counted
-        // from the latest moment it may arrive when it has not been made yet).
+        // from the latest moment it may arrive when it has not been made yet); a review before
+        // the notification in force does not count for it.
+        let review_due = review_from + hours(self.review.hours(level));
+        let reviewed = first_from(&course.reviewed_at, review_from);
         out.push(Deadline {
             kind: DeadlineKind::SupervisorReview,
             level,
             from: review_from,
-            due: review_from + hours(self.review.hours(level)),
+            due: review_due,
             rule: self.review.citation.clone(),
             uncertain: self.review.uncertain,
-            done_at: None,
-            late: false,
+            done_at: reviewed,
+            late: late(review_due, reviewed),
         });
+
+        // §7 II: the review's result goes on to the 主管機關 within the hour.
+        if let Some(reviewed) = reviewed {
+            let due = reviewed + hours(self.pass_on.hours);
+            let done = first_from(&course.passed_on_at, reviewed);
+            out.push(Deadline {
+                kind: DeadlineKind::SupervisorPassOn,
+                level,
+                from: reviewed,
+                due,
+                rule: self.pass_on.citation.clone(),
+                uncertain: self.pass_on.uncertain,
+                done_at: done,
+                late: late(due, done),
+            });
+        }
 
         // §8 I: damage control or recovery within 72 or 36 hours of awareness.
         let recovery_due = course.aware_at + hours(self.recovery.hours(level));
@@ -1148,6 +1189,9 @@ mod tests {
             level: level(l),
             level_changes: vec![],
             notified_at: None,
+            renotified_at: vec![],
+            reviewed_at: vec![],
+            passed_on_at: vec![],
             recovered_at: None,
         }
     }
@@ -1232,6 +1276,56 @@ mod tests {
             "§9 III: level 3 calls the CISO's meeting"
         );
         assert!(!rules().needs_meeting(level(2)));
+    }
+
+    /// Issue 21 item 1: the first notification, each re-notification, the review and its passing
+    /// on are each their own dated event; none overwrites another, each is judged on its own clock.
+    #[test]
+    fn item1_each_notification_is_its_own_event_on_its_own_clock() {
+        let mut c = course(datetime!(2026-01-30 00:00 +08:00), 2);
+        c.notified_at = Some(datetime!(2026-01-30 00:20 +08:00));
+        c.level_changes
+            .push((datetime!(2026-01-30 00:30 +08:00), level(3)));
+        c.renotified_at = vec![datetime!(2026-01-30 01:30 +08:00)];
+        let ds = rules().deadlines(&c).unwrap();
+        let first = ds
+            .iter()
+            .find(|d| d.kind == DeadlineKind::Notification)
+            .unwrap();
+        assert_eq!(first.done_at, Some(datetime!(2026-01-30 00:20 +08:00)));
+        assert!(!first.late, "the first notification stays on time");
+        let again = ds
+            .iter()
+            .find(|d| d.kind == DeadlineKind::Renotification)
+            .unwrap();
+        assert_eq!(again.done_at, Some(datetime!(2026-01-30 01:30 +08:00)));
+        assert!(!again.late, "01:30 is exactly an hour after the change");
+        // §7 I: level 3, two hours from the re-notification; a review before it does not count.
+        c.reviewed_at = vec![datetime!(2026-01-30 01:00 +08:00)];
+        let ds = rules().deadlines(&c).unwrap();
+        let review = ds
+            .iter()
+            .find(|d| d.kind == DeadlineKind::SupervisorReview)
+            .unwrap();
+        assert_eq!(review.due, datetime!(2026-01-30 03:30 +08:00));
+        assert_eq!(review.done_at, None);
+        assert!(!ds.iter().any(|d| d.kind == DeadlineKind::SupervisorPassOn));
+        c.reviewed_at.push(datetime!(2026-01-30 02:00 +08:00));
+        let ds = rules().deadlines(&c).unwrap();
+        // §7 II: passed on within the hour of the review.
+        let pass = ds
+            .iter()
+            .find(|d| d.kind == DeadlineKind::SupervisorPassOn)
+            .unwrap();
+        assert_eq!(pass.due, datetime!(2026-01-30 03:00 +08:00));
+        assert_eq!(pass.done_at, None);
+        c.passed_on_at = vec![datetime!(2026-01-30 03:05 +08:00)];
+        let ds = rules().deadlines(&c).unwrap();
+        let pass = ds
+            .iter()
+            .find(|d| d.kind == DeadlineKind::SupervisorPassOn)
+            .unwrap();
+        assert!(pass.late && pass.done_at.is_some());
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! timeline entry and the audit event.
 
 use crate::audit::{Change, append};
-use crate::db::{on_db, on_tx};
-use crate::{Actor, Result, Store};
+use crate::db::{Tx, on_db, on_tx};
+use crate::{Actor, Result, Store, StoreError};
 use anwei_domain::incident::Filing;
 use anwei_domain::incident::{Course, Deadline, DeadlineKind, IncidentLevel};
 use serde::Serialize;
@@ -66,11 +66,12 @@ pub struct IncidentRow {
 impl IncidentRow {
     /// The incident's course for the domain's clocks: awareness, level, changes, notification,
     /// recovery. None when a stored level is out of range (never written by Anwei).
-    pub fn course(&self, changes: &[LevelChangeRow]) -> Option<Course> {
+    pub fn course(&self, history: &IncidentHistory) -> Option<Course> {
         Some(Course {
             aware_at: self.aware_at,
             level: IncidentLevel::new(u8::try_from(self.initial_level).ok()?)?,
-            level_changes: changes
+            level_changes: history
+                .changes
                 .iter()
                 .filter_map(|c| {
                     Some((
@@ -80,18 +81,18 @@ impl IncidentRow {
                 })
                 .collect(),
             notified_at: self.notified_at,
+            renotified_at: history.times("renotification"),
+            reviewed_at: history.times("review"),
+            passed_on_at: history.times("pass_on"),
             recovered_at: self.recovered_at,
         })
     }
 
-    /// When the step a deadline asks for was done. The domain knows notification and recovery;
-    /// the supervisor's review and the report are recorded on the incident, and a level change
-    /// counts as re-notified once a notification is recorded at or after it.
+    /// When the step a deadline asks for was done. The domain knows every act of notification
+    /// and recovery from the course; the report is recorded on the incident.
     pub fn done_at(&self, d: &Deadline) -> Option<OffsetDateTime> {
         match d.kind {
-            DeadlineKind::SupervisorReview => self.reviewed_at,
             DeadlineKind::Report => self.report_submitted_at,
-            DeadlineKind::Renotification => self.notified_at.filter(|n| *n >= d.from),
             _ => d.done_at,
         }
     }
@@ -103,6 +104,60 @@ pub struct LevelChangeRow {
     pub changed_at: OffsetDateTime,
     pub level: i32,
     pub reason: String,
+}
+
+/// One notification act (see migration 0021): notification, renotification, review, pass_on.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct NoticeRow {
+    pub kind: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub note: Option<String>,
+    pub level: Option<i32>,
+    pub actor_label: String,
+}
+
+/// What happened to an incident after it was filed that its clocks read: its level changes and
+/// its notification acts, each in order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IncidentHistory {
+    pub changes: Vec<LevelChangeRow>,
+    pub notices: Vec<NoticeRow>,
+}
+
+impl IncidentHistory {
+    /// The level in force after every change.
+    pub fn current_level(&self, i: &IncidentRow) -> i32 {
+        self.changes.last().map_or(i.initial_level, |c| c.level)
+    }
+
+    /// When acts of one kind were made.
+    pub fn times(&self, kind: &str) -> Vec<OffsetDateTime> {
+        self.notices
+            .iter()
+            .filter(|n| n.kind == kind)
+            .map(|n| n.at)
+            .collect()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn add_notice(
+    tx: &mut Tx,
+    actor: &Actor,
+    incident: &IncidentRow,
+    kind: &str,
+    at: OffsetDateTime,
+    note: Option<&String>,
+    level: i32,
+    now: OffsetDateTime,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO incident_notice (id, incident_id, agency_id, kind, at, note, level, actor_label, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(Uuid::now_v7()).bind(incident.id).bind(incident.agency_id).bind(kind).bind(at).bind(note)
+        .bind(level).bind(&actor.label).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -137,8 +192,18 @@ pub enum Step {
         level: u8,
         reason: String,
     },
+    /// 續行通報 after a level change (§6 II), its own act beside the first notification.
+    Renotify {
+        at: OffsetDateTime,
+        ticket: String,
+    },
     /// 上級機關審核.
     Review {
+        note: String,
+    },
+    /// The supervisor passes its review on to the 主管機關 (§7 II).
+    PassOn {
+        at: OffsetDateTime,
         note: String,
     },
     /// 完成損害控制或復原.
@@ -160,8 +225,10 @@ impl Step {
     pub fn kind(&self) -> &'static str {
         match self {
             Step::Notify { .. } => "notify",
+            Step::Renotify { .. } => "renotify",
             Step::ChangeLevel { .. } => "level",
             Step::Review { .. } => "review",
+            Step::PassOn { .. } => "pass_on",
             Step::Recover { .. } => "recover",
             Step::SubmitReport { .. } => "report",
             Step::Close => "close",
@@ -252,42 +319,74 @@ impl Store {
         Ok(row)
     }
 
-    pub async fn incident_level_changes(&self, incident_id: Uuid) -> Result<Vec<LevelChangeRow>> {
-        let rows = on_db!(&self.db, p => sqlx::query_as(
+    /// An incident's level changes and notification acts.
+    pub async fn incident_history(&self, incident_id: Uuid) -> Result<IncidentHistory> {
+        let changes = on_db!(&self.db, p => sqlx::query_as(
             "SELECT changed_at, level, reason FROM incident_level_change WHERE incident_id = $1 ORDER BY changed_at, created_at")
             .bind(incident_id).fetch_all(p).await)?;
-        Ok(rows)
+        let notices = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT kind, at, note, level, actor_label FROM incident_notice WHERE incident_id = $1 ORDER BY at, created_at")
+            .bind(incident_id).fetch_all(p).await)?;
+        Ok(IncidentHistory { changes, notices })
     }
 
-    /// Level changes of every incident within the actor's reach, by incident, in one query (list
-    /// pages would otherwise ask once per incident).
-    pub async fn incident_level_changes_in_reach(
+    /// The histories of every incident within the actor's reach, by incident, in two queries
+    /// (list pages would otherwise ask once per incident).
+    pub async fn incident_histories_in_reach(
         &self,
         actor: &Actor,
-    ) -> Result<std::collections::HashMap<Uuid, Vec<LevelChangeRow>>> {
+    ) -> Result<std::collections::HashMap<Uuid, IncidentHistory>> {
         #[derive(sqlx::FromRow)]
-        struct Row {
+        struct Change {
             incident_id: Uuid,
             changed_at: OffsetDateTime,
             level: i32,
             reason: String,
         }
+        #[derive(sqlx::FromRow)]
+        struct Notice {
+            incident_id: Uuid,
+            kind: String,
+            at: OffsetDateTime,
+            note: Option<String>,
+            level: Option<i32>,
+            actor_label: String,
+        }
         let pattern = actor.reach.path_pattern();
-        let rows: Vec<Row> = on_db!(&self.db, p => sqlx::query_as(
+        let changes: Vec<Change> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT c.incident_id, c.changed_at, c.level, c.reason FROM incident_level_change c
              JOIN agency a ON a.id = c.agency_id WHERE ($1 IS NULL OR a.path LIKE $1)
              ORDER BY c.changed_at, c.created_at")
             .bind(&pattern).fetch_all(p).await)?;
-        let mut by_incident: std::collections::HashMap<Uuid, Vec<LevelChangeRow>> =
+        let notices: Vec<Notice> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT n.incident_id, n.kind, n.at, n.note, n.level, n.actor_label FROM incident_notice n
+             JOIN agency a ON a.id = n.agency_id WHERE ($1 IS NULL OR a.path LIKE $1)
+             ORDER BY n.at, n.created_at")
+            .bind(&pattern).fetch_all(p).await)?;
+        let mut by_incident: std::collections::HashMap<Uuid, IncidentHistory> =
             std::collections::HashMap::new();
-        for r in rows {
+        for r in changes {
             by_incident
                 .entry(r.incident_id)
                 .or_default()
+                .changes
                 .push(LevelChangeRow {
                     changed_at: r.changed_at,
                     level: r.level,
                     reason: r.reason,
+                });
+        }
+        for n in notices {
+            by_incident
+                .entry(n.incident_id)
+                .or_default()
+                .notices
+                .push(NoticeRow {
+                    kind: n.kind,
+                    at: n.at,
+                    note: n.note,
+                    level: n.level,
+                    actor_label: n.actor_label,
                 });
         }
         Ok(by_incident)
@@ -305,18 +404,65 @@ impl Store {
         &self,
         actor: &Actor,
         incident: &IncidentRow,
+        history: &IncidentHistory,
         step: &Step,
         now: OffsetDateTime,
     ) -> Result<()> {
         let id = incident.id;
+        let level = history.current_level(incident);
         let mut tx = self.begin().await?;
         let (at, note) = match step {
             Step::Notify { at, ticket } => {
-                on_tx!(&mut tx, c => sqlx::query(
+                // The first notification is kept as made: a second one is a re-notification,
+                // never a rewrite of the first (the record a supervisor reviews).
+                let n = on_tx!(&mut tx, c => sqlx::query(
                     "UPDATE incident SET notified_at = $2, external_ticket = $3,
-                        status = CASE WHEN status = 'reported' THEN 'notified' ELSE status END, updated_at = $4 WHERE id = $1")
+                        status = CASE WHEN status = 'reported' THEN 'notified' ELSE status END, updated_at = $4
+                     WHERE id = $1 AND notified_at IS NULL")
                     .bind(id).bind(*at).bind(ticket).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                if n == 0 {
+                    return Err(StoreError::WrongState("err-incident-already-notified"));
+                }
+                add_notice(
+                    &mut tx,
+                    actor,
+                    incident,
+                    "notification",
+                    *at,
+                    Some(ticket),
+                    level,
+                    now,
+                )
+                .await?;
                 (*at, Some(ticket.clone()))
+            }
+            Step::Renotify { at, ticket } => {
+                add_notice(
+                    &mut tx,
+                    actor,
+                    incident,
+                    "renotification",
+                    *at,
+                    Some(ticket),
+                    level,
+                    now,
+                )
+                .await?;
+                (*at, Some(ticket.clone()))
+            }
+            Step::PassOn { at, note } => {
+                add_notice(
+                    &mut tx,
+                    actor,
+                    incident,
+                    "pass_on",
+                    *at,
+                    Some(note),
+                    level,
+                    now,
+                )
+                .await?;
+                (*at, Some(note.clone()))
             }
             Step::ChangeLevel { at, level, reason } => {
                 on_tx!(&mut tx, c => sqlx::query(
@@ -327,9 +473,21 @@ impl Store {
                 (*at, Some(format!("{level}: {reason}")))
             }
             Step::Review { note } => {
+                // the incident shows the latest review; every review stays a notice of its own
                 on_tx!(&mut tx, c => sqlx::query(
                     "UPDATE incident SET reviewed_at = $2, reviewed_by = $3, review_note = $4, updated_at = $2 WHERE id = $1")
                     .bind(id).bind(now).bind(&actor.label).bind(note).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+                add_notice(
+                    &mut tx,
+                    actor,
+                    incident,
+                    "review",
+                    now,
+                    Some(note),
+                    level,
+                    now,
+                )
+                .await?;
                 (now, Some(note.clone()))
             }
             Step::Recover { at } => {
@@ -364,8 +522,10 @@ impl Store {
                 agency_id: Some(incident.agency_id),
                 action: match step {
                     Step::Notify { .. } => "incident.notify",
+                    Step::Renotify { .. } => "incident.renotify",
                     Step::ChangeLevel { .. } => "incident.level_change",
                     Step::Review { .. } => "incident.review",
+                    Step::PassOn { .. } => "incident.pass_on",
                     Step::Recover { .. } => "incident.recover",
                     Step::SubmitReport { .. } => "incident.report_submit",
                     Step::Close => "incident.close",

@@ -171,6 +171,30 @@ impl Store {
         Ok(rows)
     }
 
+    /// One page of an agency's accounts (as [`Store::users_of_agency`] orders them), and how many
+    /// there are.
+    pub async fn users_page(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<UserRow>, i64)> {
+        let (_, pattern) = reach_clause(&actor.reach);
+        let sql = format!(
+            "{USER_SELECT} WHERE u.agency_id = $1 AND ($2 IS NULL OR a.path LIKE $2) ORDER BY u.role, u.username
+             LIMIT $3 OFFSET $4"
+        );
+        let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(agency_id).bind(&pattern).bind(per_page).bind((page - 1).max(0) * per_page)
+            .fetch_all(p).await)?;
+        let (total,): (i64,) = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT COUNT(*) FROM app_user u JOIN agency a ON a.id = u.agency_id
+             WHERE u.agency_id = $1 AND ($2 IS NULL OR a.path LIKE $2)")
+            .bind(agency_id).bind(&pattern).fetch_one(p).await)?;
+        Ok((rows, total))
+    }
+
     /// Administrator accounts; only for actors who reach everything.
     pub async fn admins(&self, actor: &Actor) -> Result<Vec<UserRow>> {
         if !matches!(actor.reach, Reach::All) {

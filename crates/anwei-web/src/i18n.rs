@@ -215,6 +215,7 @@ pub fn deadline_key(k: anwei_domain::incident::DeadlineKind) -> &'static str {
         DeadlineKind::Notification => "clock-notification",
         DeadlineKind::Renotification => "clock-renotification",
         DeadlineKind::SupervisorReview => "clock-supervisor-review",
+        DeadlineKind::SupervisorPassOn => "clock-supervisor-pass-on",
         DeadlineKind::Recovery => "clock-recovery",
         DeadlineKind::Report => "clock-report",
     }

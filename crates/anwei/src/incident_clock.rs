@@ -33,6 +33,9 @@ pub fn run(command: &IncidentCommand) -> anyhow::Result<ExitCode> {
             .as_deref()
             .map(|t| time_arg("notified", t))
             .transpose()?,
+        renotified_at: Vec::new(),
+        reviewed_at: Vec::new(),
+        passed_on_at: Vec::new(),
         recovered_at: recovered
             .as_deref()
             .map(|t| time_arg("recovered", t))

@@ -286,12 +286,12 @@ impl Worker {
         let rules = &self.catalog.incidents;
         // the people told are Taiwanese; the deadline's name is the page's, in Chinese
         let zh = Locale::new(Lang::ZhTw);
-        let mut changes = self.store.incident_level_changes_in_reach(&actor).await?;
+        let mut histories = self.store.incident_histories_in_reach(&actor).await?;
         let mut people: HashMap<Uuid, Vec<Recipient>> = HashMap::new();
         let mut mails = Vec::new();
         for incident in self.store.incidents(&actor, None, true).await? {
-            let changes = changes.remove(&incident.id).unwrap_or_default();
-            let Some(course) = incident.course(&changes) else {
+            let history = histories.remove(&incident.id).unwrap_or_default();
+            let Some(course) = incident.course(&history) else {
                 continue;
             };
             let Ok(deadlines) = rules.deadlines(&course) else {
@@ -303,7 +303,11 @@ impl Worker {
                 let Some(esc) = Escalation::at(d.from, d.due, incident.done_at(d), now) else {
                     continue;
                 };
-                let review = d.kind == DeadlineKind::SupervisorReview;
+                // the review and its passing on are the supervisor's steps
+                let review = matches!(
+                    d.kind,
+                    DeadlineKind::SupervisorReview | DeadlineKind::SupervisorPassOn
+                );
                 // who to tell, in which agency
                 let mut groups: Vec<(Uuid, Who)> = Vec::new();
                 if review {

@@ -22,7 +22,9 @@ use anwei_domain::incident::{
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::AgencyRow;
 use anwei_store::evidence::{EvidenceRow, EvidenceTarget};
-use anwei_store::incidents::{IncidentEventRow, IncidentRow, LevelChangeRow, Step};
+use anwei_store::incidents::{
+    IncidentEventRow, IncidentHistory, IncidentRow, LevelChangeRow, NoticeRow, Step,
+};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -97,16 +99,28 @@ fn views(t: &Locale, i: &IncidentRow, ds: Vec<Deadline>, now: OffsetDateTime) ->
         .collect()
 }
 
-/// The level in force and every deadline of an incident, from its record and level changes.
+/// Whether a level change has not been re-notified yet (§6 II): the page then offers the
+/// re-notification form.
+fn needs_renotification(history: &IncidentHistory) -> bool {
+    let last_change = history.changes.last().map(|c| c.changed_at);
+    let last_renotified = history.times("renotification").into_iter().max();
+    match (last_change, last_renotified) {
+        (Some(change), Some(done)) => done < change,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// The level in force and every deadline of an incident, from its record and its history.
 pub fn level_and_deadlines(
     app: &AppState,
     t: &Locale,
     i: &IncidentRow,
-    changes: &[LevelChangeRow],
+    history: &IncidentHistory,
 ) -> (i32, Vec<DeadlineView>) {
-    let level = changes.last().map(|c| c.level).unwrap_or(i.initial_level);
+    let level = history.current_level(i);
     let deadlines = i
-        .course(changes)
+        .course(history)
         .and_then(|c| app.catalog.incidents.deadlines(&c).ok())
         .map(|ds| views(t, i, ds, app.clock.now()))
         .unwrap_or_default();
@@ -121,8 +135,8 @@ pub async fn incident_with_deadlines(
     id: Uuid,
 ) -> Result<(IncidentRow, i32, Vec<DeadlineView>), AppError> {
     let i = visible_incident(app, user, id).await?;
-    let changes = app.store.incident_level_changes(i.id).await?;
-    let (level, deadlines) = level_and_deadlines(app, t, &i, &changes);
+    let history = app.store.incident_history(i.id).await?;
+    let (level, deadlines) = level_and_deadlines(app, t, &i, &history);
     Ok((i, level, deadlines))
 }
 
@@ -143,18 +157,15 @@ pub async fn incident_lines(
     user: &CurrentUser,
     include_closed: bool,
 ) -> Result<Vec<IncidentLine>, AppError> {
-    let mut changes = app
-        .store
-        .incident_level_changes_in_reach(&user.actor)
-        .await?;
+    let mut histories = app.store.incident_histories_in_reach(&user.actor).await?;
     let mut lines = Vec::new();
     for i in app
         .store
         .incidents(&user.actor, None, !include_closed)
         .await?
     {
-        let changes = changes.remove(&i.id).unwrap_or_default();
-        let (level, deadlines) = level_and_deadlines(app, t, &i, &changes);
+        let history = histories.remove(&i.id).unwrap_or_default();
+        let (level, deadlines) = level_and_deadlines(app, t, &i, &history);
         let next = deadlines
             .into_iter()
             .filter(|v| v.done_at.is_none())
@@ -443,6 +454,10 @@ struct ShowPage<'a> {
     proposal: Option<Proposal>,
     deadlines: Vec<DeadlineView>,
     changes: Vec<LevelChangeRow>,
+    /// Every notification act: the first, each re-notification, each review and passing on.
+    notices: Vec<NoticeRow>,
+    /// A level change waits for its re-notification.
+    renotification_due: bool,
     events: Vec<IncidentEventRow>,
     /// Evidence per timeline event (None = the incident as a whole).
     evidence: Vec<(Option<Uuid>, EvidenceRow)>,
@@ -560,8 +575,8 @@ async fn show_page_with(
     let now = app.clock.now();
     let events = app.store.incident_events(i.id).await?;
     let rules = &app.catalog.incidents;
-    let changes = app.store.incident_level_changes(i.id).await?;
-    let (level, deadlines) = level_and_deadlines(app, t, &i, &changes);
+    let history = app.store.incident_history(i.id).await?;
+    let (level, deadlines) = level_and_deadlines(app, t, &i, &history);
     let path = AgencyPath::from_stored(i.agency_path.clone());
     let category_name = rules
         .category(&i.category)
@@ -612,7 +627,9 @@ async fn show_page_with(
         errors,
         now_rfc3339: now.format(&Rfc3339).unwrap_or_default(),
         levels: options(t, &LEVELS, "incident-level-", &level.to_string()),
-        changes,
+        renotification_due: needs_renotification(&history),
+        changes: history.changes,
+        notices: history.notices,
         i,
     };
     Ok((status, render(&page)?).into_response())
@@ -769,9 +786,25 @@ fn parse_step(
                     .collect()),
             }
         }
+        "renotify" => {
+            let at = step_time("at", &f.at, i.aware_at, now).map_err(one);
+            let ticket = parse_line("ticket", &f.ticket, 1, 60).map_err(one);
+            match (at, ticket) {
+                (Ok(at), Ok(ticket)) => Ok(Step::Renotify { at, ticket }),
+                (a, b) => Err([a.err(), b.err()].into_iter().flatten().flatten().collect()),
+            }
+        }
         "review" => parse_text("note", &f.note, 1, 2000)
             .map(|note| Step::Review { note })
             .map_err(one),
+        "pass_on" => {
+            let at = step_time("at", &f.at, i.aware_at, now).map_err(one);
+            let note = parse_line("note", &f.note, 1, 300).map_err(one);
+            match (at, note) {
+                (Ok(at), Ok(note)) => Ok(Step::PassOn { at, note }),
+                (a, b) => Err([a.err(), b.err()].into_iter().flatten().flatten().collect()),
+            }
+        }
         "recover" => step_time("at", &f.at, i.aware_at, now)
             .map(|at| Step::Recover { at })
             .map_err(one),
@@ -800,8 +833,8 @@ async fn step(
     let f = StepForm::from_pairs(&kind, pairs);
     let i = visible_incident(&app, &user, id).await?;
     let path = AgencyPath::from_stored(i.agency_path.clone());
-    // The supervisor reviews; everything else is the agency's own.
-    let needed = if kind == "review" {
+    // The supervisor reviews and passes its review on; everything else is the agency's own.
+    let needed = if kind == "review" || kind == "pass_on" {
         Permission::IncidentReview
     } else {
         Permission::IncidentManage
@@ -812,6 +845,7 @@ async fn step(
         &i.status,
         &kind,
         i.notified_at.is_some(),
+        i.reviewed_at.is_some(),
         i.recovered_at.is_some(),
     )
     .map_err(|e| vec![e])
@@ -837,7 +871,10 @@ async fn step(
     }
     match parsed {
         Ok(s) => {
-            app.store.incident_step(&user.actor, &i, &s, now).await?;
+            let history = app.store.incident_history(i.id).await?;
+            app.store
+                .incident_step(&user.actor, &i, &history, &s, now)
+                .await?;
             Ok(redirect(&format!(
                 "/incidents/{id}?notice=incident-updated"
             )))
@@ -1039,6 +1076,7 @@ async fn save_report(
         &i.status,
         "note_report",
         i.notified_at.is_some(),
+        i.reviewed_at.is_some(),
         i.recovered_at.is_some(),
     )
     .map_err(|e| vec![e])

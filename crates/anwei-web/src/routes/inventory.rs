@@ -204,22 +204,6 @@ struct ListQuery {
     per_page: Option<String>,
 }
 
-fn number(field: &'static str, raw: Option<&str>, default: i64, max: i64) -> Result<i64, AppError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(default),
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| {
-                FieldError::new(field, "err-number-range")
-                    .with("min", 1)
-                    .with("max", max)
-                    .into()
-            }),
-    }
-}
-
 async fn api_list(
     State(app): State<AppState>,
     ApiUser(user): ApiUser,
@@ -227,8 +211,8 @@ async fn api_list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Value>, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
-    let page = number("page", q.page.as_deref(), 1, 1_000_000)?;
-    let per_page = number("per_page", q.per_page.as_deref(), 50, 500)?;
+    let page = crate::routes::page_number("page", q.page.as_deref(), 1, 1_000_000)?;
+    let per_page = crate::routes::page_number("per_page", q.per_page.as_deref(), 50, 500)?;
     let (rows, total) = app
         .store
         .assets_page(a.id, &AssetFilter::default(), page, per_page)
@@ -453,8 +437,8 @@ pub async fn render_inventory(
         text: q.q.clone().filter(|s| !s.trim().is_empty()),
         custodian_user_id: if mine_only { user.actor.user_id } else { None },
     };
-    let page_no = number("page", q.page.as_deref(), 1, 1_000_000)?;
-    let per_page = number("per_page", q.per_page.as_deref(), PAGE_SIZE, 200)?;
+    let page_no = crate::routes::page_number("page", q.page.as_deref(), 1, 1_000_000)?;
+    let per_page = crate::routes::page_number("per_page", q.per_page.as_deref(), PAGE_SIZE, 200)?;
     let (rows, shown_total) = app
         .store
         .assets_page(a.id, &filter, page_no, per_page)

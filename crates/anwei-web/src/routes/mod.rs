@@ -114,3 +114,26 @@ pub fn parse_year(
             .ok_or_else(|| anwei_domain::FieldError::new("year", "err-year").into()),
     }
 }
+
+/// A whole number from the query (a page, a page size) between 1 and `max`; empty means
+/// `default`; anything else is refused next to the field.
+pub fn page_number(
+    field: &'static str,
+    raw: Option<&str>,
+    default: i64,
+    max: i64,
+) -> Result<i64, crate::error::AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                anwei_domain::FieldError::new(field, "err-number-range")
+                    .with("min", 1)
+                    .with("max", max)
+                    .into()
+            }),
+    }
+}

@@ -9,7 +9,7 @@
 use crate::auth::{CurrentUser, hash_blocking};
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
-use crate::pages::{Chrome, render};
+use crate::pages::{Chrome, Paging, render};
 use crate::routes::agencies::agency_for;
 use crate::routes::notice_text;
 use crate::state::AppState;
@@ -68,11 +68,14 @@ struct ListPage<'a> {
     lines: Vec<UserLine>,
     can_manage: bool,
     notice: String,
+    pages: Paging,
 }
 
 #[derive(Deserialize, Default)]
 struct NoticeQuery {
     notice: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
 }
 
 async fn list(
@@ -84,10 +87,20 @@ async fn list(
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::UserRead).await?;
     let now = app.clock.now();
-    let lines = app
+    let page_no = crate::routes::page_number("page", q.page.as_deref(), 1, 1_000_000)?;
+    let per_page = crate::routes::page_number("per_page", q.per_page.as_deref(), 50, 200)?;
+    let (rows, total) = app
         .store
-        .users_of_agency(&user.actor, a.id)
-        .await?
+        .users_page(&user.actor, a.id, page_no, per_page)
+        .await?;
+    let pages = Paging::new(
+        page_no,
+        per_page,
+        total,
+        &format!("/agencies/{}/users", a.code),
+        &[],
+    );
+    let lines = rows
         .into_iter()
         .map(|u| UserLine {
             status_key: status_key(&u, now),
@@ -102,6 +115,7 @@ async fn list(
             .is_ok(),
         notice: notice_text(&t, q.notice.as_deref()),
         lines,
+        pages,
         a,
     };
     Ok(render(&page)?.into_response())

@@ -985,6 +985,7 @@ async fn missed_and_approaching_deadlines_are_escalated_by_mail() {
         .incident_step(
             &anwei_store::Actor::cli(),
             &incident,
+            &Default::default(),
             &anwei_store::incidents::Step::Notify {
                 at: datetime!(2026-03-02 01:40 UTC),
                 ticket: "T-1".into(),
@@ -1157,4 +1158,159 @@ fn item7_a_missing_tool_fails_the_test_with_the_install_hint() {
         .and_then(|e| e.downcast_ref::<String>().cloned())
         .expect("a missing tool must fail the test");
     assert!(message.contains("apt-get install"), "{message}");
+}
+
+/// Issue 21 item 1: a re-notification after a level change is its own dated act beside the
+/// first notification, which keeps its time and stays on time; the supervisor's review and its
+/// passing on to the 主管機關 (§7 II, within the hour) are acts and clocks of their own.
+#[tokio::test]
+async fn item1_a_renotification_never_overwrites_the_first_notification() {
+    let app = spawn_app().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    let id = id_of(&file(&mut b, &[]).await);
+    b.get(&format!("/incidents/{id}")).await;
+    let r = b
+        .post(
+            &format!("/incidents/{id}/notify"),
+            &[("notify-at", "2026-03-02T08:50"), ("notify-ticket", "T-1")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    work_for(&app, &mut b, 60).await;
+    let r = b
+        .post(
+            &format!("/incidents/{id}/level"),
+            &[
+                ("level-level", "3"),
+                ("level-at", "2026-03-02T10:00"),
+                ("level-reason", "確認學籍系統資料遭竄改"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get(&format!("/incidents/{id}")).await;
+    assert!(
+        page.body.contains("事件等級已變更，應於一小時內續行通報"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("id=\"do-notify\""),
+        "the first notification is not offered again"
+    );
+    work_for(&app, &mut b, 30).await;
+    // Posting the notification again is refused: it would rewrite the first.
+    let before = app.audit_count().await;
+    let r = b
+        .post(
+            &format!("/incidents/{id}/notify"),
+            &[("notify-at", "2026-03-02T10:30"), ("notify-ticket", "T-2")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("此事件已通報"), "{}", r.body);
+    assert_eq!(app.audit_count().await, before);
+    let r = b
+        .post(
+            &format!("/incidents/{id}/renotify"),
+            &[
+                ("renotify-at", "2026-03-02T10:30"),
+                ("renotify-ticket", "T-2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let incident = app
+        .store
+        .incident(&anwei_store::Actor::cli(), id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        incident.notified_at,
+        Some(time::macros::datetime!(2026-03-02 08:50 +08:00)),
+        "the first notification keeps its time"
+    );
+    assert_eq!(incident.external_ticket.as_deref(), Some("T-1"));
+    let history = app.store.incident_history(incident.id).await.unwrap();
+    let kinds: Vec<&str> = history.notices.iter().map(|n| n.kind.as_str()).collect();
+    assert_eq!(kinds, ["notification", "renotification"]);
+    assert_eq!(history.notices[1].level, Some(3));
+    // Through the API: the first notification on time, the re-notification done.
+    let token = app.token_of("xiaying.officer").await;
+    let v: serde_json::Value = serde_json::from_str(
+        &app.bearer_get(&token, &format!("/api/v1/incidents/{id}"))
+            .await
+            .body,
+    )
+    .unwrap();
+    let deadlines = v["deadlines"].as_array().unwrap();
+    let of = |kind: &str| {
+        deadlines
+            .iter()
+            .find(|d| d["kind"] == kind)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(of("notification")["late"], false);
+    assert_eq!(of("notification")["done_at"], "2026-03-02T00:50:00Z");
+    assert_eq!(of("renotification")["done_at"], "2026-03-02T02:30:00Z");
+    assert_eq!(of("renotification")["late"], false);
+    // The supervisor reviews, then passes the review on within the hour.
+    let mut bureau = app.signed_in("tainan.officer").await;
+    bureau.get(&format!("/incidents/{id}")).await;
+    let r = bureau
+        .post(
+            &format!("/incidents/{id}/pass_on"),
+            &[("pass_on-note", "x")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "nothing to pass on before the review");
+    let r = bureau
+        .post(
+            &format!("/incidents/{id}/review"),
+            &[("review-note", "處置得宜。")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = bureau.get(&format!("/incidents/{id}")).await;
+    assert!(page.body.contains("審核結果通知主管機關"), "{}", page.body);
+    let r = bureau
+        .post(
+            &format!("/incidents/{id}/pass_on"),
+            &[("pass_on-note", "以電子郵件通知數位發展部資通安全署")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // the school cannot pass on its own review
+    assert_eq!(
+        b.post(
+            &format!("/incidents/{id}/pass_on"),
+            &[("pass_on-note", "x")]
+        )
+        .await
+        .status,
+        403
+    );
+    let history = app.store.incident_history(incident.id).await.unwrap();
+    let kinds: Vec<&str> = history.notices.iter().map(|n| n.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["notification", "renotification", "review", "pass_on"]
+    );
+    let v: serde_json::Value = serde_json::from_str(
+        &app.bearer_get(&token, &format!("/api/v1/incidents/{id}"))
+            .await
+            .body,
+    )
+    .unwrap();
+    let pass = v["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "supervisor_pass_on")
+        .unwrap()
+        .clone();
+    assert_eq!(pass["late"], false, "{pass}");
+    assert!(pass["done_at"].is_string());
 }

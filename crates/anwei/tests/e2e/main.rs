@@ -479,6 +479,26 @@ async fn an_officer_files_an_incident_watches_the_countdown_and_the_supervisor_r
     // The incident's own address, without the notice the redirect added.
     let mut incident_url = d.current_url().await.unwrap();
     incident_url.set_query(None);
+    // Issue 21 item 1: a level raise asks for a re-notification, recorded beside the first.
+    choose(d, "level-level", "2").await;
+    fill(d, "level-reason", "發現網站後台帳號遭盜用").await;
+    find(d, By::Id("do-level")).await.click().await.unwrap();
+    wait_for_text(d, "事件等級已變更，應於一小時內續行通報").await;
+    assert!(d.find(By::Id("do-notify")).await.is_err());
+    fill(d, "renotify-ticket", "TACERT-115-0002").await;
+    find(d, By::Id("do-renotify")).await.click().await.unwrap();
+    wait_for_text(d, "TACERT-115-0002").await;
+    let notices = find(d, By::Id("notices")).await.text().await.unwrap();
+    assert!(
+        notices.contains("通報")
+            && notices.contains("TACERT-115-0001")
+            && notices.contains("續行通報")
+            && notices.contains("TACERT-115-0002"),
+        "{notices}"
+    );
+    d.screenshot(&screenshot_dir().join("incident-renotified.png"))
+        .await
+        .unwrap();
 
     // The supervisor's 承辦人 reviews it in their own browser session (its auditor only reads).
     find(d, By::XPath("//button[text()='登出']"))
