@@ -3,12 +3,13 @@
 # 60 s mixing the inventory page (HTML, signed in), the inventory API (paged) and writes (assets
 # created through the API, each with its audit event). Release build, SQLite by default, or the
 # PostgreSQL server named by ANWEI_DATABASE_URL. Prints p50/p95/p99 and errors; asserts nothing.
-#   bench/concurrency.sh [assets] [seconds] [clients]
+#   bench/concurrency.sh [assets] [seconds] [clients] [writes per 10 requests, default 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-33000}"
 secs="${2:-60}"
 clients="${3:-50}"
+writes="${4:-2}"
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; }
 command -v wrk >/dev/null || { echo "bench: wrk is needed (apt-get install wrk)"; exit 1; }
 
@@ -64,13 +65,15 @@ PY
 )
 
 cat >"$work/mix.lua" <<LUA
--- Per 10 requests: 5 inventory pages (HTML, page 1 or a later one), 3 API pages, 2 writes.
+-- Per 10 requests: $writes writes (assets created), 3 API pages, and the rest inventory pages
+-- (HTML, page 1 or a later one).
+-- Each thread gets its own number (a global of its Lua state), so that names never collide.
 local threads = {}
 local counter = 0
-local id = 0
+local started = 0
 function setup(thread)
-  id = id + 1
-  thread:set("id", id)
+  started = started + 1
+  thread:set("tid", started)
   table.insert(threads, thread)
 end
 function init(args)
@@ -79,14 +82,14 @@ end
 function request()
   counter = counter + 1
   local r = counter % 10
-  if r < 5 then
+  if r < 7 - $writes then
     local page = (r == 0) and "" or ("?page=" .. (counter % 600 + 1))
     return wrk.format("GET", "/agencies/xiaying-es/assets" .. page, { ["Cookie"] = "$cookie" })
-  elseif r < 8 then
+  elseif r < 10 - $writes then
     return wrk.format("GET", "/api/v1/agencies/xiaying-es/assets?per_page=50&page=" .. (counter % 600 + 1),
       { ["Authorization"] = "Bearer $token" })
   else
-    local body = '{"name":"load-' .. id .. '-' .. counter .. '","kind":"hardware","confidentiality":"中"}'
+    local body = '{"name":"load-' .. tid .. '-' .. counter .. '","kind":"hardware","confidentiality":"中"}'
     return wrk.format("POST", "/api/v1/agencies/xiaying-es/assets",
       { ["Authorization"] = "Bearer $token", ["Content-Type"] = "application/json" }, body)
   end
@@ -112,7 +115,7 @@ function done(summary, latency, requests)
 end
 LUA
 
-echo "== Anwei under $clients clients for ${secs}s: $n assets, release build, $(nproc) cores, ${ANWEI_DATABASE_URL:+PostgreSQL}${ANWEI_DATABASE_URL:-SQLite} =="
+echo "== Anwei under $clients clients for ${secs}s ($writes writes in 10 requests): $n assets, release build, $(nproc) cores, ${ANWEI_DATABASE_URL:+PostgreSQL}${ANWEI_DATABASE_URL:-SQLite} =="
 page_bytes=$(curl -s -H "Cookie: $cookie" "$base/agencies/xiaying-es/assets" | wc -c)
 echo "inventory page 1: $page_bytes bytes of HTML"
 wrk -t2 -c"$clients" -d"${secs}s" --timeout 10s -s "$work/mix.lua" "$base" | sed -n '/^requests/,$p'

@@ -328,6 +328,21 @@ pub async fn checkpoint(store: &Store, now: OffsetDateTime) -> Result<Checkpoint
     Ok(cp)
 }
 
+impl Store {
+    /// The sequence numbers of an agency's audit chain head and of the system chain's: every
+    /// change to the agency's records (or to the instance-wide registers) moves one of them, so
+    /// together they version what was computed from those records.
+    pub async fn records_version(&self, agency_id: Uuid) -> Result<(i64, i64)> {
+        let own = chain_of(Some(agency_id));
+        let system = chain_of(None);
+        let (a, s): (i64, i64) = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT COALESCE((SELECT seq FROM audit_chain_head WHERE chain = $1), 0),
+                    COALESCE((SELECT seq FROM audit_chain_head WHERE chain = $2), 0)")
+            .bind(&own).bind(&system).fetch_one(p).await)?;
+        Ok((a, s))
+    }
+}
+
 /// One line of the audit-log page.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct AuditEntry {

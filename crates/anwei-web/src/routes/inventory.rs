@@ -403,6 +403,31 @@ fn line(t: &Locale, row: AssetRow, user: &CurrentUser) -> AssetLine {
     }
 }
 
+/// The counts of the whole register (whatever the page's filter shows) and the §11 matches
+/// still unresolved.
+async fn inventory_facts(
+    app: &AppState,
+    a: &AgencyRow,
+) -> Result<crate::state::InventoryFacts, AppError> {
+    let profile = app.store.asset_profile(a.id).await?;
+    let sum = |keep: &dyn Fn(&AssetProfile) -> bool| {
+        profile
+            .iter()
+            .filter(|p| keep(p))
+            .map(|p| usize::try_from(p.n).unwrap_or(0))
+            .sum::<usize>()
+    };
+    Ok(crate::state::InventoryFacts {
+        counts: (
+            sum(&|_| true),
+            sum(&|p| p.is_core()),
+            sum(&|p| p.centralised),
+        ),
+        // assets naming a product endangering national security, not resolved (Act §11)
+        restricted_open: crate::routes::restricted::unresolved_count(app, a).await?,
+    })
+}
+
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
     notice: Option<String>,
@@ -455,8 +480,17 @@ pub async fn render_inventory(
         Some(r) => usize::try_from(app.store.confirmed_count(r.id).await?).unwrap_or(0),
         None => 0,
     };
-    // assets naming a product endangering national security, not resolved (Act §11)
-    let restricted_open = crate::routes::restricted::unresolved_count(app, &a).await?;
+    // Whole-register facts, recomputed only when the agency's records changed.
+    let version = app.store.records_version(a.id).await?;
+    let facts = match app.register_facts.get(a.id, version) {
+        Some(f) => f,
+        None => {
+            let f = inventory_facts(app, &a).await?;
+            app.register_facts.put(a.id, version, f);
+            f
+        }
+    };
+    let (counts, restricted_open) = (facts.counts, facts.restricted_open);
     let lines: Vec<AssetLine> = rows
         .into_iter()
         .map(|r| {
@@ -469,20 +503,6 @@ pub async fn render_inventory(
             }
         })
         .collect();
-    // the counts are of the whole register, whatever the filter shows
-    let profile = app.store.asset_profile(a.id).await?;
-    let sum = |keep: &dyn Fn(&AssetProfile) -> bool| {
-        profile
-            .iter()
-            .filter(|p| keep(p))
-            .map(|p| usize::try_from(p.n).unwrap_or(0))
-            .sum::<usize>()
-    };
-    let counts = (
-        sum(&|_| true),
-        sum(&|p| p.is_core()),
-        sum(&|p| p.centralised),
-    );
     let pages = Paging::new(
         page_no,
         per_page,

@@ -617,6 +617,29 @@ async fn item11_the_inventory_page_is_paged_and_searched_in_sql() {
     // LIKE's wildcards are taken literally.
     let none = b.get("/agencies/xiaying-es/assets?q=%25").await;
     assert!(none.body.contains("共 0 筆"), "{}", none.body);
+    // The whole-register facts are kept between views but follow every change at once.
+    assert!(!r.body.contains("疑似危害國家資通安全產品"));
+    let token = app.token_of("xiaying.officer").await;
+    let created = app
+        .bearer(
+            Method::POST,
+            &token,
+            "/api/v1/agencies/xiaying-es/assets",
+            Some(&json!({"name": "DeepSeek 聊天機器人", "kind": "software"})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let again = b.get("/agencies/xiaying-es/assets").await;
+    assert!(
+        again.body.contains(&format!("共 {} 項", total + 1)),
+        "{}",
+        again.body
+    );
+    assert!(
+        again.body.contains("1 項資產疑似危害國家資通安全產品"),
+        "{}",
+        again.body
+    );
     // A page size outside 1–200 is refused, not served.
     assert_eq!(
         b.get("/agencies/xiaying-es/assets?per_page=100000")
