@@ -33,6 +33,13 @@ impl AgencyRow {
         AgencyPath::from_stored(self.path.clone())
     }
 
+    /// The responsibility level as recorded (None before one is approved).
+    pub fn responsibility_level(&self) -> Option<ResponsibilityLevel> {
+        self.level
+            .as_deref()
+            .and_then(|l| ResponsibilityLevel::parse(l).ok())
+    }
+
     pub fn depth(&self) -> usize {
         self.agency_path().depth()
     }

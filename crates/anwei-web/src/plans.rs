@@ -27,10 +27,7 @@ pub const FROZEN_FORMATS: [Format; 3] = [Format::Odt, Format::Docx, Format::Pdf]
 pub fn facts(a: &AgencyRow) -> Facts {
     Facts {
         agency_name: a.name.clone(),
-        level: a
-            .level
-            .as_deref()
-            .and_then(|l| ResponsibilityLevel::parse(l).ok()),
+        level: a.responsibility_level(),
     }
 }
 

@@ -403,7 +403,10 @@ async fn render_page(
         })
         .collect();
     let systems = systems_in_use(app, &a).await?;
-    let exemptable = app.catalog.risk.level_may_be_exempt(level_of(&a))
+    let exemptable = app
+        .catalog
+        .risk
+        .level_may_be_exempt(a.responsibility_level())
         && exempt_by_centralisation(systems.iter().map(|(_, c, _)| (true, *c)));
     let exempt_reason = forms
         .exempt_reason
@@ -462,13 +465,6 @@ async fn refused(
     };
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     render_page(app, t, user, a, year, String::new(), forms, status).await
-}
-
-/// The agency's responsibility level, as recorded.
-fn level_of(a: &AgencyRow) -> Option<anwei_domain::agency::ResponsibilityLevel> {
-    a.level
-        .as_deref()
-        .and_then(|l| anwei_domain::agency::ResponsibilityLevel::parse(l).ok())
 }
 
 /// The agency's information systems in use: (name, centralised, run by), what the exemption
@@ -584,7 +580,11 @@ async fn exempt(
     Form(body): Form<ExemptBody>,
 ) -> Result<Response, AppError> {
     let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
-    if !app.catalog.risk.level_may_be_exempt(level_of(&a)) {
+    if !app
+        .catalog
+        .risk
+        .level_may_be_exempt(a.responsibility_level())
+    {
         return Err(StoreError::WrongState("err-not-exempt-level").into());
     }
     let systems = systems_in_use(&app, &a).await?;
