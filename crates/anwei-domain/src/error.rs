@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-/// One invalid field: which field, the message key (see `crates/anwei-web/locales/*/main.ftl`)
+/// One invalid field: which field, the message key (see `crates/anwei-app/locales/*/main.ftl`)
 /// and the values the message mentions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -47,6 +47,10 @@ pub enum DomainError {
     Catalog { file: &'static str, reason: String },
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// A rule of the plan refuses the step in the record's present state (a round with
+    /// unconfirmed assets cannot be signed off); the message key says which.
+    #[error("refused by rule: {0}")]
+    Rule(&'static str),
 }
 
 impl From<FieldError> for DomainError {

@@ -286,7 +286,7 @@ impl Period {
     /// The period as Taiwanese forms name it, in 民國 years: 「115年」「115年第1季」
     /// 「115年上半年」「115年3月」「116–117年」「116/03/01 前」.
     pub fn label_zh(&self) -> String {
-        let roc = |y: i32| y - 1911;
+        let roc = crate::roc::roc_year_of;
         match *self {
             Period::Year(y) => format!("{}年", roc(y)),
             Period::Half(y, 1) => format!("{}年上半年", roc(y)),
@@ -366,6 +366,22 @@ struct RawObligation {
 #[derive(Debug, Clone, Deserialize)]
 struct RawCatalog {
     obligation: Vec<RawObligation>,
+    proof: Proof,
+}
+
+/// The duties Anwei proves by itself: the file a finished record freezes (a signed-off
+/// inventory, a completed or exempt risk assessment, a yearly training plan) is attached to the
+/// year's task of these duties. Named in the catalog and checked against its keys when it loads,
+/// so a renamed duty stops the server instead of quietly leaving the task without evidence.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proof {
+    /// 資產盤點 (安維計畫 柒.一)
+    pub inventory_round: String,
+    /// 風險評估 (安維計畫 捌)
+    pub risk_assessment: String,
+    /// 年度教育訓練計畫 (安維計畫 壹拾參)
+    pub training_plan: String,
 }
 
 /// The levels and dates between which a text imposed a duty.
@@ -400,6 +416,7 @@ pub struct Obligation {
 #[derive(Debug, Clone)]
 pub struct ObligationCatalog {
     pub obligations: Vec<Obligation>,
+    pub proof: Proof,
 }
 
 /// The plan chapters' numerals, 1–17.
@@ -502,7 +519,19 @@ impl ObligationCatalog {
                 uncertain: o.uncertain,
             });
         }
-        Ok(Self { obligations })
+        for (what, key) in [
+            ("inventory_round", &raw.proof.inventory_round),
+            ("risk_assessment", &raw.proof.risk_assessment),
+            ("training_plan", &raw.proof.training_plan),
+        ] {
+            if !keys.contains(key) {
+                return Err(bad(format!("proof.{what}: no obligation {key:?}")));
+            }
+        }
+        Ok(Self {
+            obligations,
+            proof: raw.proof,
+        })
     }
 
     pub fn get(&self, key: &str) -> Option<&Obligation> {

@@ -80,6 +80,12 @@ impl RocDate {
 
 /// The same day `months` later, or the last day of that month when it has no such day
 /// (31 January + 1 month → 28 February).
+/// The 民國 year of a Gregorian year (2026 → 115): the one place the offset is applied to a bare
+/// year, for yearly records (a round, an assessment, a training plan) that carry no date.
+pub fn roc_year_of(year: i32) -> i32 {
+    year - ROC_EPOCH_OFFSET
+}
+
 pub fn add_months(d: Date, months: impl Into<u32>) -> Date {
     let months = i32::try_from(months.into()).unwrap_or(i32::MAX / 24);
     let total = (d.year() * 12 + i32::from(u8::from(d.month())) - 1).saturating_add(months);

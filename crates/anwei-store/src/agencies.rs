@@ -97,51 +97,10 @@ impl Store {
         profile: &AgencyProfile,
         now: OffsetDateTime,
     ) -> Result<Uuid> {
-        let id = Uuid::now_v7();
-        let path = match parent {
-            Some(p) => p.agency_path().child(id),
-            None => AgencyPath::root(id),
-        };
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO agency (id, parent_id, path, code, name, kind, level, level_approved_on, level_basis, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)")
-            .bind(id).bind(parent.map(|p| p.id)).bind(path.as_str()).bind(code.as_str()).bind(&profile.name)
-            .bind(profile.kind.as_str()).bind(profile.level.map(|l| l.as_str())).bind(profile.level_approved_on)
-            .bind(&profile.level_basis).bind(now)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))
-            .map_err(|e| StoreError::unique(e, "code"))?;
-        let effective_on = profile
-            .level_approved_on
-            .unwrap_or_else(|| RocDate::of_instant(now).date());
-        record_level(
-            &mut tx,
-            actor,
-            id,
-            profile.level,
-            effective_on,
-            profile.level_basis.as_deref(),
-            now,
-        )
-        .await?;
-        let mut after = profile_json(profile);
-        after["code"] = json!(code.as_str());
-        after["parent"] = json!(parent.map(|p| p.code.clone()));
-        append(
-            &mut tx,
-            actor,
-            Change {
-                agency_id: Some(id),
-                action: "agency.create",
-                target: format!("agency:{id}"),
-                before: None,
-                after: Some(after),
-            },
-            now,
-        )
-        .await?;
+        let mut tx = self.transaction().await?;
+        let out = tx.create_agency(actor, parent, code, profile, now).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(out)
     }
 
     /// An agency by code, if within the actor's reach.
@@ -196,48 +155,8 @@ impl Store {
         profile: &AgencyProfile,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE agency SET name = $2, kind = $3, level = $4, level_approved_on = $5, level_basis = $6, updated_at = $7
-             WHERE id = $1")
-            .bind(current.id).bind(&profile.name).bind(profile.kind.as_str()).bind(profile.level.map(|l| l.as_str()))
-            .bind(profile.level_approved_on).bind(&profile.level_basis).bind(now)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        // 分級辦法 §3: a new level, or a re-approval of the same one, takes effect on its approval
-        // date (today when none is given); the agency's duties are recomputed from it.
-        let new_level = profile.level.map(|l| l.as_str().to_string());
-        if new_level != current.level || profile.level_approved_on != current.level_approved_on {
-            let effective_on = match profile.level_approved_on {
-                Some(d) if profile.level_approved_on != current.level_approved_on => d,
-                _ => RocDate::of_instant(now).date(),
-            };
-            record_level(
-                &mut tx,
-                actor,
-                current.id,
-                profile.level,
-                effective_on,
-                profile.level_basis.as_deref(),
-                now,
-            )
-            .await?;
-        }
-        append(
-            &mut tx,
-            actor,
-            Change {
-                agency_id: Some(current.id),
-                action: "agency.update",
-                target: format!("agency:{}", current.id),
-                before: Some(row_profile_json(current)),
-                after: Some(profile_json(profile)),
-            },
-            now,
-        )
-        .await?;
+        let mut tx = self.transaction().await?;
+        tx.update_agency(actor, current, profile, now).await?;
         tx.commit().await
     }
 
@@ -390,19 +309,74 @@ impl Store {
             .bind(agency_id).fetch_all(p).await)?;
         Ok(rows)
     }
+}
+
+impl crate::Transaction {
+    /// Updates the profile, with the previous values in the audit event.
+    pub async fn update_agency(
+        &mut self,
+        actor: &Actor,
+        current: &AgencyRow,
+        profile: &AgencyProfile,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let tx = &mut self.0;
+        let n = on_tx!(&mut *tx, c => sqlx::query(
+            "UPDATE agency SET name = $2, kind = $3, level = $4, level_approved_on = $5, level_basis = $6, updated_at = $7
+             WHERE id = $1")
+            .bind(current.id).bind(&profile.name).bind(profile.kind.as_str()).bind(profile.level.map(|l| l.as_str()))
+            .bind(profile.level_approved_on).bind(&profile.level_basis).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        // 分級辦法 §3: a new level, or a re-approval of the same one, takes effect on its approval
+        // date (today when none is given); the agency's duties are recomputed from it.
+        let new_level = profile.level.map(|l| l.as_str().to_string());
+        if new_level != current.level || profile.level_approved_on != current.level_approved_on {
+            let effective_on = match profile.level_approved_on {
+                Some(d) if profile.level_approved_on != current.level_approved_on => d,
+                _ => RocDate::of_instant(now).date(),
+            };
+            record_level(
+                &mut *tx,
+                actor,
+                current.id,
+                profile.level,
+                effective_on,
+                profile.level_basis.as_deref(),
+                now,
+            )
+            .await?;
+        }
+        append(
+            &mut *tx,
+            actor,
+            Change {
+                agency_id: Some(current.id),
+                action: "agency.update",
+                target: format!("agency:{}", current.id),
+                before: Some(row_profile_json(current)),
+                after: Some(profile_json(profile)),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
 
     /// Decides a pending proposal. An approval sets the level, effective on the letter's date,
     /// with the letter as its basis, in the same transaction as the decision and its audit
     /// events; a decided proposal cannot be decided again.
     pub async fn decide_level_proposal(
-        &self,
+        &mut self,
         actor: &Actor,
         agency: &AgencyRow,
         proposal_id: Uuid,
         decision: LevelDecision<'_>,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let tx = &mut self.0;
         let (verdict, letter_no, letter_date, note) = match &decision {
             LevelDecision::Approve {
                 letter_no,
@@ -410,7 +384,7 @@ impl Store {
             } => ("approved", Some(*letter_no), Some(*letter_date), None),
             LevelDecision::Reject { note } => ("rejected", None, None, Some(*note)),
         };
-        let decided: Option<(String,)> = on_tx!(&mut tx, c => sqlx::query_as(
+        let decided: Option<(String,)> = on_tx!(&mut *tx, c => sqlx::query_as(
             "UPDATE level_proposal SET decision = $3, decided_by = $4, decided_at = $5, letter_no = $6,
                                        letter_date = $7, decision_note = $8
              WHERE id = $1 AND agency_id = $2 AND decision IS NULL RETURNING level")
@@ -423,12 +397,12 @@ impl Store {
             let level =
                 ResponsibilityLevel::parse(&level).map_err(anwei_domain::DomainError::from)?;
             let basis = format!("核定文號 {no}");
-            on_tx!(&mut tx, c => sqlx::query(
+            on_tx!(&mut *tx, c => sqlx::query(
                 "UPDATE agency SET level = $2, level_approved_on = $3, level_basis = $4, updated_at = $5 WHERE id = $1")
                 .bind(agency.id).bind(level.as_str()).bind(date).bind(&basis).bind(now)
                 .execute(&mut **c).await.map(|r| r.rows_affected()))?;
             record_level(
-                &mut tx,
+                &mut *tx,
                 actor,
                 agency.id,
                 Some(level),
@@ -439,7 +413,7 @@ impl Store {
             .await?;
         }
         append(
-            &mut tx,
+            &mut *tx,
             actor,
             Change {
                 agency_id: Some(agency.id),
@@ -454,6 +428,63 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await
+        Ok(())
+    }
+}
+
+impl crate::Transaction {
+    /// Creates an agency, under `parent` or as a root.
+    pub async fn create_agency(
+        &mut self,
+        actor: &Actor,
+        parent: Option<&AgencyRow>,
+        code: &AgencyCode,
+        profile: &AgencyProfile,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let tx = &mut self.0;
+        let id = Uuid::now_v7();
+        let path = match parent {
+            Some(p) => p.agency_path().child(id),
+            None => AgencyPath::root(id),
+        };
+        on_tx!(&mut *tx, c => sqlx::query(
+            "INSERT INTO agency (id, parent_id, path, code, name, kind, level, level_approved_on, level_basis, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)")
+            .bind(id).bind(parent.map(|p| p.id)).bind(path.as_str()).bind(code.as_str()).bind(&profile.name)
+            .bind(profile.kind.as_str()).bind(profile.level.map(|l| l.as_str())).bind(profile.level_approved_on)
+            .bind(&profile.level_basis).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))
+            .map_err(|e| StoreError::unique(e, "code"))?;
+        let effective_on = profile
+            .level_approved_on
+            .unwrap_or_else(|| RocDate::of_instant(now).date());
+        record_level(
+            &mut *tx,
+            actor,
+            id,
+            profile.level,
+            effective_on,
+            profile.level_basis.as_deref(),
+            now,
+        )
+        .await?;
+        let mut after = profile_json(profile);
+        after["code"] = json!(code.as_str());
+        after["parent"] = json!(parent.map(|p| p.code.clone()));
+        append(
+            &mut *tx,
+            actor,
+            Change {
+                agency_id: Some(id),
+                action: "agency.create",
+                target: format!("agency:{id}"),
+                before: None,
+                after: Some(after),
+            },
+            now,
+        )
+        .await?;
+        Ok(id)
     }
 }

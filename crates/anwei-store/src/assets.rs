@@ -609,39 +609,6 @@ impl Store {
         }
         tx.commit().await
     }
-
-    /// The 資通安全長 signs the round off; the frozen register's digest is recorded.
-    pub async fn sign_off_inventory_round(
-        &self,
-        actor: &Actor,
-        round: &InventoryRoundRow,
-        snapshot_sha256: &str,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE inventory_round SET signed_off_by = $1, signed_off_at = $2, snapshot_sha256 = $3
-             WHERE id = $4 AND signed_off_at IS NULL")
-            .bind(&actor.label).bind(now).bind(snapshot_sha256).bind(round.id)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        if n != 1 {
-            return Err(StoreError::WrongState("err-round-signed-off"));
-        }
-        append(
-            &mut tx,
-            actor,
-            Change {
-                agency_id: Some(round.agency_id),
-                action: "inventory.sign_off",
-                target: format!("inventory_round:{}", round.id),
-                before: None,
-                after: Some(json!({ "year": round.year, "snapshot_sha256": snapshot_sha256 })),
-            },
-            now,
-        )
-        .await?;
-        tx.commit().await
-    }
 }
 
 /// How an asset was retired.
@@ -774,5 +741,40 @@ impl Store {
         )
         .await?;
         tx.commit().await
+    }
+}
+
+impl crate::Transaction {
+    /// The 資通安全長 signs the round off; the frozen register's digest is recorded.
+    pub async fn sign_off_inventory_round(
+        &mut self,
+        actor: &Actor,
+        round: &InventoryRoundRow,
+        snapshot_sha256: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let tx = &mut self.0;
+        let n = on_tx!(&mut *tx, c => sqlx::query(
+            "UPDATE inventory_round SET signed_off_by = $1, signed_off_at = $2, snapshot_sha256 = $3
+             WHERE id = $4 AND signed_off_at IS NULL")
+            .bind(&actor.label).bind(now).bind(snapshot_sha256).bind(round.id)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if n != 1 {
+            return Err(StoreError::WrongState("err-round-signed-off"));
+        }
+        append(
+            &mut *tx,
+            actor,
+            Change {
+                agency_id: Some(round.agency_id),
+                action: "inventory.sign_off",
+                target: format!("inventory_round:{}", round.id),
+                before: None,
+                after: Some(json!({ "year": round.year, "snapshot_sha256": snapshot_sha256 })),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -110,6 +110,23 @@ impl Store {
     }
 }
 
+/// One use-case's writes and their audit events, committed together or not at all. The
+/// application layer opens it, calls the store's writes on it, and commits; dropped without a
+/// commit, everything it wrote is rolled back.
+pub struct Transaction(pub(crate) Tx);
+
+impl Store {
+    pub async fn transaction(&self) -> Result<Transaction> {
+        Ok(Transaction(self.begin().await?))
+    }
+}
+
+impl Transaction {
+    pub async fn commit(self) -> Result<()> {
+        self.0.commit().await
+    }
+}
+
 impl Tx {
     pub(crate) async fn commit(self) -> Result<()> {
         match self {

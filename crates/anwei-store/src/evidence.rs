@@ -2,7 +2,7 @@
 //! tasks of the same agency. The digest recorded at upload is checked again on every download.
 
 use crate::audit::{Change, append};
-use crate::db::{on_db, on_tx};
+use crate::db::{Tx, on_db, on_tx};
 use crate::files::FileStore;
 use crate::obligations::TaskRow;
 use crate::{Actor, Result, Store, StoreError};
@@ -105,10 +105,29 @@ const EVIDENCE_SELECT: &str =
         e.sha256, e.url, e.effective_on, e.expires_on, e.created_by, e.created_at FROM evidence e";
 
 impl Store {
-    /// Stores a piece of evidence and attaches it to its target. The file is written first; if
-    /// the database then refuses the row, a file that was new is removed again.
+    /// Stores a piece of evidence and attaches it to its target, in a transaction of its own.
     pub async fn add_evidence(
         &self,
+        actor: &Actor,
+        files: &FileStore,
+        target: EvidenceTarget<'_>,
+        new: &NewEvidence<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let mut tx = self.transaction().await?;
+        let id = tx.add_evidence(actor, files, target, new, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+impl crate::Transaction {
+    /// Stores a piece of evidence and attaches it to its target as part of a larger change.
+    /// The file is written first (files are kept by their digest, so a file whose transaction
+    /// later rolls back is an unreferenced copy, never a wrong one); if the database refuses the
+    /// row, a file that was new is removed again.
+    pub async fn add_evidence(
+        &mut self,
         actor: &Actor,
         files: &FileStore,
         target: EvidenceTarget<'_>,
@@ -134,15 +153,15 @@ impl Store {
             (EvidenceContent::File { bytes, .. }, Some(s)) => files.put(s, bytes).await?,
             _ => false,
         };
-        let result = self
-            .insert_evidence(
-                actor,
-                target,
-                new,
-                (kind, name, ctype, size, sha.as_deref(), url),
-                now,
-            )
-            .await;
+        let result = insert_evidence(
+            &mut self.0,
+            actor,
+            target,
+            new,
+            (kind, name, ctype, size, sha.as_deref(), url),
+            now,
+        )
+        .await;
         if result.is_err()
             && fresh_file
             && let Some(s) = &sha
@@ -151,93 +170,93 @@ impl Store {
         }
         result
     }
+}
 
-    #[allow(clippy::type_complexity)]
-    async fn insert_evidence(
-        &self,
-        actor: &Actor,
-        target: EvidenceTarget<'_>,
-        new: &NewEvidence<'_>,
-        (kind, name, ctype, size, sha, url): (
-            &str,
-            Option<&str>,
-            Option<&str>,
-            Option<i64>,
-            Option<&str>,
-            Option<&str>,
-        ),
-        now: OffsetDateTime,
-    ) -> Result<Uuid> {
-        let id = Uuid::now_v7();
-        let agency_id = target.agency_id();
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO evidence (id, agency_id, title, kind, file_name, content_type, size_bytes, sha256, url,
-                                   effective_on, expires_on, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
-            .bind(id).bind(agency_id).bind(new.title).bind(kind).bind(name).bind(ctype).bind(size)
-            .bind(sha).bind(url).bind(new.effective_on).bind(new.expires_on).bind(&actor.label).bind(now)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        let attached_to = match target {
-            EvidenceTarget::Task(task) => {
-                on_tx!(&mut tx, c => sqlx::query(
-                    "INSERT INTO task_evidence (task_id, evidence_id, agency_id, linked_at) VALUES ($1, $2, $3, $4)")
-                    .bind(task.id).bind(id).bind(agency_id).bind(now)
-                    .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-                json!({ "task": task.id })
+#[allow(clippy::type_complexity)]
+async fn insert_evidence(
+    tx: &mut Tx,
+    actor: &Actor,
+    target: EvidenceTarget<'_>,
+    new: &NewEvidence<'_>,
+    (kind, name, ctype, size, sha, url): (
+        &str,
+        Option<&str>,
+        Option<&str>,
+        Option<i64>,
+        Option<&str>,
+        Option<&str>,
+    ),
+    now: OffsetDateTime,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let agency_id = target.agency_id();
+    on_tx!(&mut *tx, c => sqlx::query(
+        "INSERT INTO evidence (id, agency_id, title, kind, file_name, content_type, size_bytes, sha256, url,
+                               effective_on, expires_on, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+        .bind(id).bind(agency_id).bind(new.title).bind(kind).bind(name).bind(ctype).bind(size)
+        .bind(sha).bind(url).bind(new.effective_on).bind(new.expires_on).bind(&actor.label).bind(now)
+        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    let attached_to = match target {
+        EvidenceTarget::Task(task) => {
+            on_tx!(&mut *tx, c => sqlx::query(
+                "INSERT INTO task_evidence (task_id, evidence_id, agency_id, linked_at) VALUES ($1, $2, $3, $4)")
+                .bind(task.id).bind(id).bind(agency_id).bind(now)
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            json!({ "task": task.id })
+        }
+        EvidenceTarget::Incident {
+            incident_id,
+            event_id,
+            ..
+        } => {
+            on_tx!(&mut *tx, c => sqlx::query(
+                "INSERT INTO incident_evidence (incident_id, evidence_id, event_id, agency_id, linked_at)
+                 VALUES ($1, $2, $3, $4, $5)")
+                .bind(incident_id).bind(id).bind(event_id).bind(agency_id).bind(now)
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            json!({ "incident": incident_id, "event": event_id })
+        }
+        EvidenceTarget::Agency { .. } => json!({ "agency": agency_id }),
+        EvidenceTarget::Attendance {
+            course_id,
+            person_id,
+            ..
+        } => {
+            // The attendance must exist in this agency; the foreign key refuses any other.
+            let n = on_tx!(&mut *tx, c => sqlx::query(
+                "INSERT INTO attendance_evidence (course_id, person_id, evidence_id, agency_id, linked_at)
+                 SELECT $1, $2, $3, $4, $5 FROM attendance
+                 WHERE course_id = $1 AND person_id = $2 AND agency_id = $4")
+                .bind(course_id).bind(person_id).bind(id).bind(agency_id).bind(now)
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            if n != 1 {
+                return Err(StoreError::NotFound);
             }
-            EvidenceTarget::Incident {
-                incident_id,
-                event_id,
-                ..
-            } => {
-                on_tx!(&mut tx, c => sqlx::query(
-                    "INSERT INTO incident_evidence (incident_id, evidence_id, event_id, agency_id, linked_at)
-                     VALUES ($1, $2, $3, $4, $5)")
-                    .bind(incident_id).bind(id).bind(event_id).bind(agency_id).bind(now)
-                    .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-                json!({ "incident": incident_id, "event": event_id })
-            }
-            EvidenceTarget::Agency { .. } => json!({ "agency": agency_id }),
-            EvidenceTarget::Attendance {
-                course_id,
-                person_id,
-                ..
-            } => {
-                // The attendance must exist in this agency; the foreign key refuses any other.
-                let n = on_tx!(&mut tx, c => sqlx::query(
-                    "INSERT INTO attendance_evidence (course_id, person_id, evidence_id, agency_id, linked_at)
-                     SELECT $1, $2, $3, $4, $5 FROM attendance
-                     WHERE course_id = $1 AND person_id = $2 AND agency_id = $4")
-                    .bind(course_id).bind(person_id).bind(id).bind(agency_id).bind(now)
-                    .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-                if n != 1 {
-                    return Err(StoreError::NotFound);
-                }
-                json!({ "course": course_id, "person": person_id })
-            }
-        };
-        append(
-            &mut tx,
-            actor,
-            Change {
-                agency_id: Some(agency_id),
-                action: "evidence.add",
-                target: format!("evidence:{id}"),
-                before: None,
-                after: Some(json!({
-                    "for": attached_to, "title": new.title, "kind": kind, "file_name": name, "sha256": sha,
-                    "size": size, "url": url, "effective_on": new.effective_on.to_string(),
-                    "expires_on": new.expires_on.map(|d| d.to_string()),
-                })),
-            },
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
+            json!({ "course": course_id, "person": person_id })
+        }
+    };
+    append(
+        &mut *tx,
+        actor,
+        Change {
+            agency_id: Some(agency_id),
+            action: "evidence.add",
+            target: format!("evidence:{id}"),
+            before: None,
+            after: Some(json!({
+                "for": attached_to, "title": new.title, "kind": kind, "file_name": name, "sha256": sha,
+                "size": size, "url": url, "effective_on": new.effective_on.to_string(),
+                "expires_on": new.expires_on.map(|d| d.to_string()),
+            })),
+        },
+        now,
+    )
+    .await?;
+    Ok(id)
+}
 
+impl Store {
     /// Attaches evidence the agency already holds to another of its tasks.
     pub async fn link_evidence(
         &self,

@@ -16,6 +16,7 @@ mod db;
 mod error;
 pub mod evidence;
 pub mod files;
+pub mod imports;
 pub mod incidents;
 pub mod migrate;
 pub mod obligations;
@@ -31,7 +32,7 @@ pub mod training;
 pub mod users;
 
 pub use actor::{Actor, Reach};
-pub use db::{Backend, Store};
+pub use db::{Backend, Store, Transaction};
 pub use error::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

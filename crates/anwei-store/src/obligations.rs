@@ -153,15 +153,13 @@ pub(crate) async fn record_level(
 impl Store {
     /// The agency's levels, oldest first.
     pub async fn level_history(&self, agency_id: Uuid) -> Result<Vec<LevelRow>> {
-        let rows = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT id, level, effective_on, basis, created_by, created_at FROM agency_level
-             WHERE agency_id = $1 ORDER BY effective_on, created_at")
+        let rows = on_db!(&self.db, p => sqlx::query_as(LEVEL_HISTORY)
             .bind(agency_id).fetch_all(p).await)?;
         Ok(rows)
     }
 
     /// Computes what the catalog says the agency owes in `year` from its level history, and
-    /// materialises it.
+    /// materialises it, in a transaction of its own.
     pub async fn materialise_year(
         &self,
         actor: &Actor,
@@ -170,15 +168,141 @@ impl Store {
         year: i32,
         now: OffsetDateTime,
     ) -> Result<Materialised> {
-        let history: Vec<_> = self
-            .level_history(agency_id)
-            .await?
-            .iter()
-            .map(|r| (r.level(), r.effective_on))
-            .collect();
+        let mut tx = self.transaction().await?;
+        let out = tx
+            .materialise_year(actor, catalog, agency_id, year, now)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+const LEVEL_HISTORY: &str =
+    "SELECT id, level, effective_on, basis, created_by, created_at FROM agency_level
+     WHERE agency_id = $1 ORDER BY effective_on, created_at";
+
+/// Adds the planned tasks of one agency's year that do not exist yet, and withdraws open
+/// tasks of that year that no longer apply (after a level change) and carry no evidence.
+/// `settings` give new tasks their default assignee.
+async fn materialise_tasks(
+    tx: &mut Tx,
+    actor: &Actor,
+    agency_id: Uuid,
+    year: i32,
+    planned: &[PlannedTask],
+    settings: &[ObligationSettingRow],
+    now: OffsetDateTime,
+) -> Result<Materialised> {
+    let (first, next) = year_bounds(year);
+    let existing: Vec<(Uuid, String, String, String, i64)> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "SELECT t.id, t.obligation_key, t.period_key, t.status,
+                (SELECT COUNT(*) FROM task_evidence te WHERE te.task_id = t.id)
+         FROM task t WHERE t.agency_id = $1 AND t.starts_on < $3 AND t.due_on >= $2")
+        .bind(agency_id).bind(first).bind(next).fetch_all(&mut **c).await)?;
+    let wanted: HashSet<(&str, String)> = planned
+        .iter()
+        .map(|p| (p.obligation_key.as_str(), p.period.key()))
+        .collect();
+    let have: HashSet<(&str, &str)> = existing
+        .iter()
+        .map(|(_, k, p, _, _)| (k.as_str(), p.as_str()))
+        .collect();
+    let withdraw: Vec<(Uuid, &str, &str)> = existing
+        .iter()
+        .filter(|(_, k, p, status, evidence)| {
+            status == "open" && *evidence == 0 && !wanted.contains(&(k.as_str(), p.clone()))
+        })
+        .map(|(id, k, p, _, _)| (*id, k.as_str(), p.as_str()))
+        .collect();
+    let add: Vec<&PlannedTask> = planned
+        .iter()
+        .filter(|p| !have.contains(&(p.obligation_key.as_str(), p.period.key().as_str())))
+        .collect();
+    for (id, _, _) in &withdraw {
+        on_tx!(&mut *tx, c => sqlx::query("DELETE FROM task WHERE id = $1")
+            .bind(*id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    }
+    // Many rows at once: one statement per chunk keeps a 4,000-agency year fast.
+    for chunk in add.chunks(200) {
+        let mut sql = String::from(
+            "INSERT INTO task (id, agency_id, obligation_key, period_key, starts_on, due_on, status, assignee_id,
+                               note, created_at, updated_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 8;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, 'open', ${}, '', ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 8
+            ));
+        }
+        sql.push_str(" ON CONFLICT (agency_id, obligation_key, period_key) DO NOTHING");
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for p in chunk {
+                let assignee = settings.iter().find(|s| s.obligation_key == p.obligation_key)
+                    .and_then(|s| s.assignee_id);
+                q = q.bind(Uuid::now_v7()).bind(agency_id).bind(p.obligation_key.as_str())
+                    .bind(p.period.key()).bind(p.starts_on).bind(p.due_on).bind(assignee).bind(now);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    let result = Materialised {
+        added: add.len(),
+        withdrawn: withdraw.len(),
+    };
+    if result != Materialised::default() {
+        append(
+            &mut *tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "task.materialise",
+                target: format!("agency:{agency_id}"),
+                before: None,
+                after: Some(json!({
+                    "year": year,
+                    "added": add.iter().map(|p| format!("{}@{}", p.obligation_key, p.period.key())).collect::<Vec<_>>(),
+                    "withdrawn": withdraw.iter().map(|(_, k, p)| format!("{k}@{p}")).collect::<Vec<_>>(),
+                })),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(result)
+}
+
+impl crate::Transaction {
+    /// The same within a larger change: the level history and settings are read inside the
+    /// transaction, so a level saved earlier in it is the one the duties follow (分級辦法 §3).
+    pub async fn materialise_year(
+        &mut self,
+        actor: &Actor,
+        catalog: &ObligationCatalog,
+        agency_id: Uuid,
+        year: i32,
+        now: OffsetDateTime,
+    ) -> Result<Materialised> {
+        let tx = &mut self.0;
+        let levels: Vec<LevelRow> = on_tx!(&mut *tx, c => sqlx::query_as(LEVEL_HISTORY)
+            .bind(agency_id).fetch_all(&mut **c).await)?;
+        let history: Vec<_> = levels.iter().map(|r| (r.level(), r.effective_on)).collect();
         // The agency's own frequencies; one that no longer parses (the notation changed) falls
         // back to the catalog's rather than stopping every agency's recomputation.
-        let settings = self.obligation_settings(agency_id).await?;
+        let settings: Vec<ObligationSettingRow> = on_tx!(&mut *tx, c => sqlx::query_as(SETTINGS_SELECT)
+            .bind(agency_id).fetch_all(&mut **c).await)?;
         let overrides: HashMap<String, Recurrence> = settings
             .iter()
             .filter_map(|s| {
@@ -187,115 +311,11 @@ impl Store {
             })
             .collect();
         let planned = catalog.tasks_for_year(&level_spans(&history), year, &overrides);
-        self.materialise_tasks(actor, agency_id, year, &planned, &settings, now)
-            .await
+        materialise_tasks(tx, actor, agency_id, year, &planned, &settings, now).await
     }
+}
 
-    /// Adds the planned tasks of one agency's year that do not exist yet, and withdraws open
-    /// tasks of that year that no longer apply (after a level change) and carry no evidence.
-    /// `settings` give new tasks their default assignee.
-    async fn materialise_tasks(
-        &self,
-        actor: &Actor,
-        agency_id: Uuid,
-        year: i32,
-        planned: &[PlannedTask],
-        settings: &[ObligationSettingRow],
-        now: OffsetDateTime,
-    ) -> Result<Materialised> {
-        let (first, next) = year_bounds(year);
-        let mut tx = self.begin().await?;
-        let existing: Vec<(Uuid, String, String, String, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
-            "SELECT t.id, t.obligation_key, t.period_key, t.status,
-                    (SELECT COUNT(*) FROM task_evidence te WHERE te.task_id = t.id)
-             FROM task t WHERE t.agency_id = $1 AND t.starts_on < $3 AND t.due_on >= $2")
-            .bind(agency_id).bind(first).bind(next).fetch_all(&mut **c).await)?;
-        let wanted: HashSet<(&str, String)> = planned
-            .iter()
-            .map(|p| (p.obligation_key.as_str(), p.period.key()))
-            .collect();
-        let have: HashSet<(&str, &str)> = existing
-            .iter()
-            .map(|(_, k, p, _, _)| (k.as_str(), p.as_str()))
-            .collect();
-        let withdraw: Vec<(Uuid, &str, &str)> = existing
-            .iter()
-            .filter(|(_, k, p, status, evidence)| {
-                status == "open" && *evidence == 0 && !wanted.contains(&(k.as_str(), p.clone()))
-            })
-            .map(|(id, k, p, _, _)| (*id, k.as_str(), p.as_str()))
-            .collect();
-        let add: Vec<&PlannedTask> = planned
-            .iter()
-            .filter(|p| !have.contains(&(p.obligation_key.as_str(), p.period.key().as_str())))
-            .collect();
-        for (id, _, _) in &withdraw {
-            on_tx!(&mut tx, c => sqlx::query("DELETE FROM task WHERE id = $1")
-                .bind(*id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        }
-        // Many rows at once: one statement per chunk keeps a 4,000-agency year fast.
-        for chunk in add.chunks(200) {
-            let mut sql = String::from(
-                "INSERT INTO task (id, agency_id, obligation_key, period_key, starts_on, due_on, status, assignee_id,
-                                   note, created_at, updated_at) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                let b = i * 8;
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, 'open', ${}, '', ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 8
-                ));
-            }
-            sql.push_str(" ON CONFLICT (agency_id, obligation_key, period_key) DO NOTHING");
-            on_tx!(&mut tx, c => {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-                for p in chunk {
-                    let assignee = settings.iter().find(|s| s.obligation_key == p.obligation_key)
-                        .and_then(|s| s.assignee_id);
-                    q = q.bind(Uuid::now_v7()).bind(agency_id).bind(p.obligation_key.as_str())
-                        .bind(p.period.key()).bind(p.starts_on).bind(p.due_on).bind(assignee).bind(now);
-                }
-                q.execute(&mut **c).await.map(|r| r.rows_affected())
-            })?;
-        }
-        let result = Materialised {
-            added: add.len(),
-            withdrawn: withdraw.len(),
-        };
-        if result != Materialised::default() {
-            append(
-                &mut tx,
-                actor,
-                Change {
-                    agency_id: Some(agency_id),
-                    action: "task.materialise",
-                    target: format!("agency:{agency_id}"),
-                    before: None,
-                    after: Some(json!({
-                        "year": year,
-                        "added": add.iter().map(|p| format!("{}@{}", p.obligation_key, p.period.key())).collect::<Vec<_>>(),
-                        "withdrawn": withdraw.iter().map(|(_, k, p)| format!("{k}@{p}")).collect::<Vec<_>>(),
-                    })),
-                },
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(result)
-    }
-
+impl Store {
     async fn settings_in(&self, tx: &mut Tx, agency_id: Uuid) -> Result<Vec<ObligationSettingRow>> {
         let rows = on_tx!(tx, c => sqlx::query_as(
             SETTINGS_SELECT)

@@ -4,7 +4,7 @@
 
 use crate::assets::AssetRow;
 use crate::audit::{Change, append};
-use crate::db::{on_db, on_tx};
+use crate::db::{Tx, on_db, on_tx};
 use crate::{Actor, Result, Store, StoreError};
 use anwei_domain::risk::{RiskInput, RiskState, Scales, Treatment};
 use serde::Serialize;
@@ -158,8 +158,10 @@ impl Store {
         scales: Scales,
         now: OffsetDateTime,
     ) -> Result<Uuid> {
-        self.insert_assessment(actor, agency_id, year, scales, None, now)
-            .await
+        let mut tx = self.transaction().await?;
+        let id = insert_assessment(&mut tx.0, actor, agency_id, year, scales, None, now).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Records the year as exempt (捌、一、1) with the reason; the record is complete at once.
@@ -172,63 +174,10 @@ impl Store {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<Uuid> {
-        self.insert_assessment(actor, agency_id, year, defaults, Some(reason), now)
-            .await
-    }
-
-    async fn insert_assessment(
-        &self,
-        actor: &Actor,
-        agency_id: Uuid,
-        year: i32,
-        scales: Scales,
-        exempt_reason: Option<&str>,
-        now: OffsetDateTime,
-    ) -> Result<Uuid> {
-        let id = Uuid::now_v7();
-        let method = if exempt_reason.is_some() {
-            "exempt"
-        } else {
-            "detailed"
-        };
-        // an exemption is complete when recorded
-        let completed_by = exempt_reason.map(|_| actor.label.clone());
-        let completed_at = exempt_reason.map(|_| now);
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO risk_assessment (id, agency_id, year, method, likelihood_levels, impact_levels,
-                threshold, exempt_reason, opened_by, opened_at, completed_by, completed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-            .bind(id).bind(agency_id).bind(year).bind(method)
-            .bind(i32::from(scales.likelihood_levels)).bind(i32::from(scales.impact_levels))
-            .bind(i32::from(scales.threshold)).bind(exempt_reason.unwrap_or_default())
-            .bind(&actor.label).bind(now).bind(&completed_by).bind(completed_at)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))
-            .map_err(|e| match StoreError::unique(e, "year") {
-                StoreError::Conflict { .. } => StoreError::WrongState("err-assessment-exists"),
-                other => other,
-            })?;
-        append(
-            &mut tx,
-            actor,
-            Change {
-                agency_id: Some(agency_id),
-                action: if exempt_reason.is_some() {
-                    "risk.exempt"
-                } else {
-                    "risk.assessment.open"
-                },
-                target: format!("risk_assessment:{id}"),
-                before: None,
-                after: Some(json!({
-                    "year": year, "method": method, "likelihood_levels": scales.likelihood_levels,
-                    "impact_levels": scales.impact_levels, "threshold": scales.threshold,
-                    "exempt_reason": exempt_reason,
-                })),
-            },
-            now,
-        )
-        .await?;
+        let mut tx = self.transaction().await?;
+        let id = tx
+            .record_risk_exemption(actor, agency_id, year, defaults, reason, now)
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -467,18 +416,20 @@ impl Store {
         .await?;
         tx.commit().await
     }
+}
 
+impl crate::Transaction {
     /// Completes an open assessment; the frozen register's digest is recorded. The caller has
     /// checked that every risk is settled.
     pub async fn complete_risk_assessment(
-        &self,
+        &mut self,
         actor: &Actor,
         assessment: &RiskAssessmentRow,
         snapshot_sha256: &str,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => sqlx::query(
+        let tx = &mut self.0;
+        let n = on_tx!(&mut *tx, c => sqlx::query(
             "UPDATE risk_assessment SET completed_by = $1, completed_at = $2, snapshot_sha256 = $3
              WHERE id = $4 AND completed_at IS NULL")
             .bind(&actor.label).bind(now).bind(snapshot_sha256).bind(assessment.id)
@@ -487,7 +438,7 @@ impl Store {
             return Err(StoreError::WrongState("err-assessment-closed"));
         }
         append(
-            &mut tx,
+            &mut *tx,
             actor,
             Change {
                 agency_id: Some(assessment.agency_id),
@@ -499,6 +450,83 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await
+        Ok(())
     }
+
+    /// Records the year as exempt (捌、一、1) with the reason; the record is complete at once.
+    pub async fn record_risk_exemption(
+        &mut self,
+        actor: &Actor,
+        agency_id: Uuid,
+        year: i32,
+        defaults: Scales,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        insert_assessment(
+            &mut self.0,
+            actor,
+            agency_id,
+            year,
+            defaults,
+            Some(reason),
+            now,
+        )
+        .await
+    }
+}
+
+async fn insert_assessment(
+    tx: &mut Tx,
+    actor: &Actor,
+    agency_id: Uuid,
+    year: i32,
+    scales: Scales,
+    exempt_reason: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let method = if exempt_reason.is_some() {
+        "exempt"
+    } else {
+        "detailed"
+    };
+    // an exemption is complete when recorded
+    let completed_by = exempt_reason.map(|_| actor.label.clone());
+    let completed_at = exempt_reason.map(|_| now);
+    on_tx!(&mut *tx, c => sqlx::query(
+        "INSERT INTO risk_assessment (id, agency_id, year, method, likelihood_levels, impact_levels,
+            threshold, exempt_reason, opened_by, opened_at, completed_by, completed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+        .bind(id).bind(agency_id).bind(year).bind(method)
+        .bind(i32::from(scales.likelihood_levels)).bind(i32::from(scales.impact_levels))
+        .bind(i32::from(scales.threshold)).bind(exempt_reason.unwrap_or_default())
+        .bind(&actor.label).bind(now).bind(&completed_by).bind(completed_at)
+        .execute(&mut **c).await.map(|r| r.rows_affected()))
+    .map_err(|e| match StoreError::unique(e, "year") {
+        StoreError::Conflict { .. } => StoreError::WrongState("err-assessment-exists"),
+        other => other,
+    })?;
+    append(
+        &mut *tx,
+        actor,
+        Change {
+            agency_id: Some(agency_id),
+            action: if exempt_reason.is_some() {
+                "risk.exempt"
+            } else {
+                "risk.assessment.open"
+            },
+            target: format!("risk_assessment:{id}"),
+            before: None,
+            after: Some(json!({
+                "year": year, "method": method, "likelihood_levels": scales.likelihood_levels,
+                "impact_levels": scales.impact_levels, "threshold": scales.threshold,
+                "exempt_reason": exempt_reason,
+            })),
+        },
+        now,
+    )
+    .await?;
+    Ok(id)
 }

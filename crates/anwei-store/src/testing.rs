@@ -12,6 +12,13 @@ impl Store {
         Ok(n)
     }
 
+    /// The ids of every import job, oldest first. Tests only.
+    pub async fn testing_import_jobs(&self) -> Result<Vec<uuid::Uuid>> {
+        let rows: Vec<(uuid::Uuid,)> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id FROM import_job ORDER BY started_at, id").fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Every (table, column) of the schema except sqlx's bookkeeping, sorted.
     pub async fn testing_columns(&self) -> Result<Vec<(String, String)>> {
         let mut rows: Vec<(String, String)> = match &self.db {

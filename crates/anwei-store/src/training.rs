@@ -461,32 +461,10 @@ impl Store {
         item: &NewPlanItem<'_>,
         now: OffsetDateTime,
     ) -> Result<Uuid> {
-        let id = Uuid::now_v7();
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO training_plan_item (id, agency_id, year, audience, title, planned_month, hours, kind, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-            .bind(id).bind(agency_id).bind(item.year).bind(item.audience).bind(item.title)
-            .bind(i32::from(item.planned_month)).bind(item.hours).bind(item.kind.as_str()).bind(&actor.label).bind(now)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        append(
-            &mut tx,
-            actor,
-            Change {
-                agency_id: Some(agency_id),
-                action: "training.plan_add",
-                target: format!("training_plan_item:{id}"),
-                before: None,
-                after: Some(
-                    json!({ "year": item.year, "audience": item.audience, "title": item.title,
-                    "month": item.planned_month, "hours": item.hours, "kind": item.kind.as_str() }),
-                ),
-            },
-            now,
-        )
-        .await?;
+        let mut tx = self.transaction().await?;
+        let out = tx.add_plan_item(actor, agency_id, item, now).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(out)
     }
 
     /// The year's plan, by audience and month.
@@ -649,5 +627,41 @@ impl Store {
              FROM policy_acknowledgement WHERE agency_id = $1 ORDER BY acknowledged_at DESC")
             .bind(agency_id).fetch_all(p).await)?;
         Ok(rows)
+    }
+}
+
+impl crate::Transaction {
+    pub async fn add_plan_item(
+        &mut self,
+        actor: &Actor,
+        agency_id: Uuid,
+        item: &NewPlanItem<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let tx = &mut self.0;
+        let id = Uuid::now_v7();
+        on_tx!(&mut *tx, c => sqlx::query(
+            "INSERT INTO training_plan_item (id, agency_id, year, audience, title, planned_month, hours, kind, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(id).bind(agency_id).bind(item.year).bind(item.audience).bind(item.title)
+            .bind(i32::from(item.planned_month)).bind(item.hours).bind(item.kind.as_str()).bind(&actor.label).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut *tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "training.plan_add",
+                target: format!("training_plan_item:{id}"),
+                before: None,
+                after: Some(
+                    json!({ "year": item.year, "audience": item.audience, "title": item.title,
+                    "month": item.planned_month, "hours": item.hours, "kind": item.kind.as_str() }),
+                ),
+            },
+            now,
+        )
+        .await?;
+        Ok(id)
     }
 }

@@ -4,9 +4,9 @@
 
 use crate::auth::ApiUser;
 use crate::error::AppError;
-use crate::routes::agencies::agency_for;
 use crate::routes::audit_log::{AuditQuery, filter_of};
 use crate::routes::users::UserForm;
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::{AgencyRow, HostedSystemRow};
@@ -67,10 +67,9 @@ struct AgencyDetail {
 
 async fn agency(
     State(app): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(code): Path<String>,
+    scope: Scoped<need::AgencyRead, ApiUser>,
 ) -> Result<Json<AgencyDetail>, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::AgencyRead).await?;
+    let a = scope.agency;
     Ok(Json(AgencyDetail {
         hosted_systems: app.store.hosted_systems(a.id).await?,
         agency: a,
@@ -79,20 +78,18 @@ async fn agency(
 
 async fn users(
     State(app): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(code): Path<String>,
+    scope: Scoped<need::UserRead, ApiUser>,
 ) -> Result<Json<Vec<UserRow>>, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::UserRead).await?;
+    let (a, user) = scope.into_parts();
     Ok(Json(app.store.users_of_agency(&user.actor, a.id).await?))
 }
 
 async fn create_user(
     State(app): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(code): Path<String>,
+    scope: Scoped<need::UserManage, ApiUser>,
     body: Result<Json<UserForm>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let a = agency_for(&app, &user, &code, Permission::UserManage).await?;
+    let (a, user) = scope.into_parts();
     let f = crate::error::json_body(body)?;
     let parsed = f.parse(&app).map_err(AppError::Invalid)?;
     let id = parsed.create(&app, &user, &a, f.password.clone()).await?;
@@ -187,11 +184,10 @@ async fn incident(
 
 async fn file_incident(
     State(app): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(code): Path<String>,
+    scope: Scoped<need::IncidentReport, ApiUser>,
     body: Result<Json<anwei_domain::incident::RawFiling>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let a = agency_for(&app, &user, &code, Permission::IncidentReport).await?;
+    let (a, user) = scope.into_parts();
     let raw = crate::error::json_body(body)?;
     let now = app.clock.now();
     let filing = app

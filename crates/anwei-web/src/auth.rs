@@ -422,6 +422,18 @@ impl FromRequestParts<AppState> for PartialSession {
 }
 
 /// The request's language.
+/// The request's language: the `anwei_lang` cookie, else `Accept-Language`, else zh-TW.
+pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
+    use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+    Lang::negotiate(
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+        headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+    )
+}
+
 impl FromRequestParts<AppState> for Locale {
     type Rejection = std::convert::Infallible;
 
@@ -429,7 +441,7 @@ impl FromRequestParts<AppState> for Locale {
         parts: &mut Parts,
         _app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Locale::new(Lang::from_headers(&parts.headers)))
+        Ok(Locale::new(request_lang(&parts.headers)))
     }
 }
 

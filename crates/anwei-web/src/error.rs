@@ -3,7 +3,7 @@
 //! the request's language and whether it came to the API — turns it into a localized page or a
 //! JSON problem. Internal causes are logged, never shown.
 
-use crate::i18n::{FormErrors, Lang, Locale};
+use crate::i18n::{FormErrors, Locale};
 use anwei_domain::{DomainError, FieldError};
 use anwei_store::StoreError;
 use axum::extract::Request;
@@ -60,6 +60,19 @@ pub fn json_body<T>(
     }
 }
 
+/// The one conversion of a use-case's outcome to the edge's: a rule refusal is a 409 with its
+/// message, a missing record a 404.
+impl From<anwei_app::Error> for AppError {
+    fn from(e: anwei_app::Error) -> Self {
+        match e {
+            anwei_app::Error::NotFound => AppError::NotFound,
+            anwei_app::Error::Domain(d) => AppError::Domain(d),
+            anwei_app::Error::Store(s) => AppError::Store(s),
+            anwei_app::Error::Document(m) => AppError::Internal(m),
+        }
+    }
+}
+
 impl From<FieldError> for AppError {
     fn from(e: FieldError) -> Self {
         AppError::Invalid(vec![e])
@@ -93,7 +106,8 @@ impl AppError {
             AppError::Store(StoreError::Conflict { .. }) => {
                 (StatusCode::CONFLICT, "error-conflict")
             }
-            AppError::Store(StoreError::WrongState(key)) => (StatusCode::CONFLICT, key),
+            AppError::Store(StoreError::WrongState(key))
+            | AppError::Domain(DomainError::Rule(key)) => (StatusCode::CONFLICT, key),
             AppError::Redirect(_) => (StatusCode::SEE_OTHER, ""),
             AppError::Tampered => (StatusCode::INTERNAL_SERVER_ERROR, "error-tampered"),
             AppError::Store(_) | AppError::Domain(_) | AppError::Internal(_) => {
@@ -148,7 +162,7 @@ struct ErrorPage<'a> {
 /// elsewhere. Also turns redirects of htmx requests into `HX-Redirect`, which htmx follows with a
 /// full page load (so an expired session lands on the sign-in page, not inside a fragment).
 pub async fn render_errors(req: Request, next: Next) -> Response {
-    let lang = Lang::from_headers(req.headers());
+    let lang = crate::auth::request_lang(req.headers());
     let is_api = req.uri().path().starts_with("/api/");
     let is_htmx = req.headers().contains_key("hx-request");
     let mut resp = next.run(req).await;

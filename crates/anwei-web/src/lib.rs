@@ -1,16 +1,18 @@
 //! Anwei's web edge: server-rendered pages (askama + htmx, no JavaScript build), a JSON API under
 //! `/api/v1` for scripts, and the middleware that makes Anwei obey the plan it manages (idle
 //! logout, CSRF, strict cookies, security headers). One module per feature, each with its own
-//! `router()`; handlers extract, authorise, call the store and render.
+//! `router()`; handlers extract (the agency through its scope), call one use-case of
+//! `anwei-app` or one read of the store, and render.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod auth;
 pub mod error;
-pub mod i18n;
+/// The translations live with the use-cases (mail and documents are written there too).
+pub use anwei_app::i18n;
 pub mod pages;
-pub mod plans;
 mod routes;
+pub mod scope;
 pub mod security;
 pub mod state;
 
@@ -55,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::obligations::router(state.config.max_upload_bytes))
         .nest("/api/v1", api::router())
         .fallback(|| async { error::AppError::NotFound })
+        .layer(from_fn(scope::require_scope))
         // A panic is a 500 for that request alone, logged with its request id below.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(from_fn_with_state(state.clone(), auth::session_layer))

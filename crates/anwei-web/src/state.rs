@@ -56,7 +56,6 @@ pub struct Inner {
     pub catalog: Catalog,
     pub config: WebConfig,
     pub files: FileStore,
-    pub imports: Imports,
     pub register_facts: RegisterFacts,
 }
 
@@ -99,75 +98,6 @@ impl RegisterFacts {
     }
 }
 
-/// Imports running in the background, so a page can show how far a long one has got. Kept in
-/// memory: an import belongs to the process that runs it, and a restart ends it (its
-/// transaction is rolled back, so nothing is half-written).
-#[derive(Default)]
-pub struct Imports(Mutex<HashMap<Uuid, ImportState>>);
-
-#[derive(Debug, Clone)]
-pub struct ImportState {
-    pub agency_id: Uuid,
-    /// Who started it: only they follow it.
-    pub started_by: String,
-    pub total: usize,
-    pub written: usize,
-    pub refused: usize,
-    /// Rows added, or the message key of why nothing was.
-    pub outcome: Option<Result<usize, &'static str>>,
-}
-
-impl Imports {
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, ImportState>> {
-        // a panicking import leaves the map usable: its entry simply never finishes
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    pub fn start(&self, agency_id: Uuid, started_by: &str, total: usize, refused: usize) -> Uuid {
-        let id = Uuid::now_v7();
-        self.map().insert(
-            id,
-            ImportState {
-                agency_id,
-                started_by: started_by.to_string(),
-                total,
-                written: 0,
-                refused,
-                outcome: None,
-            },
-        );
-        id
-    }
-
-    pub fn advance(&self, id: Uuid, written: usize) {
-        if let Some(s) = self.map().get_mut(&id) {
-            s.written = written;
-        }
-    }
-
-    pub fn finish(&self, id: Uuid, outcome: Result<usize, &'static str>) {
-        if let Some(s) = self.map().get_mut(&id) {
-            s.outcome = Some(outcome);
-        }
-    }
-
-    /// The state of an import of this agency started by this person; a finished one is handed
-    /// out once and forgotten.
-    pub fn take(&self, id: Uuid, agency_id: Uuid, started_by: &str) -> Option<ImportState> {
-        let mut map = self.map();
-        let state = map
-            .get(&id)
-            .filter(|s| s.agency_id == agency_id && s.started_by == started_by)?
-            .clone();
-        if state.outcome.is_some() {
-            map.remove(&id);
-        }
-        Some(state)
-    }
-}
-
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -180,13 +110,22 @@ impl AppState {
             catalog,
             files: FileStore::local(config.files_dir.clone()),
             config,
-            imports: Imports::default(),
             register_facts: RegisterFacts::default(),
         }))
     }
 }
 
 impl AppState {
+    /// What a use-case runs against, at this instant.
+    pub fn cx(&self) -> anwei_app::Ctx<'_> {
+        anwei_app::Ctx {
+            store: &self.store,
+            files: &self.files,
+            catalog: &self.catalog,
+            now: self.clock.now(),
+        }
+    }
+
     /// Today in Taipei.
     pub fn today(&self) -> time::Date {
         anwei_domain::roc::RocDate::of_instant(self.clock.now()).date()

@@ -4,6 +4,7 @@
 
 use crate::demo;
 use crate::server;
+use anwei_app::i18n::{Lang, Locale};
 use anwei_domain::DomainError;
 use anwei_domain::agency::{AgencyCode, parse_line};
 use anwei_domain::audit::Checkpoint;
@@ -17,7 +18,6 @@ use anwei_store::tokens::NewToken;
 use anwei_store::users::NewUser;
 use anwei_store::{Actor, Store, StoreError};
 use anwei_web::WebConfig;
-use anwei_web::i18n::{Lang, Locale};
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use std::io::BufRead;

@@ -442,7 +442,7 @@ async fn load_plan(
             "資通安全推動小組：承辦資通安全業務",
         ),
     ];
-    let id = anwei_web::plans::start_draft(store, &catalog, actor, &school, roster, now).await?;
+    let id = anwei_app::plans::start_draft(store, &catalog, actor, &school, roster, now).await?;
     // The demo's history: the officer submitted, the principal (資通安全長) approved. Recorded
     // under their usernames so that the cover's approval record names them.
     let as_user = |username: &str| Actor {
@@ -472,7 +472,7 @@ async fn load_plan(
         .plan_version(school.id, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo plan missing"))?;
-    anwei_web::plans::publish(store, files, actor, &school, &version, now).await?;
+    anwei_app::plans::publish(store, files, actor, &school, &version, now).await?;
     Ok(())
 }
 

@@ -139,7 +139,7 @@ fn print_table(
     for d in deadlines {
         let mut line = format!(
             "{} · {} {} · {} {} · {} {}",
-            t.t(anwei_web::i18n::deadline_key(d.kind)),
+            t.t(anwei_app::i18n::deadline_key(d.kind)),
             t.t("clock-level"),
             d.level,
             t.t("clock-due"),

@@ -3,6 +3,7 @@
 //! restart loses nothing and several instances on one PostgreSQL share the work without doing
 //! any of it twice.
 
+use anwei_app::i18n::{Lang, Locale, deadline_key};
 use anwei_domain::agency::AgencyPath;
 use anwei_domain::catalog::Catalog;
 use anwei_domain::clock::Clock;
@@ -18,7 +19,6 @@ use anwei_domain::training::{HourKind, show_hours};
 use anwei_domain::user::Role;
 use anwei_store::outbox::{NewMail, OutboxRow, Recipient};
 use anwei_store::{Actor, Store};
-use anwei_web::i18n::{Lang, Locale, deadline_key};
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::collections::HashMap;
@@ -385,7 +385,7 @@ impl Worker {
                 };
                 let (_, _, general) = p.owed(HourKind::General);
                 let (_, _, professional) = p.owed(HourKind::Professional);
-                let roc_year = today.year() - 1911;
+                let roc_year = anwei_domain::roc::roc_year_of(today.year());
                 let subject = format!(
                     "[安維] {roc_year}年資通安全教育訓練時數尚不足：通識 {} 小時、專業 {} 小時",
                     show_hours(general),

@@ -95,7 +95,7 @@ pub async fn export(
         Some(b) => b,
         None => {
             let doc =
-                anwei_web::plans::document(&store, &agency, &v, RocDate::of_instant(now).date())
+                anwei_app::plans::document(&store, &agency, &v, RocDate::of_instant(now).date())
                     .await?;
             format.render(&doc)?
         }
@@ -125,7 +125,7 @@ pub async fn lint(
     let (store, agency, v) = plan_of(url, code, None).await?;
     let catalog = Catalog::load()?;
     let findings =
-        anwei_web::plans::lint_plan(&store, &catalog, &agency, &v.content()?, on).await?;
+        anwei_app::plans::lint_plan(&store, &catalog, &agency, &v.content()?, on).await?;
     match format {
         Format::Json => say(serde_json::to_string_pretty(&json!({
             "agency": agency.code,

@@ -7,6 +7,7 @@ use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, Outcome, render};
 use crate::routes::dashboard::AgencyLine;
 use crate::routes::notice_text;
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::{AgencyCode, AgencyKind, ResponsibilityLevel, parse_line};
@@ -37,48 +38,6 @@ pub fn router() -> Router<AppState> {
             "/agencies/{code}/level-proposals/{id}/decide",
             post(decide_level),
         )
-}
-
-/// An agency the actor may see, or 404.
-/// The agency of `code` if the actor may do `what` to it: 404 outside their subtree (or for a code
-/// that names no agency), 403 within it without the permission.
-pub async fn agency_for(
-    app: &AppState,
-    user: &CurrentUser,
-    code: &str,
-    what: Permission,
-) -> Result<AgencyRow, AppError> {
-    let a = visible_agency(app, user, code).await?;
-    user.require(app, what, &a.agency_path())?;
-    Ok(a)
-}
-
-/// 分級辦法 §3: a level takes effect at once, so this year's duties are recomputed as soon as
-/// the level (or its approval date) is saved.
-async fn refresh_duties(
-    app: &AppState,
-    user: &CurrentUser,
-    agency_id: uuid::Uuid,
-) -> Result<(), AppError> {
-    let now = app.clock.now();
-    let year = anwei_domain::roc::RocDate::of_instant(now).date().year();
-    app.store
-        .materialise_year(&user.actor, &app.catalog.obligations, agency_id, year, now)
-        .await?;
-    Ok(())
-}
-
-/// A code that does not parse names no agency.
-pub async fn visible_agency(
-    app: &AppState,
-    user: &CurrentUser,
-    code: &str,
-) -> Result<AgencyRow, AppError> {
-    let code = AgencyCode::parse(code).map_err(|_| AppError::NotFound)?;
-    app.store
-        .agency_by_code(&user.actor, code.as_str())
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 #[derive(Template)]
@@ -140,13 +99,13 @@ struct ShowPage<'a> {
 }
 
 async fn show(
+    scope: Scoped<need::AgencyRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::AgencyRead).await?;
+    let a = scope.agency;
     let notice = notice_text(&t, q.notice.as_deref());
     show_page(&app, &t, &user, a, Outcome::ok(notice)).await
 }
@@ -383,22 +342,10 @@ async fn create(
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
-    match app
-        .store
-        .create_agency(
-            &user.actor,
-            parent.as_ref(),
-            &code,
-            &profile,
-            app.clock.now(),
-        )
-        .await
+    match anwei_app::agencies::create(app.cx(), &user.actor, parent.as_ref(), &code, &profile).await
     {
-        Ok(id) => {
-            refresh_duties(&app, &user, id).await?;
-            Ok(redirect(&format!("/agencies/{code}?notice=agency-created")))
-        }
-        Err(anwei_store::StoreError::Conflict { .. }) => {
+        Ok(_) => Ok(redirect(&format!("/agencies/{code}?notice=agency-created"))),
+        Err(anwei_app::Error::Store(anwei_store::StoreError::Conflict { .. })) => {
             let errors = [FieldError::new("code", "err-taken")];
             let page = form_page(
                 &app,
@@ -417,12 +364,12 @@ async fn create(
 }
 
 async fn edit_form(
+    scope: Scoped<need::AgencyEdit>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
+    let a = scope.agency;
     let action = format!("/agencies/{}/edit", a.code);
     Ok(render(&form_page(
         &app,
@@ -438,13 +385,13 @@ async fn edit_form(
 }
 
 async fn update(
+    scope: Scoped<need::AgencyEdit>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(f): Form<AgencyForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
+    let a = scope.agency;
     // The level is decided for the agency, never by it (分級辦法: 上級機關或主管機關核定): whoever
     // may not decide it keeps it as it is, and a form that tries to change it is refused.
     let mut f = f;
@@ -480,10 +427,7 @@ async fn update(
     }
     match f.profile() {
         Ok(profile) => {
-            app.store
-                .update_agency(&user.actor, &a, &profile, app.clock.now())
-                .await?;
-            refresh_duties(&app, &user, a.id).await?;
+            anwei_app::agencies::update(app.cx(), &user.actor, &a, &profile).await?;
             Ok(redirect(&format!(
                 "/agencies/{}?notice=agency-updated",
                 a.code
@@ -515,13 +459,13 @@ struct SystemForm {
 }
 
 async fn add_system(
+    scope: Scoped<need::AgencyEdit>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(f): Form<SystemForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
+    let a = scope.agency;
     let fail =
         |key: &'static str| FormErrors::from_fields(&t, &[FieldError::new("system_name", key)]);
     let name = match parse_line("system_name", &f.name, 1, 100) {
@@ -577,11 +521,12 @@ async fn add_system(
 }
 
 async fn remove_system(
+    scope: Scoped<need::AgencyEdit>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path((code, id)): Path<(String, Uuid)>,
+    Path((_, id)): Path<(String, Uuid)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
+    let a = scope.agency;
     app.store
         .remove_hosted_system(&user.actor, &a, id, app.clock.now())
         .await?;
@@ -602,13 +547,13 @@ struct ProposalForm {
 /// The agency proposes a change of its level with its reason; nothing changes until its
 /// supervisor decides.
 async fn propose_level(
+    scope: Scoped<need::AgencyEdit>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(f): Form<ProposalForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::AgencyEdit).await?;
+    let a = scope.agency;
     let mut errors = Vec::new();
     let level = ResponsibilityLevel::parse(&f.proposal_level)
         .map_err(|mut e| {
@@ -651,13 +596,14 @@ struct DecisionForm {
 /// The supervisor decides a proposal: an approval needs the approval letter's number and date,
 /// and recomputes the agency's duties from the new level.
 async fn decide_level(
+    scope: Scoped<need::AgencyLevel>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, Uuid)>,
+    Path((_, id)): Path<(String, Uuid)>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::AgencyLevel).await?;
+    let a = scope.agency;
     let mut errors = Vec::new();
     let approve = f.decision == "approve";
     let letter_no = parse_line("letter_no", &f.letter_no, 1, 100);
@@ -705,12 +651,7 @@ async fn decide_level(
         );
         return show_page(&app, &t, &user, a, o).await;
     };
-    app.store
-        .decide_level_proposal(&user.actor, &a, id, decision, app.clock.now())
-        .await?;
-    if approve {
-        refresh_duties(&app, &user, a.id).await?;
-    }
+    anwei_app::agencies::decide_level(app.cx(), &user.actor, &a, id, decision).await?;
     Ok(redirect(&format!(
         "/agencies/{}?notice=level-decided",
         a.code

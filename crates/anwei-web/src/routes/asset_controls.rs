@@ -4,13 +4,12 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
-use crate::routes::agencies::agency_for;
 use crate::routes::inventory::{can_edit, find_asset};
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
 use anwei_domain::baseline::CONTROL_STATUSES;
-use anwei_domain::rbac::Permission;
 use axum::Router;
 use axum::extract::{Path, RawForm, State};
 use axum::response::Response;
@@ -22,12 +21,13 @@ pub fn router() -> Router<AppState> {
 
 /// `status-{key}` and `note-{key}` for each row shown.
 async fn save(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let asset = find_asset(&app, &a, &id).await?;
     if !can_edit(&app, &user, &a, &asset) {
         return Err(AppError::Forbidden);

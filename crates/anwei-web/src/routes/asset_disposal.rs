@@ -5,12 +5,11 @@
 use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale};
-use crate::routes::agencies::agency_for;
 use crate::routes::evidence_form::parse_upload;
 use crate::routes::inventory::{DisposalForm, find_asset, render_asset};
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::asset::Disposal;
-use anwei_domain::rbac::Permission;
 use anwei_domain::roc::RocDate;
 use anwei_store::evidence::EvidenceTarget;
 use axum::Router;
@@ -27,13 +26,14 @@ pub fn router(max_upload: usize) -> Router<AppState> {
 }
 
 async fn dispose(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     form: Multipart,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let asset = find_asset(&app, &a, &id).await?;
     let today = RocDate::of_instant(app.clock.now()).date();
     let (upload, fields, mut errors) = match parse_upload(&app, form).await? {

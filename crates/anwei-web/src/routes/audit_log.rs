@@ -6,7 +6,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::{FormErrors, Locale};
 use crate::pages::{Chrome, render};
-use crate::routes::agencies::visible_agency;
+use crate::scope::visible_agency;
 use crate::state::AppState;
 use anwei_domain::agency::parse_line;
 use anwei_domain::rbac::Permission;

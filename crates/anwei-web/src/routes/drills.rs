@@ -6,8 +6,8 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt};
 use crate::pages::{Chrome, Outcome, render};
-use crate::routes::agencies::agency_for;
 use crate::routes::notice_text;
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::incident::RawDrill;
 use anwei_domain::rbac::Permission;
@@ -15,7 +15,7 @@ use anwei_domain::roc::RocDate;
 use anwei_store::agencies::AgencyRow;
 use anwei_store::incidents::DrillRow;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -117,25 +117,25 @@ async fn page(
 }
 
 async fn list(
+    scope: Scoped<need::IncidentRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::IncidentRead).await?;
+    let a = scope.agency;
     let notice = notice_text(&t, q.notice.as_deref());
     page(&app, &t, &user, a, RawDrill::default(), Outcome::ok(notice)).await
 }
 
 async fn create(
+    scope: Scoped<need::IncidentManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(f): Form<RawDrill>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::IncidentManage).await?;
+    let a = scope.agency;
     let now = app.clock.now();
     match app
         .catalog

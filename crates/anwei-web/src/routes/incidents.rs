@@ -8,9 +8,9 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
-use crate::routes::agencies::agency_for;
 use crate::routes::evidence_form::{EvidenceFields, parse_upload};
 use crate::routes::notice_text;
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_docs::Format;
 use anwei_domain::FieldError;
@@ -394,12 +394,12 @@ fn form_page<'a>(
 }
 
 async fn new_form(
+    scope: Scoped<need::IncidentReport>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::IncidentReport).await?;
+    let a = scope.agency;
     let f = FilingForm {
         reporter_name: user.session.display_name.clone(),
         ..Default::default()
@@ -408,13 +408,13 @@ async fn new_form(
 }
 
 async fn create(
+    scope: Scoped<need::IncidentReport>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(f): Form<FilingForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::IncidentReport).await?;
+    let a = scope.agency;
     let now = app.clock.now();
     match app.catalog.incidents.parse_filing(&f.raw(), now) {
         Ok(filing) => {

@@ -8,8 +8,8 @@ use crate::auth::{ApiUser, CurrentUser};
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, Paging, render};
-use crate::routes::agencies::agency_for;
 use crate::routes::notice_text;
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::asset::{AssetInput, AssetKind, AssetStatus, DIMENSIONS, Rating, RawAsset};
@@ -206,11 +206,10 @@ struct ListQuery {
 
 async fn api_list(
     State(app): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(code): Path<String>,
+    scope: Scoped<need::ObligationRead, ApiUser>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Value>, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let page = crate::routes::page_number("page", q.page.as_deref(), 1, 1_000_000)?;
     let per_page = crate::routes::page_number("per_page", q.per_page.as_deref(), 50, 500)?;
     let (rows, total) = app
@@ -227,11 +226,10 @@ async fn api_list(
 
 async fn api_create(
     State(app): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(code): Path<String>,
+    scope: Scoped<need::ObligationManage, ApiUser>,
     body: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let (a, user) = scope.into_parts();
     let body = crate::error::json_body(body)?;
     let mut raw = RawAsset::default();
     overlay(&mut raw, &body).map_err(AppError::Invalid)?;
@@ -242,20 +240,20 @@ async fn api_create(
 
 async fn api_get(
     State(app): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path((code, id)): Path<(String, String)>,
+    scope: Scoped<need::ObligationRead, ApiUser>,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     Ok(Json(find_asset(&app, &a, &id).await?.to_json()))
 }
 
 async fn api_patch(
     State(app): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path((code, id)): Path<(String, String)>,
+    scope: Scoped<need::ObligationRead, ApiUser>,
+    Path((_, id)): Path<(String, String)>,
     body: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let (a, user) = scope.into_parts();
     let before = find_asset(&app, &a, &id).await?;
     if !can_edit(&app, &user, &a, &before) {
         return Err(AppError::Forbidden);
@@ -270,10 +268,10 @@ async fn api_patch(
 
 async fn api_delete(
     State(app): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path((code, id)): Path<(String, String)>,
+    scope: Scoped<need::ObligationManage, ApiUser>,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let (a, user) = scope.into_parts();
     let before = find_asset(&app, &a, &id).await?;
     app.store
         .delete_asset(&user.actor, &before, app.clock.now())
@@ -553,13 +551,13 @@ pub async fn render_inventory(
 }
 
 async fn page(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     render_inventory(
         &app,
         &t,
@@ -575,13 +573,13 @@ async fn page(
 }
 
 async fn create_form(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     axum::Form(raw): axum::Form<RawAsset>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let result = match raw.parse(app.today()) {
         Ok(input) => taken_as_field(create(&app, &user, &a, &input).await)?,
         Err(errors) => Err(errors),
@@ -733,13 +731,14 @@ pub(crate) async fn render_asset(
 }
 
 async fn asset_page(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let asset = find_asset(&app, &a, &id).await?;
     let notice = notice_text(&t, q.notice.as_deref());
     let raw = raw_of(&asset);
@@ -759,13 +758,14 @@ async fn asset_page(
 }
 
 async fn update_form(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     axum::Form(raw): axum::Form<RawAsset>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let before = find_asset(&app, &a, &id).await?;
     if !can_edit(&app, &user, &a, &before) {
         return Err(AppError::Forbidden);
@@ -798,11 +798,12 @@ async fn update_form(
 }
 
 async fn delete_form(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let before = find_asset(&app, &a, &id).await?;
     app.store
         .delete_asset(&user.actor, &before, app.clock.now())
@@ -816,81 +817,13 @@ async fn delete_form(
 /// `inventory.xlsx` (or .ods, .csv, .odt, .pdf): the register as the supervisor collects it,
 /// with each asset's level and whether it is a core system.
 async fn export(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path((code, file)): Path<(String, String)>,
+    Path((_, file)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let format = crate::pages::format_of(&file, "inventory", &anwei_docs::Format::TABULAR)?;
-    let doc = register_document(&app, &t, &a).await?;
+    let doc = anwei_app::documents::asset_register(&app.store, &t, &a, app.today()).await?;
     crate::pages::deliver(&doc, format, &t.t("asset-register"), &a.name)
-}
-
-/// The register as a document: every asset with its ratings, level and the reason, whether it
-/// is a core system and who runs it.
-pub(crate) async fn register_document(
-    app: &AppState,
-    t: &Locale,
-    a: &AgencyRow,
-) -> Result<anwei_docs::Document, AppError> {
-    let rows = app.store.assets(a.id).await?;
-    let yes_no = |b: bool| t.t(if b { "yes" } else { "no" });
-    let mut header = vec![
-        t.t("field-name"),
-        t.t("asset-kind"),
-        t.t("asset-custodian"),
-        t.t("asset-owner-unit"),
-        t.t("asset-location"),
-    ];
-    header.extend(DIMENSIONS.iter().map(|(f, _)| t.tp("asset-dimension-", f)));
-    header.extend([
-        t.t("asset-level"),
-        t.t("asset-level-reason"),
-        t.t("asset-supports-core"),
-        t.t("asset-core"),
-        t.t("asset-centralised"),
-        t.t("asset-hosted-by"),
-        t.t("field-status"),
-        t.t("asset-acquired-on"),
-    ]);
-    let body = rows
-        .iter()
-        .map(|r| {
-            let g = r.grade();
-            let mut cells = vec![
-                r.name.clone(),
-                t.tp("asset-kind-", &r.kind),
-                r.custodian.clone(),
-                r.owner_unit.clone(),
-                r.location.clone(),
-            ];
-            cells.extend(
-                r.ratings()
-                    .iter()
-                    .map(|x| x.map_or(String::new(), |x| x.zh().to_string())),
-            );
-            cells.extend([
-                g.as_ref()
-                    .map_or(String::new(), |g| g.level.zh().to_string()),
-                g.map_or(String::new(), |g| g.reason),
-                yes_no(r.supports_core_business),
-                yes_no(r.is_core()),
-                yes_no(r.centralised),
-                r.hosted_by.clone(),
-                t.tp("asset-status-", &r.status),
-                t.opt_date(&r.acquired_on),
-            ]);
-            cells
-        })
-        .collect();
-    let today = anwei_domain::roc::RocDate::of_instant(app.clock.now()).date();
-    let doc = anwei_docs::Document::new(t.f1("asset-register-title", "agency", &a.name))
-        .fields(vec![
-            (t.t("field-name"), a.name.clone()),
-            (t.t("training-report-as-of"), t.date(&today)),
-        ])
-        .heading(1, t.t("asset-register"))
-        .table(header, body);
-    Ok(doc)
 }

@@ -8,7 +8,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{Locale, Opt};
 use crate::pages::{Chrome, render};
-use crate::routes::agencies::agency_for;
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::asset::AssetInput;
@@ -16,7 +16,6 @@ use anwei_domain::asset_import::{
     FIELDS, MAX_ROWS, Mapping, ParsedRow, check_mapping, guess_mapping, parse_rows, refuse_taken,
 };
 use anwei_domain::evidence::sha256_hex;
-use anwei_domain::rbac::Permission;
 use anwei_domain::sheet::{Rows, read_rows};
 use anwei_store::agencies::AgencyRow;
 use askama::Template;
@@ -183,13 +182,13 @@ fn column_letter(mut i: usize) -> String {
 /// Reads the file and keeps it for the confirmation; a file that is no spreadsheet is refused
 /// in one line on the inventory page.
 async fn upload(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     form: Multipart,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let refuse = |e: FieldError| {
         let message = t.field_error(&e);
         crate::routes::inventory::render_inventory(
@@ -252,13 +251,14 @@ async fn stored_table(app: &AppState, sha: &str) -> Result<Rows, AppError> {
 
 /// Shows the preview again with the user's mapping, or imports the valid rows.
 async fn review(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, sha)): Path<(String, String)>,
+    Path((_, sha)): Path<(String, String)>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let table = stored_table(&app, &sha).await?;
     let width = table.iter().map(Vec::len).max().unwrap_or(0);
     let (mapping, file_name, confirm) = read_form(&body, width);
@@ -272,25 +272,17 @@ async fn review(
     }
     let valid: Vec<AssetInput> = valid.into_iter().cloned().collect();
     let refused = rows.len() - valid.len();
-    let id = app
-        .imports
-        .start(a.id, &user.actor.label, valid.len(), refused);
-    let task = {
-        let app = app.clone();
-        let actor = user.actor.clone();
-        let agency_id = a.id;
-        tokio::spawn(async move {
-            let now = app.clock.now();
-            let outcome = app
-                .store
-                .import_asset_inputs(&actor, agency_id, valid, (&file_name, &sha), now, &|n| {
-                    app.imports.advance(id, n)
-                })
-                .await;
-            app.imports
-                .finish(id, outcome.map(|d| d.added).map_err(|e| import_failure(&e)));
-        })
-    };
+    let id =
+        anwei_app::inventory::start_import(app.cx(), &user.actor, &a, valid.len(), refused).await?;
+    let task = tokio::spawn(anwei_app::inventory::run_import(
+        app.store.clone(),
+        user.actor.clone(),
+        a.id,
+        id,
+        valid,
+        (file_name, sha),
+        app.clock.now(),
+    ));
     // most imports are done before anyone would read a progress page; a long one shows it
     if tokio::time::timeout(PROGRESS_AFTER, task).await.is_err() {
         return Ok(redirect(&format!(
@@ -304,24 +296,14 @@ async fn review(
 /// How long the confirming request waits for an import before showing its progress instead.
 const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
-fn import_failure(e: &anwei_store::StoreError) -> &'static str {
-    match e {
-        anwei_store::StoreError::Conflict { .. } => "err-import-name-taken",
-        other => {
-            tracing::error!(error = %other, "asset import failed");
-            "err-import-failed"
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "asset_import_progress.html")]
 struct ProgressPage<'a> {
     t: &'a Locale,
     c: Chrome,
     a: AgencyRow,
-    written: usize,
-    total: usize,
+    written: i64,
+    total: i64,
     error: String,
 }
 
@@ -334,7 +316,7 @@ async fn follow(
     a: &AgencyRow,
     id: uuid::Uuid,
 ) -> Result<Response, AppError> {
-    let state = app.imports.take(id, a.id, &user.actor.label);
+    let state = app.store.import_job(&user.actor, a.id, id).await?;
     let Some(state) = state else {
         return Ok(redirect(&format!("/agencies/{}/assets", a.code)));
     };
@@ -346,7 +328,7 @@ async fn follow(
         t,
         a: a.clone(),
     };
-    match state.outcome {
+    match state.outcome() {
         Some(Ok(added)) => Ok(redirect(&format!(
             "/agencies/{}/assets?imported={added}&refused={}",
             a.code, state.refused
@@ -361,12 +343,13 @@ async fn follow(
 }
 
 async fn progress(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     follow(&app, &t, &user, &a, id).await
 }
@@ -374,13 +357,13 @@ async fn progress(
 /// `errors.xlsx` (or .ods, .csv): the refused rows as they were, with what is wrong, to fix and
 /// import again.
 async fn error_report(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path((code, sha, file)): Path<(String, String, String)>,
+    Path((_, sha, file)): Path<(String, String, String)>,
     axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     use anwei_docs::Format::{Csv, Ods, Xlsx};
     let format = crate::pages::format_of(&file, "errors", &[Xlsx, Ods, Csv])?;
     let table = stored_table(&app, &sha).await?;

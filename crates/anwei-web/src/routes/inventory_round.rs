@@ -6,13 +6,10 @@
 use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::Locale;
-use crate::routes::agencies::agency_for;
-use crate::routes::evidence_form::{Frozen, freeze_for_duty};
-use crate::routes::inventory::{can_edit, find_asset, register_document};
+use crate::routes::inventory::{can_edit, find_asset};
 use crate::routes::this_year;
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
-use anwei_domain::evidence::sha256_hex;
-use anwei_domain::rbac::Permission;
 use anwei_store::StoreError;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -30,15 +27,12 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The duty the signed-off round proves (obligations catalog).
-const INVENTORY_DUTY: &str = "asset-inventory";
-
 async fn open(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     app.store
         .open_inventory_round(&user.actor, a.id, this_year(&app), app.clock.now())
         .await?;
@@ -49,11 +43,12 @@ async fn open(
 }
 
 async fn confirm(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let asset = find_asset(&app, &a, &id).await?;
     if !can_edit(&app, &user, &a, &asset) {
         return Err(AppError::Forbidden);
@@ -74,46 +69,13 @@ async fn confirm(
 
 /// Only the agency's 資通安全長, and only when every asset is confirmed.
 async fn sign_off(
+    scope: Scoped<need::ObligationApprove>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationApprove).await?;
-    let year = this_year(&app);
-    let round = app
-        .store
-        .inventory_round(a.id, year)
-        .await?
-        .ok_or(StoreError::WrongState("err-round-none"))?;
-    let assets = app.store.assets(a.id).await?;
-    let confirmed = app.store.confirmed_assets(round.id).await?;
-    if assets
-        .iter()
-        .any(|x| !confirmed.iter().any(|(id, _)| *id == x.id))
-    {
-        return Err(StoreError::WrongState("err-round-unconfirmed").into());
-    }
-    let now = app.clock.now();
-    let doc = register_document(&app, &t, &a).await?;
-    let bytes = anwei_docs::Format::Xlsx
-        .render(&doc)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let sha = sha256_hex(&bytes);
-    app.store
-        .sign_off_inventory_round(&user.actor, &round, &sha, now)
-        .await?;
-    // the frozen register proves the year's inventory duty
-    let title = t.f1("round-evidence", "year", &(year - 1911));
-    let name = format!("inventory-{year}.xlsx");
-    let frozen = Frozen {
-        duty: INVENTORY_DUTY,
-        year,
-        title: &title,
-        name: &name,
-        format: anwei_docs::Format::Xlsx,
-    };
-    freeze_for_duty(&app, &user.actor, a.id, frozen, &bytes).await?;
+    let a = scope.agency;
+    anwei_app::inventory::sign_off_round(app.cx(), &t, &user.actor, &a).await?;
     Ok(redirect(&format!(
         "/agencies/{}/assets?notice=round-signed-off#round",
         a.code
@@ -122,11 +84,11 @@ async fn sign_off(
 
 /// `register.xlsx` of a signed-off year: the file as frozen, checked against its digest.
 async fn frozen_register(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
-    user: CurrentUser,
-    Path((code, year, file)): Path<(String, String, String)>,
+    Path((_, year, file)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     if file != "register.xlsx" {
         return Err(AppError::NotFound);
     }

@@ -9,9 +9,9 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt};
 use crate::pages::{Chrome, Outcome, download, render};
-use crate::routes::agencies::agency_for;
 use crate::routes::evidence_form::{EvidenceFields, parse_upload};
 use crate::routes::{notice_text, parse_year, this_year};
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::obligation::{
@@ -144,13 +144,13 @@ struct ListQuery {
 }
 
 async fn list(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let year = parse_year(&app, q.year.as_deref())?;
     let today = RocDate::of_instant(app.clock.now()).date();
     let rows = app.store.tasks(&user.actor, Some(a.id), year).await?;
@@ -283,12 +283,12 @@ struct RefreshForm {
 /// Recomputes the year's tasks from the catalog and the level history (after a level change,
 /// or for next year ahead of time).
 async fn refresh(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(f): Form<RefreshForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let year = parse_year(&app, Some(&f.year))?;
     app.store
         .materialise_year(
@@ -835,13 +835,13 @@ async fn settings_page(
 }
 
 async fn settings(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let notice = notice_text(&t, q.notice.as_deref());
     settings_page(&app, &t, &user, a, notice, None).await
 }
@@ -858,13 +858,13 @@ struct SettingForm {
 }
 
 async fn save_setting(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(f): Form<SettingForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     if app.catalog.obligations.get(&f.obligation_key).is_none() {
         return Err(FieldError::new("obligation_key", "err-choice").into());
     }

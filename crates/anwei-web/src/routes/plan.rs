@@ -8,10 +8,10 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale};
 use crate::pages::{Chrome, render};
-use crate::plans::{FROZEN_FORMATS, document, facts, lint_plan, publish, start_draft};
-use crate::routes::agencies::agency_for;
 use crate::routes::notice_text;
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
+use anwei_app::plans::{FROZEN_FORMATS, document, facts, lint_plan, publish, start_draft};
 use anwei_docs::Format;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
@@ -137,13 +137,13 @@ fn outline(content: &PlanContent, a: &AgencyRow) -> Vec<OutlineLine> {
 }
 
 async fn overview(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<OverviewQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let on = match parse_date_input("on", q.on.as_deref().unwrap_or("")) {
         Ok(Some(d)) => d,
         Ok(None) => app.today(),
@@ -193,11 +193,11 @@ async fn overview(
 
 /// Opens a draft: a copy of the latest published version, or the template.
 async fn new_draft(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     // A first plan names the agency's 資通安全長 and 承辦人 from its accounts; the titles and the
     // 單位主管 are the officer's to fill in on the roster page.
     let users = app.store.users_of_agency(&user.actor, a.id).await?;
@@ -233,10 +233,8 @@ async fn new_draft(
 /// The open draft of the agency, for editing; refused when there is none or it was submitted.
 async fn editable(
     app: &AppState,
-    user: &CurrentUser,
-    code: &str,
+    a: AgencyRow,
 ) -> Result<(AgencyRow, PlanVersionRow, PlanContent), AppError> {
-    let a = agency_for(app, user, code, Permission::ObligationManage).await?;
     let v = app
         .store
         .open_plan(a.id)
@@ -262,12 +260,13 @@ struct SectionPage<'a> {
 }
 
 async fn section_form(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (a, _, content) = editable(&app, &user, &code).await?;
+    let (a, _, content) = editable(&app, scope.agency).await?;
     let (number, s) = numbered(&content.sections)
         .into_iter()
         .find(|(_, s)| s.id == id)
@@ -310,13 +309,14 @@ struct SectionForm {
 
 /// Saves one section of the draft; its text before and after goes into the audit chain.
 async fn save_section(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     axum::Form(f): axum::Form<SectionForm>,
 ) -> Result<Response, AppError> {
-    let (a, v, mut content) = editable(&app, &user, &code).await?;
+    let (a, v, mut content) = editable(&app, scope.agency).await?;
     let numbers = numbered(&content.sections);
     let (number, old) = numbers
         .iter()
@@ -408,12 +408,12 @@ fn members_text(content: &PlanContent) -> String {
 }
 
 async fn roster_form(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let (a, _, content) = editable(&app, &user, &code).await?;
+    let (a, _, content) = editable(&app, scope.agency).await?;
     let page = RosterPage {
         c: Chrome::for_user(&app, &t, &user, &format!("/agencies/{}/plan", a.code)),
         t: &t,
@@ -429,13 +429,13 @@ async fn roster_form(
 /// The roster form: name and title of the three signers, then one member per line as
 /// 「姓名｜職稱｜職掌」.
 async fn save_roster(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let (a, v, mut content) = editable(&app, &user, &code).await?;
+    let (a, v, mut content) = editable(&app, scope.agency).await?;
     let get = |k: &str| {
         form.iter()
             .find(|(key, _)| key == k)
@@ -523,11 +523,12 @@ async fn save_roster(
 
 /// submit / return / approve / publish.
 async fn step(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path((code, step)): Path<(String, String)>,
+    Path((_, step)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let path = a.agency_path();
     let v = app
         .store
@@ -574,11 +575,11 @@ async fn step(
 /// PDF are the files frozen at publication (checked against their digests), its HTML is
 /// rendered from its frozen content.
 async fn file(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
-    user: CurrentUser,
-    Path((code, version, file)): Path<(String, String, String)>,
+    Path((_, version, file)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let format = crate::pages::format_of(&file, "plan", &Format::TEXT)?;
     let v = version_of(&app, &a, &version).await?;
     let name = match v.number {
@@ -637,13 +638,13 @@ struct DiffPage<'a> {
 }
 
 async fn diff_page(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<DiffQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let old = version_of(&app, &a, &q.from).await?.content()?;
     let new = version_of(&app, &a, &q.to).await?.content()?;
     let numbers: Vec<(String, String)> = numbered(&new.sections)

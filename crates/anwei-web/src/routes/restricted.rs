@@ -10,9 +10,9 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale};
 use crate::pages::{Chrome, render};
-use crate::routes::agencies::agency_for;
 use crate::routes::evidence_form::the_file;
 use crate::routes::notice_text;
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
@@ -378,13 +378,13 @@ async fn render_agency(
 }
 
 async fn agency_page(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let notice = notice_text(&t, q.notice.as_deref());
     render_agency(
         &app,
@@ -412,13 +412,13 @@ struct RecordBody {
 
 /// The 承辦人 records a mismatch, or asks for an exception; the pair must be a current match.
 async fn record(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(body): Form<RecordBody>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let current = matches(&app, &a).await?;
     let m = current
         .iter()
@@ -485,11 +485,12 @@ async fn find(app: &AppState, a: &AgencyRow, id: &str) -> Result<FindingRow, App
 
 /// The 資通安全長 approves an exception (§11: 經資通安全長核可).
 async fn approve(
+    scope: Scoped<need::ObligationApprove>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationApprove).await?;
+    let a = scope.agency;
     let f = find(&app, &a, &id).await?;
     app.store
         .approve_finding(&user.actor, &f, app.clock.now())
@@ -501,11 +502,12 @@ async fn approve(
 }
 
 async fn withdraw(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let f = find(&app, &a, &id).await?;
     app.store
         .withdraw_finding(&user.actor, &f, app.clock.now())
@@ -519,12 +521,12 @@ async fn withdraw(
 /// `exceptions.xlsx` (or .ods, .csv, .odt, .pdf): the approved exceptions, the list §11 asks
 /// the agency to keep, and every other match with where it stands.
 async fn export(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path((code, file)): Path<(String, String)>,
+    Path((_, file)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let format = crate::pages::format_of(&file, "exceptions", &anwei_docs::Format::TABULAR)?;
     let all = matches(&app, &a).await?;
     let header = [

@@ -11,14 +11,13 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
-use crate::routes::agencies::agency_for;
-use crate::routes::evidence_form::{Frozen, freeze_for_duty};
 use crate::routes::{notice_text, parse_year, this_year};
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
+use anwei_app::risk::RiskLine;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
-use anwei_domain::asset::{AssetKind, AssetStatus, Rating};
-use anwei_domain::evidence::sha256_hex;
+use anwei_domain::asset::{AssetStatus, Rating};
 use anwei_domain::rbac::Permission;
 use anwei_domain::risk::{
     RawRisk, RiskInput, Scales, Treatment, asset_value, exempt_by_centralisation,
@@ -50,21 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}/risks/{year}/{file}", get(export))
 }
 
-/// The duty a completed (or exempt) assessment proves (obligations catalog).
-const RISK_DUTY: &str = "risk-assessment";
-
 // ---- what the pages show ----
-
-pub struct RiskLine {
-    pub row: RiskRow,
-    pub score: u16,
-    pub acceptable: bool,
-    pub state: &'static str,
-    pub likelihood: String,
-    pub impact: String,
-    pub value: String,
-    pub treatment: String,
-}
 
 pub struct MatrixCell {
     pub score: u16,
@@ -190,35 +175,6 @@ fn starting_scales(app: &AppState, history: &[RiskAssessmentRow]) -> Scales {
 fn value_of(asset: &AssetRow) -> Option<Rating> {
     let [c, i, av, _] = asset.ratings();
     asset_value(c, i, av)
-}
-
-fn line(app: &AppState, t: &Locale, s: &Scales, row: RiskRow) -> RiskLine {
-    let m = &app.catalog.risk;
-    let score = row.score(s);
-    RiskLine {
-        score,
-        acceptable: s.acceptable(score),
-        state: row.state(s, app.today()).as_str(),
-        likelihood: format!(
-            "{} {}",
-            row.likelihood,
-            m.label(s.likelihood_levels, row.likelihood as u8)
-        ),
-        impact: format!(
-            "{} {}",
-            row.impact,
-            m.label(s.impact_levels, row.impact as u8)
-        ),
-        value: row
-            .asset_value
-            .and_then(Rating::from_number)
-            .map_or(String::new(), |r| r.zh().to_string()),
-        treatment: row
-            .treatment
-            .as_deref()
-            .map_or(String::new(), |x| t.tp("risk-treatment-", x)),
-        row,
-    }
 }
 
 /// Levels 1..=n with their labels, the current one selected.
@@ -376,7 +332,7 @@ async fn render_page(
             .risks(x.id)
             .await?
             .into_iter()
-            .map(|r| line(app, t, &scales, r))
+            .map(|r| anwei_app::risk::line(&app.catalog, app.today(), t, &scales, r))
             .collect(),
         None => Vec::new(),
     };
@@ -402,7 +358,7 @@ async fn render_page(
                 .collect(),
         })
         .collect();
-    let systems = systems_in_use(app, &a).await?;
+    let systems = anwei_app::risk::systems_in_use(&app.store, &a).await?;
     let exemptable = app
         .catalog
         .risk
@@ -467,22 +423,6 @@ async fn refused(
     render_page(app, t, user, a, year, String::new(), forms, status).await
 }
 
-/// The agency's information systems in use: (name, centralised, run by), what the exemption
-/// of 捌、一、1 turns on.
-async fn systems_in_use(
-    app: &AppState,
-    a: &AgencyRow,
-) -> Result<Vec<(String, bool, String)>, AppError> {
-    Ok(app
-        .store
-        .assets(a.id)
-        .await?
-        .into_iter()
-        .filter(|x| x.kind == AssetKind::System.as_str() && x.status == AssetStatus::InUse.as_str())
-        .map(|x| (x.name, x.centralised, x.hosted_by))
-        .collect())
-}
-
 /// The plan's reason, naming the systems and who runs them.
 fn exemption_reason(t: &Locale, systems: &[(String, bool, String)]) -> String {
     if systems.is_empty() {
@@ -502,13 +442,13 @@ fn exemption_reason(t: &Locale, systems: &[(String, bool, String)]) -> String {
 }
 
 async fn page(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let year = parse_year(&app, q.year.as_deref())?;
     let notice = notice_text(&t, q.notice.as_deref());
     render_page(
@@ -532,13 +472,13 @@ fn back(a: &AgencyRow, notice: &str, anchor: &str) -> Response {
 }
 
 async fn open(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(body): Form<ScalesBody>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     match body.parse() {
         Ok(s) => {
             app.store
@@ -573,24 +513,13 @@ struct ExemptBody {
 /// 捌、一、1: only when every system in use is centralised; the record is attached to the
 /// year's duty as a short document.
 async fn exempt(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(body): Form<ExemptBody>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
-    if !app
-        .catalog
-        .risk
-        .level_may_be_exempt(a.responsibility_level())
-    {
-        return Err(StoreError::WrongState("err-not-exempt-level").into());
-    }
-    let systems = systems_in_use(&app, &a).await?;
-    if !exempt_by_centralisation(systems.iter().map(|(_, c, _)| (true, *c))) {
-        return Err(StoreError::WrongState("err-not-exempt").into());
-    }
+    let a = scope.agency;
     let reason = match parse_line("reason", &body.reason, 1, 500) {
         Ok(r) => r,
         Err(e) => {
@@ -609,52 +538,18 @@ async fn exempt(
             .await;
         }
     };
-    let now = app.clock.now();
-    let year = this_year(&app);
-    app.store
-        .record_risk_exemption(
-            &user.actor,
-            a.id,
-            year,
-            app.catalog.risk.defaults,
-            &reason,
-            now,
-        )
-        .await?;
-    let doc = anwei_docs::Document::new(t.f1("risk-exempt-title", "agency", &a.name))
-        .fields(vec![
-            (t.t("field-name"), a.name.clone()),
-            (t.t("risk-year"), (year - 1911).to_string()),
-            (t.t("risk-recorded-by"), user.actor.label.clone()),
-            (t.t("risk-recorded-on"), t.date(&app.today())),
-        ])
-        .heading(1, t.t("risk-exempt-heading"))
-        .paragraph(reason)
-        .paragraph(app.catalog.risk.exemption_citation.clone());
-    let bytes = anwei_docs::Format::Odt
-        .render(&doc)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let title = t.f1("risk-exempt-evidence", "year", &(year - 1911));
-    let name = format!("risk-exemption-{year}.odt");
-    let frozen = Frozen {
-        duty: RISK_DUTY,
-        year,
-        title: &title,
-        name: &name,
-        format: anwei_docs::Format::Odt,
-    };
-    freeze_for_duty(&app, &user.actor, a.id, frozen, &bytes).await?;
+    anwei_app::risk::record_exemption(app.cx(), &t, &user.actor, &a, &reason).await?;
     Ok(back(&a, "risk-exempted", "assessment"))
 }
 
 async fn set_scales(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(body): Form<ScalesBody>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let x = current(&app, &a).await?;
     match body.parse() {
         Ok(s) => {
@@ -682,13 +577,13 @@ async fn set_scales(
 }
 
 async fn add(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(raw): Form<RawRisk>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let x = current(&app, &a).await?;
     if !x.is_open() || x.is_exempt() {
         return Err(StoreError::WrongState("err-assessment-closed").into());
@@ -721,49 +616,14 @@ async fn add(
 
 /// Only the 資通安全長, only when every risk is settled and at least one is recorded.
 async fn complete(
+    scope: Scoped<need::ObligationApprove>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationApprove).await?;
+    let a = scope.agency;
     let x = current(&app, &a).await?;
-    if !x.is_open() {
-        return Err(StoreError::WrongState("err-assessment-closed").into());
-    }
-    let s = x.scales();
-    let risks = app.store.risks(x.id).await?;
-    if risks.is_empty() {
-        return Err(StoreError::WrongState("err-assessment-empty").into());
-    }
-    if risks.iter().any(|r| !r.state(&s, app.today()).settled()) {
-        return Err(StoreError::WrongState("err-risks-unsettled").into());
-    }
-    // the frozen register says who completed it and when, as the page will
-    let now = app.clock.now();
-    let done = RiskAssessmentRow {
-        completed_by: Some(user.actor.label.clone()),
-        completed_at: Some(now),
-        ..x.clone()
-    };
-    let doc = register_document(&app, &t, &a, &done, risks);
-    let bytes = anwei_docs::Format::Xlsx
-        .render(&doc)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let sha = sha256_hex(&bytes);
-    app.store
-        .complete_risk_assessment(&user.actor, &x, &sha, now)
-        .await?;
-    let title = t.f1("risk-evidence", "year", &(x.year - 1911));
-    let name = format!("risk-register-{}.xlsx", x.year);
-    let frozen = Frozen {
-        duty: RISK_DUTY,
-        year: x.year,
-        title: &title,
-        name: &name,
-        format: anwei_docs::Format::Xlsx,
-    };
-    freeze_for_duty(&app, &user.actor, a.id, frozen, &bytes).await?;
+    anwei_app::risk::complete_assessment(app.cx(), &t, &user.actor, &a, &x).await?;
     Ok(back(&a, "risk-completed", "assessment"))
 }
 
@@ -794,7 +654,7 @@ async fn render_risk(
     let page = RiskPage {
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/risks", a.code)),
         notice,
-        line: line(app, t, &s, row),
+        line: anwei_app::risk::line(&app.catalog, app.today(), t, &s, row),
         can_manage: allowed(app, user, &a, Permission::ObligationManage) && assessment.is_open(),
         can_approve: allowed(app, user, &a, Permission::ObligationApprove) && assessment.is_open(),
         assessment,
@@ -808,13 +668,14 @@ async fn render_risk(
 }
 
 async fn risk_page(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let row = find_risk(&app, &a, &id).await?;
     let notice = notice_text(&t, q.notice.as_deref());
     let raw = raw_of(&row);
@@ -834,13 +695,14 @@ async fn risk_page(
 }
 
 async fn update(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Form(raw): Form<RawRisk>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let row = find_risk(&app, &a, &id).await?;
     let x = current(&app, &a).await?;
     if x.id != row.assessment_id || !x.is_open() {
@@ -877,11 +739,12 @@ async fn update(
 }
 
 async fn delete(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let row = find_risk(&app, &a, &id).await?;
     app.store
         .delete_risk(&user.actor, &row, app.clock.now())
@@ -897,13 +760,14 @@ struct ApproveBody {
 
 /// 留存 needs the 資通安全長 (the role holding `obligation.approve` in its own agency).
 async fn approve(
+    scope: Scoped<need::ObligationApprove>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Form(body): Form<ApproveBody>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationApprove).await?;
+    let a = scope.agency;
     let row = find_risk(&app, &a, &id).await?;
     if row.treatment() != Some(Treatment::Retain) {
         return Err(StoreError::WrongState("err-risk-not-retained").into());
@@ -946,12 +810,12 @@ async fn approve(
 
 /// `register.xlsx` (or .ods, .csv, .odt, .pdf) of a year's assessment.
 async fn export(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path((code, year, file)): Path<(String, String, String)>,
+    Path((_, year, file)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     if file == "frozen.xlsx" {
         return frozen(&app, &t, &a, &year).await;
     }
@@ -963,7 +827,7 @@ async fn export(
         .await?
         .ok_or(AppError::NotFound)?;
     let risks = app.store.risks(x.id).await?;
-    let doc = register_document(&app, &t, &a, &x, risks);
+    let doc = anwei_app::documents::risk_register(&app.catalog, app.today(), &t, &a, &x, risks);
     crate::pages::deliver(&doc, format, &t.t("risk-register"), &a.name)
 }
 
@@ -988,102 +852,4 @@ async fn frozen(
         &format!("{}-{}-{year}.xlsx", t.t("risk-register"), a.name),
     )
     .await
-}
-
-/// The register as the supervisor reads it: every risk with its numbers, whether it is
-/// acceptable, and how it is treated and by whom; the scales and threshold above it.
-pub(crate) fn register_document(
-    app: &AppState,
-    t: &Locale,
-    a: &AgencyRow,
-    x: &RiskAssessmentRow,
-    risks: Vec<RiskRow>,
-) -> anwei_docs::Document {
-    let s = x.scales();
-    let header = [
-        "risk-seq",
-        "risk-asset",
-        "risk-value",
-        "risk-threat",
-        "risk-vulnerability",
-        "risk-existing-controls",
-        "risk-likelihood",
-        "risk-impact",
-        "risk-score",
-        "risk-acceptable",
-        "risk-treatment",
-        "risk-treatment-plan",
-        "risk-owner",
-        "risk-due-on",
-        "risk-state",
-        "risk-approved-by",
-        "risk-approved-until",
-    ]
-    .map(|k| t.t(k))
-    .to_vec();
-    let yes_no = |b: bool| t.t(if b { "yes" } else { "no" });
-    let body = risks
-        .into_iter()
-        .map(|r| {
-            let l = line(app, t, &s, r);
-            vec![
-                l.row.seq.to_string(),
-                l.row.asset_name.clone(),
-                l.value.clone(),
-                l.row.threat.clone(),
-                l.row.vulnerability.clone(),
-                l.row.existing_controls.clone(),
-                l.row.likelihood.to_string(),
-                l.row.impact.to_string(),
-                l.score.to_string(),
-                yes_no(l.acceptable),
-                l.treatment.clone(),
-                l.row.treatment_plan.clone(),
-                l.row.owner.clone(),
-                t.opt_date(&l.row.due_on),
-                t.tp("risk-state-", l.state),
-                l.row.approved_by.clone().unwrap_or_default(),
-                t.opt_date(&l.row.approved_until),
-            ]
-        })
-        .collect();
-    let mut fields = vec![
-        (t.t("field-name"), a.name.clone()),
-        (t.t("risk-year"), (x.year - 1911).to_string()),
-        (t.t("risk-method"), t.tp("risk-method-", &x.method)),
-    ];
-    if x.is_exempt() {
-        fields.push((t.t("risk-exempt-reason-label"), x.exempt_reason.clone()));
-    } else {
-        fields.push((
-            t.t("risk-scales"),
-            t.f(
-                "risk-scales-summary",
-                &[
-                    ("l", s.likelihood_levels.to_string()),
-                    ("i", s.impact_levels.to_string()),
-                    ("threshold", s.threshold.to_string()),
-                ],
-            ),
-        ));
-    }
-    fields.push((
-        t.t("risk-completed"),
-        x.completed_at.map_or_else(
-            || t.t("risk-in-progress"),
-            |at| {
-                t.f(
-                    "risk-completed-by",
-                    &[
-                        ("at", t.datetime(&at)),
-                        ("by", x.completed_by.clone().unwrap_or_default()),
-                    ],
-                )
-            },
-        ),
-    ));
-    anwei_docs::Document::new(t.f1("risk-register-title", "agency", &a.name))
-        .fields(fields)
-        .heading(1, t.t("risk-register"))
-        .table(header, body)
 }

@@ -6,8 +6,8 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, Outcome, render};
-use crate::routes::agencies::agency_for;
 use crate::routes::{notice_text, parse_year, this_year};
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
@@ -308,13 +308,13 @@ async fn render_page(
 }
 
 async fn page(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationRead).await?;
+    let a = scope.agency;
     let year = parse_year(&app, q.year.as_deref())?;
     let notice = notice_text(&t, q.notice.as_deref());
     render_page(
@@ -330,13 +330,13 @@ async fn page(
 }
 
 async fn add_person(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     axum::Form(f): axum::Form<PersonForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let mut errors = Vec::new();
     let name = parse_line("name", &f.name, 1, 50)
         .map_err(|e| errors.push(e))
@@ -435,13 +435,13 @@ fn course_form(body: &[u8]) -> CourseForm {
 }
 
 async fn add_course(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let f = course_form(&body);
     let today = RocDate::of_instant(app.clock.now()).date();
     let mut errors = Vec::new();
@@ -539,13 +539,13 @@ async fn add_course(
 /// listed with its line, and nothing is written until the file is clean; rows already recorded
 /// are skipped, never counted twice.
 async fn import(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     form: Multipart,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let today = RocDate::of_instant(app.clock.now()).date();
     let refuse = |lines: Vec<String>| async {
         let o = Outcome::rejected(
@@ -644,11 +644,9 @@ async fn import(
 async fn ledger_document(
     app: &AppState,
     t: &Locale,
-    user: &CurrentUser,
-    code: &str,
+    a: AgencyRow,
     year: Option<String>,
 ) -> Result<(anwei_docs::Document, AgencyRow), AppError> {
-    let a = agency_for(app, user, code, Permission::ObligationRead).await?;
     let year = parse_year(app, year.as_deref())?;
     let today = RocDate::of_instant(app.clock.now()).date();
     let (level, ledgers) = app
@@ -659,7 +657,7 @@ async fn ledger_document(
         "training-report-title",
         &[
             ("agency", a.name.clone()),
-            ("year", (year - 1911).to_string()),
+            ("year", anwei_domain::roc::roc_year_of(year).to_string()),
         ],
     );
     let mut citations: Vec<String> = Vec::new();
@@ -757,14 +755,14 @@ async fn ledger_document(
 
 /// `ledger.odt`, `.pdf`, `.xlsx`, `.ods` or `.csv`.
 async fn ledger_file(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path((code, file)): Path<(String, String)>,
+    Path((_, file)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let format = crate::pages::format_of(&file, "ledger", &anwei_docs::Format::TABULAR)?;
-    let (doc, a) = ledger_document(&app, &t, &user, &code, q.year).await?;
+    let (doc, a) = ledger_document(&app, &t, scope.agency, q.year).await?;
     crate::pages::deliver(&doc, format, &t.t("training-title"), &a.name)
 }
 
@@ -776,12 +774,12 @@ struct ProrationForm {
 
 /// How hours owed by people who joined or left during the year are counted.
 async fn set_proration(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path(code): Path<String>,
     axum::Form(f): axum::Form<ProrationForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let proration = match f.proration.as_str() {
         "full" => Proration::Full,
         "pro_rata" => Proration::ProRata,
@@ -812,13 +810,13 @@ pub struct PlanForm {
 /// Adds a course to the year's plan (安維計畫 壹拾參、二、1: drafted at the start of the year by
 /// audience). The plan is attached as evidence of that year's training-plan duty.
 async fn add_plan_item(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     axum::Form(f): axum::Form<PlanForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let mut errors = Vec::new();
     let year = parse_year(&app, Some(&f.year))
         .map_err(|_| errors.push(FieldError::new("year", "err-year")))
@@ -868,7 +866,6 @@ async fn add_plan_item(
         )
         .await;
     };
-    let now = app.clock.now();
     let item = NewPlanItem {
         year,
         audience,
@@ -877,30 +874,9 @@ async fn add_plan_item(
         hours,
         kind,
     };
-    app.store
-        .add_plan_item(&user.actor, a.id, &item, now)
-        .await?;
-    // The year's plan proves the year's plan duty: the first item added through the page is
-    // attached to that task if it has no evidence yet.
+    // The year's plan proves the year's plan duty.
     let url = format!("/agencies/{}/training?year={year}#plan", a.code);
-    let evidence_title = t.f1("training-plan-evidence", "year", &(year - 1911));
-    let new = anwei_store::evidence::NewEvidence {
-        title: &evidence_title,
-        content: anwei_store::evidence::EvidenceContent::Link(&url),
-        effective_on: RocDate::of_instant(now).date(),
-        expires_on: None,
-    };
-    crate::routes::evidence_form::prove_duty(
-        &app,
-        &user.actor,
-        a.id,
-        year,
-        "training-plan",
-        true,
-        &new,
-        now,
-    )
-    .await?;
+    anwei_app::training::add_plan_item(app.cx(), &t, &user.actor, &a, &item, &url).await?;
     Ok(redirect(&format!(
         "/agencies/{}/training?year={year}&notice=plan-added#plan",
         a.code

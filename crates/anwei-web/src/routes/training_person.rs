@@ -8,9 +8,9 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt};
 use crate::pages::{Chrome, render};
-use crate::routes::agencies::agency_for;
 use crate::routes::evidence_form::{EvidenceFields, parse_upload};
 use crate::routes::{notice_text, parse_year, this_year};
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
@@ -74,10 +74,9 @@ struct Access {
 async fn access(
     app: &AppState,
     user: &CurrentUser,
-    code: &str,
+    a: AgencyRow,
     id: &str,
 ) -> Result<Access, AppError> {
-    let a = agency_for(app, user, code, Permission::ObligationRead).await?;
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
     let person = app
         .store
@@ -220,13 +219,14 @@ async fn render_page(
 }
 
 async fn page(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let acc = access(&app, &user, &code, &id).await?;
+    let acc = access(&app, &user, scope.agency, &id).await?;
     let year = parse_year(&app, q.year.as_deref())?;
     let notice = notice_text(&t, q.notice.as_deref());
     render_page(
@@ -245,13 +245,14 @@ async fn page(
 
 /// A certificate (file or link) for one of the person's attendances.
 async fn add_certificate(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     form: Multipart,
 ) -> Result<Response, AppError> {
-    let acc = access(&app, &user, &code, &id).await?;
+    let acc = access(&app, &user, scope.agency, &id).await?;
     if !acc.own {
         user.require(&app, Permission::ObligationManage, &acc.a.agency_path())?;
     }
@@ -306,11 +307,12 @@ async fn add_certificate(
 
 /// The person acknowledges the policy in force; the 承辦人 may record a signed paper form.
 async fn acknowledge(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let acc = access(&app, &user, &code, &id).await?;
+    let acc = access(&app, &user, scope.agency, &id).await?;
     if !acc.own {
         user.require(&app, Permission::ObligationManage, &acc.a.agency_path())?;
     }
@@ -336,12 +338,12 @@ struct PolicyForm {
 
 /// Names the version of the security policy now in force; everyone acknowledges it anew.
 async fn set_policy(
+    scope: Scoped<need::ObligationManage>,
     State(app): State<AppState>,
     user: CurrentUser,
-    Path(code): Path<String>,
     axum::Form(f): axum::Form<PolicyForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::ObligationManage).await?;
+    let a = scope.agency;
     let version = parse_line("policy_version", &f.policy_version, 1, 100)?;
     app.store
         .set_policy_version(&user.actor, a.id, &version, app.clock.now())
@@ -355,14 +357,15 @@ async fn set_policy(
 /// The person's record as a document: the hours against each rule, every course attended with
 /// its certificates, and the policy acknowledgements.
 async fn file(
+    scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path((code, id, file)): Path<(String, String, String)>,
+    Path((_, id, file)): Path<(String, String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let format = crate::pages::format_of(&file, "record", &anwei_docs::Format::TABULAR)?;
-    let acc = access(&app, &user, &code, &id).await?;
+    let acc = access(&app, &user, scope.agency, &id).await?;
     let year = parse_year(&app, q.year.as_deref())?;
     let today = RocDate::of_instant(app.clock.now()).date();
     let (lines, attendance, acknowledged) = record(&app, &acc, year, today).await?;
@@ -371,7 +374,7 @@ async fn file(
         "training-record-title",
         &[
             ("name", p.name.clone()),
-            ("year", (year - 1911).to_string()),
+            ("year", anwei_domain::roc::roc_year_of(year).to_string()),
         ],
     ))
     .fields(vec![

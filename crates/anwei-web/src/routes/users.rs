@@ -10,8 +10,8 @@ use crate::auth::{CurrentUser, hash_blocking};
 use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, Paging, render};
-use crate::routes::agencies::agency_for;
 use crate::routes::notice_text;
+use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::account_mail::password_reset_link;
@@ -79,13 +79,13 @@ struct NoticeQuery {
 }
 
 async fn list(
+    scope: Scoped<need::UserRead>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::UserRead).await?;
+    let a = scope.agency;
     let now = app.clock.now();
     let page_no = crate::routes::page_number("page", q.page.as_deref(), 1, 1_000_000)?;
     let per_page = crate::routes::page_number("per_page", q.per_page.as_deref(), 50, 200)?;
@@ -285,12 +285,12 @@ fn form_page<'a>(
 }
 
 async fn new_form(
+    scope: Scoped<need::UserManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::UserManage).await?;
+    let a = scope.agency;
     let f = UserForm {
         role: "staff".into(),
         ..Default::default()
@@ -299,13 +299,13 @@ async fn new_form(
 }
 
 async fn create(
+    scope: Scoped<need::UserManage>,
     State(app): State<AppState>,
     t: Locale,
     user: CurrentUser,
-    Path(code): Path<String>,
     Form(f): Form<UserForm>,
 ) -> Result<Response, AppError> {
-    let a = agency_for(&app, &user, &code, Permission::UserManage).await?;
+    let a = scope.agency;
     let parsed = match f.parse(&app) {
         Ok(p) => p,
         Err(errors) => {

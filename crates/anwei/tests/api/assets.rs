@@ -906,3 +906,78 @@ async fn acquisition_dates_arrive_as_roc_text_or_excel_serials() {
     let projector = rows.iter().find(|r| r[0] == "教室投影機").unwrap();
     assert!(projector.last().unwrap().contains("113"), "{projector:?}");
 }
+
+/// Two instances on one database behind a load balancer: an import confirmed on one is followed
+/// on the other, which reads the job's progress and outcome from the database; only the person
+/// who started it follows it.
+#[tokio::test]
+async fn an_import_started_on_one_instance_is_followed_on_another() {
+    let app = spawn_app().await;
+    let other = app.second_instance().await;
+    let mut b = app.signed_in("xiaying.officer").await;
+    b.get("/agencies/xiaying-es/assets").await;
+    let r = b
+        .post_multipart(
+            "/agencies/xiaying-es/assets/import",
+            &[],
+            Some(("盤點.xlsx", &fixture("inventory.xlsx"))),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let path = review_path(&r.body);
+    let mut form = review_form(&r.body);
+    form.push(("confirm".into(), "1".into()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = b.post(&path, &pairs).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let jobs = app.store.testing_import_jobs().await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    let progress = format!("/agencies/xiaying-es/assets/import/progress/{}", jobs[0]);
+    // the same person, their next request served by the other instance
+    let mut there = app.browser_on(&other, &b);
+    let mut location = progress.clone();
+    while location.contains("/assets/import/progress/") {
+        let page = there.get(&location).await;
+        match page.status {
+            200 => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            303 => location = page.location().to_string(),
+            s => panic!("{s}: {}", page.body),
+        }
+    }
+    assert_eq!(location, "/agencies/xiaying-es/assets?imported=3&refused=0");
+    // somebody else of the same school does not follow it
+    let mut colleague = other.signed_in("xiaying.principal").await;
+    let r = colleague.get(&progress).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/agencies/xiaying-es/assets");
+    // a job still running (started by this person on the first instance) shows its progress
+    // on the second
+    let actor = anwei_store::Actor {
+        label: "xiaying.officer".into(),
+        ..anwei_store::Actor::cli()
+    };
+    let school = app
+        .store
+        .agency_by_code(&anwei_store::Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let running = app
+        .store
+        .start_import(
+            &actor,
+            school.id,
+            40,
+            2,
+            anwei_domain::clock::Clock::now(&app.clock),
+        )
+        .await
+        .unwrap();
+    let page = there
+        .get(&format!(
+            "/agencies/xiaying-es/assets/import/progress/{running}"
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("max=\"40\""), "{}", page.body);
+}

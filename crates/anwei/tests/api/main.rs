@@ -20,5 +20,6 @@ mod plan;
 mod restricted;
 mod risks;
 mod schema;
+mod scope;
 mod security;
 mod training;

@@ -232,7 +232,7 @@ async fn lint_finds_the_seed_defects_and_nothing_in_the_fixed_plan() {
         .unwrap();
     let draft = app.store.open_plan(a).await.unwrap().unwrap();
     let content = draft.content().unwrap();
-    let findings = anwei_web::plans::lint_plan(
+    let findings = anwei_app::plans::lint_plan(
         &app.store,
         &catalog,
         &school,

@@ -72,7 +72,7 @@ pub struct TestApp {
     /// Where this app keeps evidence files.
     pub files_dir: std::path::PathBuf,
     _dir: Option<tempfile::TempDir>,
-    _files: tempfile::TempDir,
+    _files: Option<tempfile::TempDir>,
     _server: tokio::task::JoinHandle<()>,
 }
 
@@ -99,15 +99,9 @@ pub async fn spawn_app() -> TestApp {
     };
     let state =
         anwei::server::state(store.clone(), Arc::new(clock.clone()), config).expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().unwrap().port();
-    let server = tokio::spawn(async move {
-        let _ = anwei::server::serve(listener, state, None, std::future::pending()).await;
-    });
+    let (base, server) = serve_on_loopback(state).await;
     TestApp {
-        base: format!("http://127.0.0.1:{port}"),
+        base,
         store,
         clock,
         db_url,
@@ -117,12 +111,60 @@ pub async fn spawn_app() -> TestApp {
             .unwrap(),
         files_dir: files.path().to_path_buf(),
         _dir: dir,
-        _files: files,
+        _files: Some(files),
         _server: server,
     }
 }
 
+/// Serves `state` on a free port of loopback.
+async fn serve_on_loopback(state: anwei_web::AppState) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let _ = anwei::server::serve(listener, state, None, std::future::pending()).await;
+    });
+    (format!("http://127.0.0.1:{port}"), server)
+}
+
 impl TestApp {
+    /// Another Anwei instance on this app's database and evidence files (its own connection
+    /// pool and memory), as a second server behind a load balancer would be.
+    pub async fn second_instance(&self) -> TestApp {
+        let store = Store::connect(&self.db_url).await.expect("second instance");
+        let config = WebConfig {
+            files_dir: self.files_dir.clone(),
+            max_upload_bytes: 1024 * 1024,
+            public_url: Some("https://anwei.test".into()),
+            ..WebConfig::default()
+        };
+        let state = anwei::server::state(store.clone(), Arc::new(self.clock.clone()), config)
+            .expect("state");
+        let (base, server) = serve_on_loopback(state).await;
+        TestApp {
+            base,
+            store,
+            clock: self.clock.clone(),
+            db_url: self.db_url.clone(),
+            client: self.client.clone(),
+            files_dir: self.files_dir.clone(),
+            _dir: None,
+            _files: None,
+            _server: server,
+        }
+    }
+
+    /// The same person's browser, sending its requests to another instance.
+    pub fn browser_on<'b>(&self, other: &'b TestApp, b: &Browser<'_>) -> Browser<'b> {
+        Browser {
+            app: other,
+            cookies: b.cookies.clone(),
+            csrf: b.csrf.clone(),
+            lang: b.lang,
+        }
+    }
+
     /// A background worker of another Anwei instance on this app's database (its own
     /// connection pool), sending to `sink` when given.
     pub async fn worker(&self, sink: Option<&MailSink>) -> anwei::jobs::Worker {

@@ -8,8 +8,6 @@
 use anwei_domain::FieldError;
 use anwei_domain::obligation::Period;
 use anwei_domain::roc::{RocDate, iso_datetime, roc_datetime};
-use axum::http::HeaderMap;
-use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{Loader, static_loader};
 use std::borrow::Cow;
@@ -62,11 +60,13 @@ impl Lang {
     }
 
     /// Cookie first, then the first supported language in `Accept-Language`, then zh-TW.
-    pub fn from_headers(headers: &HeaderMap) -> Self {
-        let from_cookie = headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
+    /// `cookies` are the request's `Cookie` header values as sent.
+    pub fn negotiate<'a>(
+        cookies: impl IntoIterator<Item = &'a str>,
+        accept_language: Option<&str>,
+    ) -> Self {
+        let from_cookie = cookies
+            .into_iter()
             .flat_map(|v| v.split(';'))
             .filter_map(|kv| kv.trim().split_once('='))
             .find(|(k, _)| *k == LANG_COOKIE)
@@ -74,9 +74,7 @@ impl Lang {
         if let Some(l) = from_cookie {
             return l;
         }
-        headers
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
+        accept_language
             .and_then(|v| {
                 v.split(',')
                     .filter_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
@@ -316,7 +314,13 @@ mod tests {
         let zh = keys("zh-TW");
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        for dir in ["templates", "src", "../anwei-domain/src"] {
+        for dir in [
+            "src",
+            "../anwei-web/templates",
+            "../anwei-web/src",
+            "../anwei-domain/src",
+            "../anwei/src",
+        ] {
             collect(&root.join(dir), &mut files);
         }
         let mut missing = BTreeSet::new();
@@ -367,12 +371,12 @@ mod tests {
 
     #[test]
     fn negotiation() {
-        let mut h = HeaderMap::new();
-        assert_eq!(Lang::from_headers(&h), Lang::ZhTw);
-        h.insert(ACCEPT_LANGUAGE, "fr-FR,en-US;q=0.8".parse().unwrap());
-        assert_eq!(Lang::from_headers(&h), Lang::En);
-        h.insert(COOKIE, "x=1; anwei_lang=zh-TW".parse().unwrap());
-        assert_eq!(Lang::from_headers(&h), Lang::ZhTw);
+        assert_eq!(Lang::negotiate([], None), Lang::ZhTw);
+        assert_eq!(Lang::negotiate([], Some("fr-FR,en-US;q=0.8")), Lang::En);
+        assert_eq!(
+            Lang::negotiate(["x=1; anwei_lang=zh-TW"], Some("fr-FR,en-US;q=0.8")),
+            Lang::ZhTw
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! placeholders stand for, its documents, its lint and its publication. Kept out of the route
 //! module so that `anwei plan export` prints exactly what the page offers for download.
 
+use crate::{Error, Result};
 use anwei_docs::plan::{Edition, plan_document};
 use anwei_docs::{Document, Format};
 use anwei_domain::agency::ResponsibilityLevel;
@@ -38,7 +39,7 @@ pub async fn edition(
     a: &AgencyRow,
     v: &PlanVersionRow,
     today: Date,
-) -> Result<Edition, StoreError> {
+) -> Result<Edition> {
     let (label, dated) = match (v.number, v.published_at) {
         (Some(n), Some(at)) => (format!("第 {n} 版"), RocDate::of_instant(at).long()),
         _ => ("草稿".to_string(), RocDate::new(today).long()),
@@ -117,7 +118,7 @@ async fn cover(
     a: &AgencyRow,
     v: &PlanVersionRow,
     today: Date,
-) -> Result<(Facts, Edition), StoreError> {
+) -> Result<(Facts, Edition)> {
     if let Some(frozen) = v.frozen_cover.as_deref() {
         let cover: FrozenCover = serde_json::from_str(frozen)
             .map_err(|e| StoreError::Migration(format!("plan version {}: cover: {e}", v.id)))?;
@@ -131,7 +132,7 @@ pub async fn document(
     a: &AgencyRow,
     v: &PlanVersionRow,
     today: Date,
-) -> Result<Document, StoreError> {
+) -> Result<Document> {
     let (facts, edition) = cover(store, a, v, today).await?;
     Ok(plan_document(&v.content()?, &facts, &edition))
 }
@@ -143,7 +144,7 @@ pub async fn lint_plan(
     a: &AgencyRow,
     content: &PlanContent,
     on: Date,
-) -> Result<Vec<Finding>, StoreError> {
+) -> Result<Vec<Finding>> {
     let departed = store.departed_names(a.id, on).await?;
     Ok(lint(
         content,
@@ -166,19 +167,19 @@ pub async fn start_draft(
     a: &AgencyRow,
     roster: Vec<Member>,
     now: OffsetDateTime,
-) -> Result<Uuid, StoreError> {
+) -> Result<Uuid> {
     let (content, based_on) = match store.published_plan(a.id, None).await? {
         Some(v) => (v.content()?, Some(v.id)),
         None => {
             let template = catalog
                 .plan_template(DEFAULT_TEMPLATE)
-                .ok_or(StoreError::NotFound)?;
+                .ok_or(Error::NotFound)?;
             (template.instantiate(roster), None)
         }
     };
-    store
+    Ok(store
         .create_plan_draft(actor, a.id, &content, based_on, now)
-        .await
+        .await?)
 }
 
 /// Publishes an approved version: renders it in every frozen format, keeps the files by their
@@ -190,7 +191,7 @@ pub async fn publish(
     a: &AgencyRow,
     v: &PlanVersionRow,
     now: OffsetDateTime,
-) -> Result<i32, StoreError> {
+) -> Result<i32> {
     // The cover carries the publication date: render as the published version will read.
     let mut as_published = v.clone();
     as_published.published_at = Some(now);
@@ -208,9 +209,7 @@ pub async fn publish(
     let doc = plan_document(&as_published.content()?, &facts, &edition);
     let mut rows = Vec::new();
     for format in FROZEN_FORMATS {
-        let bytes = format
-            .render(&doc)
-            .map_err(|e| StoreError::Files(e.to_string()))?;
+        let bytes = format.render(&doc)?;
         let sha256 = sha256_hex(&bytes);
         files.put(&sha256, &bytes).await?;
         rows.push(PlanFileRow {
@@ -219,7 +218,7 @@ pub async fn publish(
             size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
         });
     }
-    store
+    Ok(store
         .publish_plan(actor, a.id, v.id, &rows, &frozen, now)
-        .await
+        .await?)
 }

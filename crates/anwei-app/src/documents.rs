@@ -1,0 +1,182 @@
+//! The registers as documents: what the page offers for download and what a sign-off freezes
+//! are the same builder, so the frozen file reads exactly like the page did.
+
+use crate::Result;
+use crate::i18n::Locale;
+use anwei_docs::Document;
+use anwei_domain::asset::DIMENSIONS;
+use anwei_domain::catalog::Catalog;
+use anwei_store::Store;
+use anwei_store::agencies::AgencyRow;
+use anwei_store::risks::{RiskAssessmentRow, RiskRow};
+use time::Date;
+
+/// The register as a document: every asset with its ratings, level and the reason, whether it
+/// is a core system and who runs it.
+pub async fn asset_register(
+    store: &Store,
+    t: &Locale,
+    a: &AgencyRow,
+    today: Date,
+) -> Result<Document> {
+    let rows = store.assets(a.id).await?;
+    let yes_no = |b: bool| t.t(if b { "yes" } else { "no" });
+    let mut header = vec![
+        t.t("field-name"),
+        t.t("asset-kind"),
+        t.t("asset-custodian"),
+        t.t("asset-owner-unit"),
+        t.t("asset-location"),
+    ];
+    header.extend(DIMENSIONS.iter().map(|(f, _)| t.tp("asset-dimension-", f)));
+    header.extend([
+        t.t("asset-level"),
+        t.t("asset-level-reason"),
+        t.t("asset-supports-core"),
+        t.t("asset-core"),
+        t.t("asset-centralised"),
+        t.t("asset-hosted-by"),
+        t.t("field-status"),
+        t.t("asset-acquired-on"),
+    ]);
+    let body = rows
+        .iter()
+        .map(|r| {
+            let g = r.grade();
+            let mut cells = vec![
+                r.name.clone(),
+                t.tp("asset-kind-", &r.kind),
+                r.custodian.clone(),
+                r.owner_unit.clone(),
+                r.location.clone(),
+            ];
+            cells.extend(
+                r.ratings()
+                    .iter()
+                    .map(|x| x.map_or(String::new(), |x| x.zh().to_string())),
+            );
+            cells.extend([
+                g.as_ref()
+                    .map_or(String::new(), |g| g.level.zh().to_string()),
+                g.map_or(String::new(), |g| g.reason),
+                yes_no(r.supports_core_business),
+                yes_no(r.is_core()),
+                yes_no(r.centralised),
+                r.hosted_by.clone(),
+                t.tp("asset-status-", &r.status),
+                t.opt_date(&r.acquired_on),
+            ]);
+            cells
+        })
+        .collect();
+    let doc = Document::new(t.f1("asset-register-title", "agency", &a.name))
+        .fields(vec![
+            (t.t("field-name"), a.name.clone()),
+            (t.t("training-report-as-of"), t.date(&today)),
+        ])
+        .heading(1, t.t("asset-register"))
+        .table(header, body);
+    Ok(doc)
+}
+
+/// The register as the supervisor reads it: every risk with its numbers, whether it is
+/// acceptable, and how it is treated and by whom; the scales and threshold above it.
+pub fn risk_register(
+    catalog: &Catalog,
+    today: Date,
+    t: &Locale,
+    a: &AgencyRow,
+    x: &RiskAssessmentRow,
+    risks: Vec<RiskRow>,
+) -> Document {
+    let s = x.scales();
+    let header = [
+        "risk-seq",
+        "risk-asset",
+        "risk-value",
+        "risk-threat",
+        "risk-vulnerability",
+        "risk-existing-controls",
+        "risk-likelihood",
+        "risk-impact",
+        "risk-score",
+        "risk-acceptable",
+        "risk-treatment",
+        "risk-treatment-plan",
+        "risk-owner",
+        "risk-due-on",
+        "risk-state",
+        "risk-approved-by",
+        "risk-approved-until",
+    ]
+    .map(|k| t.t(k))
+    .to_vec();
+    let yes_no = |b: bool| t.t(if b { "yes" } else { "no" });
+    let body = risks
+        .into_iter()
+        .map(|r| {
+            let l = crate::risk::line(catalog, today, t, &s, r);
+            vec![
+                l.row.seq.to_string(),
+                l.row.asset_name.clone(),
+                l.value.clone(),
+                l.row.threat.clone(),
+                l.row.vulnerability.clone(),
+                l.row.existing_controls.clone(),
+                l.row.likelihood.to_string(),
+                l.row.impact.to_string(),
+                l.score.to_string(),
+                yes_no(l.acceptable),
+                l.treatment.clone(),
+                l.row.treatment_plan.clone(),
+                l.row.owner.clone(),
+                t.opt_date(&l.row.due_on),
+                t.tp("risk-state-", l.state),
+                l.row.approved_by.clone().unwrap_or_default(),
+                t.opt_date(&l.row.approved_until),
+            ]
+        })
+        .collect();
+    let mut fields = vec![
+        (t.t("field-name"), a.name.clone()),
+        (
+            t.t("risk-year"),
+            anwei_domain::roc::roc_year_of(x.year).to_string(),
+        ),
+        (t.t("risk-method"), t.tp("risk-method-", &x.method)),
+    ];
+    if x.is_exempt() {
+        fields.push((t.t("risk-exempt-reason-label"), x.exempt_reason.clone()));
+    } else {
+        fields.push((
+            t.t("risk-scales"),
+            t.f(
+                "risk-scales-summary",
+                &[
+                    ("l", s.likelihood_levels.to_string()),
+                    ("i", s.impact_levels.to_string()),
+                    ("threshold", s.threshold.to_string()),
+                ],
+            ),
+        ));
+    }
+    fields.push((
+        t.t("risk-completed"),
+        x.completed_at.map_or_else(
+            || t.t("risk-in-progress"),
+            |at| {
+                t.f(
+                    "risk-completed-by",
+                    &[
+                        ("at", t.datetime(&at)),
+                        ("by", x.completed_by.clone().unwrap_or_default()),
+                    ],
+                )
+            },
+        ),
+    ));
+    Document::new(t.f1("risk-register-title", "agency", &a.name))
+        .fields(fields)
+        .heading(1, t.t("risk-register"))
+        .table(header, body)
+}

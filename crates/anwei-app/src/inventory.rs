@@ -1,0 +1,114 @@
+//! The yearly inventory (安維計畫 柒.一). The 資通安全長's sign-off freezes the register as it
+//! then stands and attaches it to the year's inventory duty, in one transaction.
+
+use crate::evidence::{Frozen, freeze_for_duty};
+use crate::i18n::Locale;
+use crate::{Ctx, Error, Result, refuse};
+use anwei_store::Actor;
+use anwei_store::agencies::AgencyRow;
+
+/// Only when this year's round is open and every asset in the register is confirmed by its
+/// custodian.
+pub async fn sign_off_round(cx: Ctx<'_>, t: &Locale, actor: &Actor, a: &AgencyRow) -> Result<()> {
+    let year = cx.year();
+    let round = match cx.store.inventory_round(a.id, year).await? {
+        Some(r) => r,
+        None => return refuse("err-round-none"),
+    };
+    let assets = cx.store.assets(a.id).await?;
+    let confirmed = cx.store.confirmed_assets(round.id).await?;
+    if assets
+        .iter()
+        .any(|x| !confirmed.iter().any(|(id, _)| *id == x.id))
+    {
+        return refuse("err-round-unconfirmed");
+    }
+    let doc = crate::documents::asset_register(cx.store, t, a, cx.today()).await?;
+    let bytes = anwei_docs::Format::Xlsx
+        .render(&doc)
+        .map_err(|e| Error::Document(e.to_string()))?;
+    let sha = anwei_domain::evidence::sha256_hex(&bytes);
+    let title = t.f1(
+        "round-evidence",
+        "year",
+        &anwei_domain::roc::roc_year_of(year),
+    );
+    let name = format!("inventory-{year}.xlsx");
+    let mut tx = cx.store.transaction().await?;
+    tx.sign_off_inventory_round(actor, &round, &sha, cx.now)
+        .await?;
+    let frozen = Frozen {
+        duty: &cx.catalog.obligations.proof.inventory_round,
+        year,
+        title: &title,
+        name: &name,
+        format: anwei_docs::Format::Xlsx,
+        bytes: &bytes,
+    };
+    freeze_for_duty(cx, &mut tx, actor, a.id, frozen).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An import of checked rows, recorded as a job before it runs so that whichever instance
+/// serves the next request can follow it.
+pub async fn start_import(
+    cx: Ctx<'_>,
+    actor: &Actor,
+    a: &AgencyRow,
+    total: usize,
+    refused: usize,
+) -> Result<uuid::Uuid> {
+    Ok(cx
+        .store
+        .start_import(actor, a.id, total, refused, cx.now)
+        .await?)
+}
+
+/// Runs a started import to its end: the rows in one transaction (all or none), its progress
+/// and its outcome written to the job. Meant to run in the background; it reports its own
+/// failure on the job rather than to a caller.
+pub async fn run_import(
+    store: anwei_store::Store,
+    actor: Actor,
+    agency_id: uuid::Uuid,
+    job: uuid::Uuid,
+    rows: Vec<anwei_domain::asset::AssetInput>,
+    (file_name, sha256): (String, String),
+    now: time::OffsetDateTime,
+) {
+    let progress = {
+        let store = store.clone();
+        move |n: usize| {
+            let store = store.clone();
+            // progress is advisory: a lost update only makes the bar lag
+            std::mem::drop(tokio::spawn(async move {
+                let _ = store.import_progress(job, n).await;
+            }));
+        }
+    };
+    let outcome = store
+        .import_asset_inputs(
+            &actor,
+            agency_id,
+            rows,
+            (&file_name, &sha256),
+            now,
+            &progress,
+        )
+        .await;
+    let outcome = outcome.map(|d| d.added).map_err(|e| import_failure(&e));
+    if let Err(e) = store.finish_import(job, outcome, now).await {
+        tracing::error!(error = %e, %job, "could not record how an import ended");
+    }
+}
+
+fn import_failure(e: &anwei_store::StoreError) -> &'static str {
+    match e {
+        anwei_store::StoreError::Conflict { .. } => "err-import-name-taken",
+        other => {
+            tracing::error!(error = %other, "asset import failed");
+            "err-import-failed"
+        }
+    }
+}
