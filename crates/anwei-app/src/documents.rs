@@ -7,7 +7,7 @@ use anwei_docs::Document;
 use anwei_domain::asset::DIMENSIONS;
 use anwei_domain::catalog::Catalog;
 use anwei_store::Store;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::risks::{RiskAssessmentRow, RiskRow};
 use time::Date;
 
@@ -16,10 +16,10 @@ use time::Date;
 pub async fn asset_register(
     store: &Store,
     t: &Locale,
-    a: &AgencyRow,
+    a: &AgencyScope,
     today: Date,
 ) -> Result<Document> {
-    let rows = store.assets(a.id).await?;
+    let rows = store.assets(a).await?;
     let yes_no = |b: bool| t.t(if b { "yes" } else { "no" });
     let mut header = vec![
         t.t("field-name"),
@@ -85,7 +85,7 @@ pub fn risk_register(
     catalog: &Catalog,
     today: Date,
     t: &Locale,
-    a: &AgencyRow,
+    a: &AgencyScope,
     x: &RiskAssessmentRow,
     risks: Vec<RiskRow>,
 ) -> Document {

@@ -5,17 +5,17 @@ use crate::evidence::{Frozen, freeze_for_duty};
 use crate::i18n::Locale;
 use crate::{Ctx, Error, Result, refuse};
 use anwei_store::Actor;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 
 /// Only when this year's round is open and every asset in the register is confirmed by its
 /// custodian.
-pub async fn sign_off_round(cx: Ctx<'_>, t: &Locale, actor: &Actor, a: &AgencyRow) -> Result<()> {
+pub async fn sign_off_round(cx: Ctx<'_>, t: &Locale, actor: &Actor, a: &AgencyScope) -> Result<()> {
     let year = cx.year();
-    let round = match cx.store.inventory_round(a.id, year).await? {
+    let round = match cx.store.inventory_round(a, year).await? {
         Some(r) => r,
         None => return refuse("err-round-none"),
     };
-    let assets = cx.store.assets(a.id).await?;
+    let assets = cx.store.assets(a).await?;
     let confirmed = cx.store.confirmed_assets(round.id).await?;
     if assets
         .iter()
@@ -55,7 +55,7 @@ pub async fn sign_off_round(cx: Ctx<'_>, t: &Locale, actor: &Actor, a: &AgencyRo
 pub async fn start_import(
     cx: Ctx<'_>,
     actor: &Actor,
-    a: &AgencyRow,
+    a: &AgencyScope,
     total: usize,
     refused: usize,
 ) -> Result<uuid::Uuid> {

@@ -11,7 +11,7 @@ use anwei_domain::evidence::sha256_hex;
 use anwei_domain::plan::{Facts, Member, PlanContent};
 use anwei_domain::plan_lint::{Finding, LintContext, lint};
 use anwei_domain::roc::RocDate;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::files::FileStore;
 use anwei_store::plans::{PlanFileRow, PlanVersionRow};
 use anwei_store::{Actor, Store, StoreError};
@@ -25,7 +25,7 @@ pub const DEFAULT_TEMPLATE: &str = "tainan-school-d";
 /// content).
 pub const FROZEN_FORMATS: [Format; 3] = [Format::Odt, Format::Docx, Format::Pdf];
 
-pub fn facts(a: &AgencyRow) -> Facts {
+pub fn facts(a: &AgencyScope) -> Facts {
     Facts {
         agency_name: a.name.clone(),
         level: a.responsibility_level(),
@@ -36,7 +36,7 @@ pub fn facts(a: &AgencyRow) -> Facts {
 /// and who submitted and approved it, by the names of their accounts.
 pub async fn edition(
     store: &Store,
-    a: &AgencyRow,
+    a: &AgencyScope,
     v: &PlanVersionRow,
     today: Date,
 ) -> Result<Edition> {
@@ -115,7 +115,7 @@ impl FrozenCover {
 /// draft (and a version published before covers were kept), today's records.
 async fn cover(
     store: &Store,
-    a: &AgencyRow,
+    a: &AgencyScope,
     v: &PlanVersionRow,
     today: Date,
 ) -> Result<(Facts, Edition)> {
@@ -129,7 +129,7 @@ async fn cover(
 
 pub async fn document(
     store: &Store,
-    a: &AgencyRow,
+    a: &AgencyScope,
     v: &PlanVersionRow,
     today: Date,
 ) -> Result<Document> {
@@ -141,11 +141,11 @@ pub async fn document(
 pub async fn lint_plan(
     store: &Store,
     catalog: &Catalog,
-    a: &AgencyRow,
+    a: &AgencyScope,
     content: &PlanContent,
     on: Date,
 ) -> Result<Vec<Finding>> {
-    let departed = store.departed_names(a.id, on).await?;
+    let departed = store.departed_names(a, on).await?;
     Ok(lint(
         content,
         &LintContext {
@@ -164,11 +164,11 @@ pub async fn start_draft(
     store: &Store,
     catalog: &Catalog,
     actor: &Actor,
-    a: &AgencyRow,
+    a: &AgencyScope,
     roster: Vec<Member>,
     now: OffsetDateTime,
 ) -> Result<Uuid> {
-    let (content, based_on) = match store.published_plan(a.id, None).await? {
+    let (content, based_on) = match store.published_plan(a, None).await? {
         Some(v) => (v.content()?, Some(v.id)),
         None => {
             let template = catalog
@@ -188,7 +188,7 @@ pub async fn publish(
     store: &Store,
     files: &FileStore,
     actor: &Actor,
-    a: &AgencyRow,
+    a: &AgencyScope,
     v: &PlanVersionRow,
     now: OffsetDateTime,
 ) -> Result<i32> {
@@ -197,7 +197,7 @@ pub async fn publish(
     as_published.published_at = Some(now);
     as_published.number = Some(
         store
-            .published_plan(a.id, None)
+            .published_plan(a, None)
             .await?
             .and_then(|p| p.number)
             .unwrap_or(0)

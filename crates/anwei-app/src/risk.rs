@@ -9,7 +9,7 @@ use anwei_domain::asset::Rating;
 use anwei_domain::catalog::Catalog;
 use anwei_domain::risk::Scales;
 use anwei_store::Actor;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::risks::{RiskAssessmentRow, RiskRow};
 use time::Date;
 
@@ -59,11 +59,11 @@ pub fn line(catalog: &Catalog, today: Date, t: &Locale, s: &Scales, row: RiskRow
 /// of 捌、一、1 turns on.
 pub async fn systems_in_use(
     store: &anwei_store::Store,
-    a: &AgencyRow,
+    a: &AgencyScope,
 ) -> Result<Vec<(String, bool, String)>> {
     use anwei_domain::asset::{AssetKind, AssetStatus};
     Ok(store
-        .assets(a.id)
+        .assets(a)
         .await?
         .into_iter()
         .filter(|x| x.kind == AssetKind::System.as_str() && x.status == AssetStatus::InUse.as_str())
@@ -78,7 +78,7 @@ pub async fn complete_assessment(
     cx: Ctx<'_>,
     t: &Locale,
     actor: &Actor,
-    a: &AgencyRow,
+    a: &AgencyScope,
     x: &RiskAssessmentRow,
 ) -> Result<()> {
     if !x.is_open() {
@@ -129,7 +129,7 @@ pub async fn record_exemption(
     cx: Ctx<'_>,
     t: &Locale,
     actor: &Actor,
-    a: &AgencyRow,
+    a: &AgencyScope,
     reason: &str,
 ) -> Result<()> {
     if !cx

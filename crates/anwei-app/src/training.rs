@@ -5,7 +5,7 @@ use crate::evidence::prove_duty;
 use crate::i18n::Locale;
 use crate::{Ctx, Result};
 use anwei_store::Actor;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::evidence::{EvidenceContent, NewEvidence};
 use anwei_store::training::NewPlanItem;
 use uuid::Uuid;
@@ -15,7 +15,7 @@ pub async fn add_plan_item(
     cx: Ctx<'_>,
     t: &Locale,
     actor: &Actor,
-    a: &AgencyRow,
+    a: &AgencyScope,
     item: &NewPlanItem<'_>,
     plan_url: &str,
 ) -> Result<Uuid> {

@@ -367,6 +367,23 @@ struct RawObligation {
 struct RawCatalog {
     obligation: Vec<RawObligation>,
     proof: Proof,
+    reminders: Reminders,
+}
+
+/// When a duty is 「即將到期」 (catalog `[reminders]`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reminders {
+    pub due_soon_days: i64,
+}
+
+impl Reminders {
+    /// The last due date that counts as due soon on `today`.
+    pub fn due_soon_until(self, today: Date) -> Date {
+        today
+            .checked_add(time::Duration::days(self.due_soon_days))
+            .unwrap_or(today)
+    }
 }
 
 /// The duties Anwei proves by itself: the file a finished record freezes (a signed-off
@@ -417,6 +434,7 @@ pub struct Obligation {
 pub struct ObligationCatalog {
     pub obligations: Vec<Obligation>,
     pub proof: Proof,
+    pub reminders: Reminders,
 }
 
 /// The plan chapters' numerals, 1–17.
@@ -528,9 +546,13 @@ impl ObligationCatalog {
                 return Err(bad(format!("proof.{what}: no obligation {key:?}")));
             }
         }
+        if !(8..=366).contains(&raw.reminders.due_soon_days) {
+            return Err(bad("reminders.due_soon_days must be 8–366".into()));
+        }
         Ok(Self {
             obligations,
             proof: raw.proof,
+            reminders: raw.reminders,
         })
     }
 

@@ -1,4 +1,5 @@
-//! Reminders of tasks falling due: 30, 7 and 1 days before, and once when overdue (to the
+//! Reminders of tasks falling due: when they become due soon (the catalog's `due_soon_days`), 7
+//! and 1 days before, and once when overdue (to the
 //! 資通安全長 as well). A server that was down when a reminder fell due sends the nearest one
 //! that still applies, never a stale one: coming back 5 days before the due date sends the
 //! 7-day reminder, not the 30-day one.
@@ -15,14 +16,15 @@ pub enum ReminderKind {
 }
 
 impl ReminderKind {
-    /// The reminder due on `today` for a task due on `due_on`, if any.
-    pub fn on(due_on: Date, today: Date) -> Option<Self> {
+    /// The reminder due on `today` for a task due on `due_on`, if any; `soon` is the catalog's
+    /// window of 「即將到期」.
+    pub fn on(due_on: Date, today: Date, soon: crate::obligation::Reminders) -> Option<Self> {
         let left = (due_on - today).whole_days();
         match left {
             l if l < 0 => Some(ReminderKind::Overdue),
             0..=1 => Some(ReminderKind::Days1),
             2..=7 => Some(ReminderKind::Days7),
-            8..=30 => Some(ReminderKind::Days30),
+            l if l <= soon.due_soon_days => Some(ReminderKind::Days30),
             _ => None,
         }
     }
@@ -202,38 +204,40 @@ pub const MAX_ATTEMPTS: u32 = 8;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SOON: crate::obligation::Reminders = crate::obligation::Reminders { due_soon_days: 30 };
     use time::macros::date;
 
     #[test]
     fn the_nearest_reminder_that_still_applies() {
         let due = date!(2026 - 03 - 31);
-        assert_eq!(ReminderKind::on(due, date!(2026 - 02 - 28)), None);
+        assert_eq!(ReminderKind::on(due, date!(2026 - 02 - 28), SOON), None);
         assert_eq!(
-            ReminderKind::on(due, date!(2026 - 03 - 01)),
+            ReminderKind::on(due, date!(2026 - 03 - 01), SOON),
             Some(ReminderKind::Days30)
         );
         assert_eq!(
-            ReminderKind::on(due, date!(2026 - 03 - 23)),
+            ReminderKind::on(due, date!(2026 - 03 - 23), SOON),
             Some(ReminderKind::Days30)
         );
         assert_eq!(
-            ReminderKind::on(due, date!(2026 - 03 - 24)),
+            ReminderKind::on(due, date!(2026 - 03 - 24), SOON),
             Some(ReminderKind::Days7)
         );
         assert_eq!(
-            ReminderKind::on(due, date!(2026 - 03 - 26)),
+            ReminderKind::on(due, date!(2026 - 03 - 26), SOON),
             Some(ReminderKind::Days7)
         );
         assert_eq!(
-            ReminderKind::on(due, date!(2026 - 03 - 30)),
+            ReminderKind::on(due, date!(2026 - 03 - 30), SOON),
             Some(ReminderKind::Days1)
         );
         assert_eq!(
-            ReminderKind::on(due, date!(2026 - 03 - 31)),
+            ReminderKind::on(due, date!(2026 - 03 - 31), SOON),
             Some(ReminderKind::Days1)
         );
         assert_eq!(
-            ReminderKind::on(due, date!(2026 - 04 - 01)),
+            ReminderKind::on(due, date!(2026 - 04 - 01), SOON),
             Some(ReminderKind::Overdue)
         );
         assert!(ReminderKind::Overdue.tells_ciso());

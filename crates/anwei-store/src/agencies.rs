@@ -28,6 +28,33 @@ pub struct AgencyRow {
     pub updated_at: OffsetDateTime,
 }
 
+/// An agency the actor reaches, as the store found it by checking the actor's reach: the one
+/// thing the reads of an agency's own records take. Only [`Store::agency_by_code`] and
+/// [`Store::agency_by_id`] make one, so a caller that skipped the check has nothing to pass
+/// — the isolation holds here even if a caller forgets to authorise. (Who may do what within
+/// the agency is the caller's check: the store knows reach, not roles.)
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct AgencyScope(AgencyRow);
+
+impl AgencyScope {
+    pub fn row(&self) -> &AgencyRow {
+        &self.0
+    }
+
+    pub fn into_row(self) -> AgencyRow {
+        self.0
+    }
+}
+
+impl std::ops::Deref for AgencyScope {
+    type Target = AgencyRow;
+
+    fn deref(&self) -> &AgencyRow {
+        &self.0
+    }
+}
+
 impl AgencyRow {
     pub fn agency_path(&self) -> AgencyPath {
         AgencyPath::from_stored(self.path.clone())
@@ -104,25 +131,25 @@ impl Store {
     }
 
     /// An agency by code, if within the actor's reach.
-    pub async fn agency_by_code(&self, actor: &Actor, code: &str) -> Result<Option<AgencyRow>> {
+    pub async fn agency_by_code(&self, actor: &Actor, code: &str) -> Result<Option<AgencyScope>> {
         let reach = actor.reach.path_pattern();
         let sql = format!(
             "SELECT {AGENCY_COLUMNS} FROM agency WHERE code = $1 AND ($2 IS NULL OR path LIKE $2)"
         );
         let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(code).bind(&reach).fetch_optional(p).await)?;
-        Ok(row)
+        Ok(row.map(AgencyScope))
     }
 
     /// An agency by id, if within the actor's reach.
-    pub async fn agency_by_id(&self, actor: &Actor, id: Uuid) -> Result<Option<AgencyRow>> {
+    pub async fn agency_by_id(&self, actor: &Actor, id: Uuid) -> Result<Option<AgencyScope>> {
         let reach = actor.reach.path_pattern();
         let sql = format!(
             "SELECT {AGENCY_COLUMNS} FROM agency WHERE id = $1 AND ($2 IS NULL OR path LIKE $2)"
         );
         let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id).bind(&reach).fetch_optional(p).await)?;
-        Ok(row)
+        Ok(row.map(AgencyScope))
     }
 
     /// Every agency within the actor's reach, in tree order.
@@ -147,6 +174,31 @@ impl Store {
         Ok(rows)
     }
 
+    /// Every agency within the actor's reach, as scopes (for Anwei's own jobs, which read each
+    /// agency's records in turn).
+    pub async fn agency_scopes(&self, actor: &Actor) -> Result<Vec<AgencyScope>> {
+        Ok(self
+            .agencies(actor)
+            .await?
+            .into_iter()
+            .map(AgencyScope)
+            .collect())
+    }
+
+    /// The same, as scopes: each is within the actor's reach, so its records may be read.
+    pub async fn subordinate_scopes(
+        &self,
+        actor: &Actor,
+        parent: Uuid,
+    ) -> Result<Vec<AgencyScope>> {
+        Ok(self
+            .subordinates(actor, parent)
+            .await?
+            .into_iter()
+            .map(AgencyScope)
+            .collect())
+    }
+
     /// Updates the profile, with the previous values in the audit event.
     pub async fn update_agency(
         &self,
@@ -160,7 +212,8 @@ impl Store {
         tx.commit().await
     }
 
-    pub async fn hosted_systems(&self, agency_id: Uuid) -> Result<Vec<HostedSystemRow>> {
+    pub async fn hosted_systems(&self, scope: &AgencyScope) -> Result<Vec<HostedSystemRow>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT h.id, h.agency_id, h.name, h.hosted_by_agency_id, a.name AS hosted_by_name
              FROM hosted_system h JOIN agency a ON a.id = h.hosted_by_agency_id
@@ -301,7 +354,8 @@ impl Store {
     }
 
     /// An agency's proposals, newest first.
-    pub async fn level_proposals(&self, agency_id: Uuid) -> Result<Vec<LevelProposalRow>> {
+    pub async fn level_proposals(&self, scope: &AgencyScope) -> Result<Vec<LevelProposalRow>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT id, agency_id, level, reason, proposed_by, proposed_at, decision, decided_by, decided_at,
                     letter_no, letter_date, decision_note

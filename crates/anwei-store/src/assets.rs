@@ -1,6 +1,7 @@
 //! The inventory. Every write carries its audit event in the same transaction; a custodian's
 //! right to change their own assets is decided by the caller, which passes the actor.
 
+use crate::agencies::AgencyScope;
 use crate::audit::{Change, append};
 use crate::db::{on_db, on_tx};
 use crate::{Actor, Result, Store, StoreError};
@@ -250,11 +251,12 @@ impl Store {
     /// paged in SQL, so a register of tens of thousands costs one page (issue 22 item 11).
     pub async fn assets_page(
         &self,
-        agency_id: Uuid,
+        scope: &AgencyScope,
         filter: &AssetFilter,
         page: i64,
         per_page: i64,
     ) -> Result<(Vec<AssetRow>, i64)> {
+        let agency_id = scope.id;
         let pattern = filter.pattern();
         let sql = format!("{SELECT} WHERE {FILTER} ORDER BY name LIMIT $4 OFFSET $5");
         let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -269,7 +271,8 @@ impl Store {
     /// The register's make-up in a few rows — how many assets share each kind, core-business
     /// flag, hosting and ratings — so that counts over the whole register (core systems by
     /// 施行細則 §10, which is applied in Rust) need no row of it.
-    pub async fn asset_profile(&self, agency_id: Uuid) -> Result<Vec<AssetProfile>> {
+    pub async fn asset_profile(&self, scope: &AgencyScope) -> Result<Vec<AssetProfile>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT kind, supports_core_business, centralised, confidentiality, integrity, availability, legality,
                     COUNT(*) AS n
@@ -281,7 +284,8 @@ impl Store {
 
     /// Name, kind and state of every asset, for checks that match names (Act §11) without
     /// reading whole rows.
-    pub async fn asset_keys(&self, agency_id: Uuid) -> Result<Vec<AssetKey>> {
+    pub async fn asset_keys(&self, scope: &AgencyScope) -> Result<Vec<AssetKey>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT id, name, kind, status FROM asset WHERE agency_id = $1 ORDER BY name")
             .bind(agency_id).fetch_all(p).await)?;
@@ -289,14 +293,16 @@ impl Store {
     }
 
     /// Every asset of the agency, by name (for the page and the exports).
-    pub async fn assets(&self, agency_id: Uuid) -> Result<Vec<AssetRow>> {
+    pub async fn assets(&self, scope: &AgencyScope) -> Result<Vec<AssetRow>> {
+        let agency_id = scope.id;
         let sql = format!("{SELECT} WHERE agency_id = $1 ORDER BY name");
         let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(agency_id).fetch_all(p).await)?;
         Ok(rows)
     }
 
-    pub async fn asset(&self, agency_id: Uuid, id: Uuid) -> Result<Option<AssetRow>> {
+    pub async fn asset(&self, scope: &AgencyScope, id: Uuid) -> Result<Option<AssetRow>> {
+        let agency_id = scope.id;
         let sql = format!("{SELECT} WHERE agency_id = $1 AND id = $2");
         let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(agency_id).bind(id).fetch_optional(p).await)?;
@@ -383,7 +389,11 @@ pub struct Imported {
 
 impl Store {
     /// Names of the agency's assets, to mark rows of an import that would duplicate one.
-    pub async fn asset_names(&self, agency_id: Uuid) -> Result<std::collections::HashSet<String>> {
+    pub async fn asset_names(
+        &self,
+        scope: &AgencyScope,
+    ) -> Result<std::collections::HashSet<String>> {
+        let agency_id = scope.id;
         let rows: Vec<(String,)> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT name FROM asset WHERE agency_id = $1")
             .bind(agency_id).fetch_all(p).await)?;
@@ -497,9 +507,10 @@ pub struct InventoryRoundRow {
 impl Store {
     pub async fn inventory_round(
         &self,
-        agency_id: Uuid,
+        scope: &AgencyScope,
         year: i32,
     ) -> Result<Option<InventoryRoundRow>> {
+        let agency_id = scope.id;
         let row = on_db!(&self.db, p => sqlx::query_as(
             "SELECT id, agency_id, year, opened_by, opened_at, signed_off_by, signed_off_at, snapshot_sha256
              FROM inventory_round WHERE agency_id = $1 AND year = $2")
@@ -556,10 +567,11 @@ impl Store {
     pub async fn confirmed_between(
         &self,
         round_id: Uuid,
-        agency_id: Uuid,
+        scope: &AgencyScope,
         first: &str,
         last: &str,
     ) -> Result<Vec<Uuid>> {
+        let agency_id = scope.id;
         let rows: Vec<(Uuid,)> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT c.asset_id FROM inventory_confirmation c JOIN asset a ON a.id = c.asset_id
              WHERE c.round_id = $1 AND a.agency_id = $2 AND a.name >= $3 AND a.name <= $4")

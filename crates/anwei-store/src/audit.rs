@@ -4,6 +4,7 @@
 //! takes the row lock on PostgreSQL; SQLite's write transaction is already exclusive), so two
 //! writers of one agency queue while writers of different agencies do not wait on each other.
 
+use crate::agencies::AgencyScope;
 use crate::db::{Tx, on_db, on_tx};
 use crate::{Actor, Reach, Result, Store};
 use anwei_domain::audit::{
@@ -332,7 +333,8 @@ impl Store {
     /// The sequence numbers of an agency's audit chain head and of the system chain's: every
     /// change to the agency's records (or to the instance-wide registers) moves one of them, so
     /// together they version what was computed from those records.
-    pub async fn records_version(&self, agency_id: Uuid) -> Result<(i64, i64)> {
+    pub async fn records_version(&self, scope: &AgencyScope) -> Result<(i64, i64)> {
+        let agency_id = scope.id;
         let own = chain_of(Some(agency_id));
         let system = chain_of(None);
         let (a, s): (i64, i64) = on_db!(&self.db, p => sqlx::query_as(

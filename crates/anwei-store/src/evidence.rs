@@ -1,6 +1,7 @@
 //! 佐證資料 rows: a file (kept in the [`FileStore`] by digest) or a link, attached to one or more
 //! tasks of the same agency. The digest recorded at upload is checked again on every download.
 
+use crate::agencies::AgencyScope;
 use crate::audit::{Change, append};
 use crate::db::{Tx, on_db, on_tx};
 use crate::files::FileStore;
@@ -326,7 +327,8 @@ impl Store {
     }
 
     /// The agency's evidence, newest first (to attach one piece to several tasks).
-    pub async fn agency_evidence(&self, agency_id: Uuid) -> Result<Vec<EvidenceRow>> {
+    pub async fn agency_evidence(&self, scope: &AgencyScope) -> Result<Vec<EvidenceRow>> {
+        let agency_id = scope.id;
         let sql = format!(
             "{EVIDENCE_SELECT} WHERE e.agency_id = $1 ORDER BY e.created_at DESC LIMIT 200"
         );

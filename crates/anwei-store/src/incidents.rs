@@ -1,6 +1,7 @@
 //! Incident records and their timelines. Every step is one transaction: the record's change, a
 //! timeline entry and the audit event.
 
+use crate::agencies::AgencyScope;
 use crate::audit::{Change, append};
 use crate::db::{Tx, on_db, on_tx};
 use crate::{Actor, Result, Store, StoreError};
@@ -688,7 +689,8 @@ impl Store {
     }
 
     /// An agency's drills, newest first (the caller has checked the agency is within reach).
-    pub async fn drills(&self, agency_id: Uuid) -> Result<Vec<DrillRow>> {
+    pub async fn drills(&self, scope: &AgencyScope) -> Result<Vec<DrillRow>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT id, kind, held_on, participants, opened, clicked, notes, created_by FROM incident_drill
              WHERE agency_id = $1 ORDER BY held_on DESC, created_at DESC")

@@ -3,8 +3,13 @@
 //! the [`Db`] enum rather than sqlx's `Any` driver, which cannot carry UUIDs, instants or booleans.
 //!
 //! Every write takes the [`Actor`] and writes its audit event in the same transaction as the
-//! change; every read takes the actor's [`Reach`] and never returns rows outside it, so tenant
-//! isolation holds here even if a caller forgets to authorise.
+//! change. Reads across agencies (lists, the tree, supervisor pages) take the actor's [`Reach`]
+//! and never return rows outside it. Reads of one agency's records take its
+//! [`AgencyScope`](agencies::AgencyScope), which only the reach-checked lookups
+//! ([`Store::agency_by_code`], [`Store::agency_by_id`]) make: a caller that skipped the check has
+//! no scope to pass. The parts of a record (a round's confirmations, an incident's events, a
+//! plan version's files) are read by the id of a record that came from such a read. A use-case
+//! that writes several things opens one [`Transaction`] for all of them.
 #![forbid(unsafe_code)]
 
 mod actor;

@@ -6,6 +6,7 @@
 //! missing and withdraws only open tasks that no longer apply. Work already done is never
 //! deleted.
 
+use crate::agencies::AgencyScope;
 use crate::audit::{Change, append};
 use crate::db::{Tx, on_db, on_tx};
 use crate::{Actor, Result, Store, StoreError};
@@ -152,7 +153,8 @@ pub(crate) async fn record_level(
 
 impl Store {
     /// The agency's levels, oldest first.
-    pub async fn level_history(&self, agency_id: Uuid) -> Result<Vec<LevelRow>> {
+    pub async fn level_history(&self, scope: &AgencyScope) -> Result<Vec<LevelRow>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(LEVEL_HISTORY)
             .bind(agency_id).fetch_all(p).await)?;
         Ok(rows)
@@ -323,7 +325,11 @@ impl Store {
         Ok(rows)
     }
 
-    pub async fn obligation_settings(&self, agency_id: Uuid) -> Result<Vec<ObligationSettingRow>> {
+    pub async fn obligation_settings(
+        &self,
+        scope: &AgencyScope,
+    ) -> Result<Vec<ObligationSettingRow>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             SETTINGS_SELECT)
             .bind(agency_id).fetch_all(p).await)?;
@@ -417,7 +423,8 @@ impl Store {
     }
 
     /// Unassigned tasks of an agency (the 承辦人's calendar shows them too).
-    pub async fn unassigned_tasks(&self, agency_id: Uuid, since: Date) -> Result<Vec<TaskRow>> {
+    pub async fn unassigned_tasks(&self, scope: &AgencyScope, since: Date) -> Result<Vec<TaskRow>> {
+        let agency_id = scope.id;
         let sql = format!(
             "{TASK_SELECT} WHERE t.agency_id = $1 AND t.assignee_id IS NULL AND t.due_on >= $2
              ORDER BY t.due_on, t.obligation_key LIMIT 2000"
@@ -518,15 +525,15 @@ impl Store {
     }
 
     /// Per-agency counts for `year` within the actor's reach: total, met, overdue on `today`, and
-    /// due within 30 days.
+    /// due soon (by `soon`, the catalog's window).
     pub async fn task_summaries(
         &self,
         actor: &Actor,
         year: i32,
         today: Date,
+        soon: Date,
     ) -> Result<Vec<TaskSummary>> {
         let (first, next) = year_bounds(year);
-        let soon = today + time::Duration::days(30);
         let pattern = actor.reach.path_pattern();
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT a.id AS agency_id, a.code AS agency_code, a.name AS agency_name,

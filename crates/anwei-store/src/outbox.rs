@@ -9,6 +9,7 @@
 //! dies after the SMTP server accepted a message but before marking it sent will see it sent
 //! again when the lease runs out (at-least-once at that single point, never otherwise).
 
+use crate::agencies::AgencyScope;
 use crate::audit::{Change, append};
 use crate::db::{Db, Tx, on_db, on_tx};
 use crate::obligations::TaskRow;
@@ -295,7 +296,8 @@ impl Store {
     }
 
     /// Active accounts of an agency with an e-mail address.
-    pub async fn recipients(&self, agency_id: Uuid) -> Result<Vec<Recipient>> {
+    pub async fn recipients(&self, scope: &AgencyScope) -> Result<Vec<Recipient>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT id AS user_id, display_name, email, role FROM app_user
              WHERE agency_id = $1 AND disabled_at IS NULL AND email IS NOT NULL AND email <> ''

@@ -2,6 +2,7 @@
 //! changed only `WHERE status = 'draft'`, so a version that was submitted or published cannot be
 //! edited whatever the caller does, and a published version is never updated again.
 
+use crate::agencies::AgencyScope;
 use crate::audit::{Change, append};
 use crate::db::{on_db, on_tx};
 use crate::{Actor, Result, Store, StoreError};
@@ -92,14 +93,20 @@ impl PlanStep {
 }
 
 impl Store {
-    pub async fn plan_versions(&self, agency_id: Uuid) -> Result<Vec<PlanVersionRow>> {
+    pub async fn plan_versions(&self, scope: &AgencyScope) -> Result<Vec<PlanVersionRow>> {
+        let agency_id = scope.id;
         let sql = format!("{SELECT} WHERE agency_id = $1 ORDER BY created_at DESC");
         let rows = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(agency_id).fetch_all(p).await)?;
         Ok(rows)
     }
 
-    pub async fn plan_version(&self, agency_id: Uuid, id: Uuid) -> Result<Option<PlanVersionRow>> {
+    pub async fn plan_version(
+        &self,
+        scope: &AgencyScope,
+        id: Uuid,
+    ) -> Result<Option<PlanVersionRow>> {
+        let agency_id = scope.id;
         let sql = format!("{SELECT} WHERE agency_id = $1 AND id = $2");
         let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(agency_id).bind(id).fetch_optional(p).await)?;
@@ -107,7 +114,8 @@ impl Store {
     }
 
     /// The version not yet published (draft, submitted or approved), if any.
-    pub async fn open_plan(&self, agency_id: Uuid) -> Result<Option<PlanVersionRow>> {
+    pub async fn open_plan(&self, scope: &AgencyScope) -> Result<Option<PlanVersionRow>> {
+        let agency_id = scope.id;
         let sql = format!("{SELECT} WHERE agency_id = $1 AND status <> 'published'");
         let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(agency_id).fetch_optional(p).await)?;
@@ -117,9 +125,10 @@ impl Store {
     /// A published version by number, or the latest one.
     pub async fn published_plan(
         &self,
-        agency_id: Uuid,
+        scope: &AgencyScope,
         number: Option<i32>,
     ) -> Result<Option<PlanVersionRow>> {
+        let agency_id = scope.id;
         let sql = format!(
             "{SELECT} WHERE agency_id = $1 AND status = 'published' AND ($2 IS NULL OR number = $2)
              ORDER BY number DESC LIMIT 1"
@@ -315,7 +324,8 @@ impl Store {
 impl Store {
     /// Names of the agency's people who had left by `on` (a leaving date in the training
     /// register) or whose accounts are disabled: a plan must not still name them.
-    pub async fn departed_names(&self, agency_id: Uuid, on: time::Date) -> Result<Vec<String>> {
+    pub async fn departed_names(&self, scope: &AgencyScope, on: time::Date) -> Result<Vec<String>> {
+        let agency_id = scope.id;
         let rows: Vec<(String,)> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT name FROM person WHERE agency_id = $1 AND left_on IS NOT NULL AND left_on <= $2
              UNION SELECT display_name FROM app_user WHERE agency_id = $1 AND disabled_at IS NOT NULL")

@@ -2,6 +2,7 @@
 //! The register is shared by every agency (it is the ministry's), so its writes carry no agency;
 //! a finding belongs to one agency and is read and written only with that agency's id.
 
+use crate::agencies::AgencyScope;
 use crate::audit::{Change, append};
 use crate::db::{on_db, on_tx};
 use crate::{Actor, Result, Store, StoreError};
@@ -176,7 +177,8 @@ impl Store {
     }
 
     /// What an agency recorded about its matches.
-    pub async fn restricted_findings(&self, agency_id: Uuid) -> Result<Vec<FindingRow>> {
+    pub async fn restricted_findings(&self, scope: &AgencyScope) -> Result<Vec<FindingRow>> {
+        let agency_id = scope.id;
         let sql = format!(
             "SELECT {FINDING_COLUMNS} FROM restricted_finding WHERE agency_id = $1 ORDER BY recorded_at"
         );
@@ -187,9 +189,10 @@ impl Store {
 
     pub async fn restricted_finding(
         &self,
-        agency_id: Uuid,
+        scope: &AgencyScope,
         id: Uuid,
     ) -> Result<Option<FindingRow>> {
+        let agency_id = scope.id;
         let sql = format!(
             "SELECT {FINDING_COLUMNS} FROM restricted_finding WHERE agency_id = $1 AND id = $2"
         );

@@ -2,6 +2,7 @@
 //! completes it at once); only an open assessment takes new risks, edits and approvals. Every
 //! write carries its audit event in the same transaction.
 
+use crate::agencies::AgencyScope;
 use crate::assets::AssetRow;
 use crate::audit::{Change, append};
 use crate::db::{Tx, on_db, on_tx};
@@ -130,9 +131,10 @@ const RISK_COLUMNS: &str =
 impl Store {
     pub async fn risk_assessment(
         &self,
-        agency_id: Uuid,
+        scope: &AgencyScope,
         year: i32,
     ) -> Result<Option<RiskAssessmentRow>> {
+        let agency_id = scope.id;
         let sql = format!(
             "SELECT {ASSESSMENT_COLUMNS} FROM risk_assessment WHERE agency_id = $1 AND year = $2"
         );
@@ -141,7 +143,8 @@ impl Store {
     }
 
     /// Every year's assessment of an agency, the latest first.
-    pub async fn risk_assessments(&self, agency_id: Uuid) -> Result<Vec<RiskAssessmentRow>> {
+    pub async fn risk_assessments(&self, scope: &AgencyScope) -> Result<Vec<RiskAssessmentRow>> {
+        let agency_id = scope.id;
         let sql = format!(
             "SELECT {ASSESSMENT_COLUMNS} FROM risk_assessment WHERE agency_id = $1 ORDER BY year DESC"
         );
@@ -238,7 +241,8 @@ impl Store {
     }
 
     /// One risk of the agency (None for another agency's).
-    pub async fn risk(&self, agency_id: Uuid, id: Uuid) -> Result<Option<RiskRow>> {
+    pub async fn risk(&self, scope: &AgencyScope, id: Uuid) -> Result<Option<RiskRow>> {
+        let agency_id = scope.id;
         let sql = format!("SELECT {RISK_COLUMNS} FROM risk WHERE id = $1 AND agency_id = $2");
         let row = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(agency_id).fetch_optional(p).await)?;
         Ok(row)
@@ -246,7 +250,8 @@ impl Store {
 
     /// The threats and the vulnerabilities the agency has recorded in any year: its own
     /// additions to the catalog's lists.
-    pub async fn risk_terms(&self, agency_id: Uuid) -> Result<(Vec<String>, Vec<String>)> {
+    pub async fn risk_terms(&self, scope: &AgencyScope) -> Result<(Vec<String>, Vec<String>)> {
+        let agency_id = scope.id;
         let threats: Vec<(String,)> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT DISTINCT threat FROM risk WHERE agency_id = $1 ORDER BY threat")
             .bind(agency_id).fetch_all(p).await)?;

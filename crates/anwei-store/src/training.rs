@@ -1,6 +1,7 @@
 //! People, courses and attendance (資通安全教育訓練). The ledger itself is computed by the domain
 //! from these rows; nothing here decides what anyone owes.
 
+use crate::agencies::AgencyScope;
 use crate::audit::{Change, append};
 use crate::db::{on_db, on_tx};
 use crate::{Actor, Result, Store, StoreError};
@@ -111,7 +112,8 @@ impl Store {
     }
 
     /// The agency's people, by name.
-    pub async fn people(&self, agency_id: Uuid) -> Result<Vec<PersonRow>> {
+    pub async fn people(&self, scope: &AgencyScope) -> Result<Vec<PersonRow>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT id, agency_id, name, category, email, external, joined_on, left_on FROM person
              WHERE agency_id = $1 ORDER BY name")
@@ -182,7 +184,13 @@ impl Store {
     }
 
     /// The agency's courses of the window, newest first, with how many attended.
-    pub async fn courses(&self, agency_id: Uuid, from: Date, to: Date) -> Result<Vec<CourseRow>> {
+    pub async fn courses(
+        &self,
+        scope: &AgencyScope,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<CourseRow>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT c.id, c.title, c.held_on, c.hours, c.kind, c.provider, c.online, c.plan_item_id,
                     (SELECT COUNT(*) FROM attendance a WHERE a.course_id = c.id) AS attendees
@@ -195,10 +203,11 @@ impl Store {
     /// Every attendance of the agency's people between `from` and `to`.
     pub async fn attendances(
         &self,
-        agency_id: Uuid,
+        scope: &AgencyScope,
         from: Date,
         to: Date,
     ) -> Result<Vec<AttendanceRow>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT a.person_id, c.held_on, c.kind, a.hours FROM attendance a JOIN course c ON c.id = a.course_id
              WHERE a.agency_id = $1 AND c.held_on >= $2 AND c.held_on <= $3")
@@ -207,7 +216,8 @@ impl Store {
     }
 
     /// The agency's choice for joiners and leavers (full hours unless it chose pro rata).
-    pub async fn proration(&self, agency_id: Uuid) -> Result<Proration> {
+    pub async fn proration(&self, scope: &AgencyScope) -> Result<Proration> {
+        let agency_id = scope.id;
         let row: Option<(String,)> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT proration FROM training_setting WHERE agency_id = $1")
             .bind(agency_id).fetch_optional(p).await)?;
@@ -283,7 +293,7 @@ impl Store {
     pub async fn training_ledger(
         &self,
         rules: &TrainingRules,
-        agency_id: Uuid,
+        scope: &AgencyScope,
         year: i32,
         today: Date,
     ) -> Result<(Option<ResponsibilityLevel>, Vec<PersonLedger>)> {
@@ -296,14 +306,14 @@ impl Store {
         let at = dec31
             .min(today.max(Date::from_calendar_date(year, Month::January, 1).unwrap_or(dec31)));
         let level = self
-            .level_history(agency_id)
+            .level_history(scope)
             .await?
             .iter()
             .rfind(|r| r.effective_on <= at)
             .and_then(|r| r.level());
-        let proration = self.proration(agency_id).await?;
-        let attendances = self.attendances(agency_id, from, dec31).await?;
-        let people = self.people(agency_id).await?;
+        let proration = self.proration(scope).await?;
+        let attendances = self.attendances(scope, from, dec31).await?;
+        let people = self.people(scope).await?;
         let out = people
             .into_iter()
             .map(|person| {
@@ -468,7 +478,8 @@ impl Store {
     }
 
     /// The year's plan, by audience and month.
-    pub async fn plan_items(&self, agency_id: Uuid, year: i32) -> Result<Vec<PlanItemRow>> {
+    pub async fn plan_items(&self, scope: &AgencyScope, year: i32) -> Result<Vec<PlanItemRow>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT i.id, i.audience, i.title, i.planned_month, i.hours, i.kind,
                     (SELECT MIN(c.held_on) FROM course c WHERE c.plan_item_id = i.id) AS held_on,
@@ -507,7 +518,8 @@ pub struct AcknowledgementRow {
 }
 
 impl Store {
-    pub async fn person(&self, agency_id: Uuid, id: Uuid) -> Result<Option<PersonRow>> {
+    pub async fn person(&self, scope: &AgencyScope, id: Uuid) -> Result<Option<PersonRow>> {
+        let agency_id = scope.id;
         let row = on_db!(&self.db, p => sqlx::query_as(
             "SELECT id, agency_id, name, category, email, external, joined_on, left_on FROM person
              WHERE agency_id = $1 AND id = $2")
@@ -518,9 +530,10 @@ impl Store {
     /// Every course the person attended, newest first, each with its certificates.
     pub async fn person_attendance(
         &self,
-        agency_id: Uuid,
+        scope: &AgencyScope,
         person_id: Uuid,
     ) -> Result<Vec<PersonAttendance>> {
+        let agency_id = scope.id;
         let mut rows: Vec<PersonAttendance> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT c.id AS course_id, c.title, c.held_on, c.kind, a.hours, c.provider, c.online
              FROM attendance a JOIN course c ON c.id = a.course_id
@@ -547,7 +560,8 @@ impl Store {
     }
 
     /// The version of the security policy the agency has in force, if it named one.
-    pub async fn policy_version(&self, agency_id: Uuid) -> Result<Option<String>> {
+    pub async fn policy_version(&self, scope: &AgencyScope) -> Result<Option<String>> {
+        let agency_id = scope.id;
         let row: Option<(Option<String>,)> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT policy_version FROM training_setting WHERE agency_id = $1")
             .bind(agency_id).fetch_optional(p).await)?;
@@ -557,11 +571,12 @@ impl Store {
     pub async fn set_policy_version(
         &self,
         actor: &Actor,
-        agency_id: Uuid,
+        scope: &AgencyScope,
         version: &str,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let before = self.policy_version(agency_id).await?;
+        let agency_id = scope.id;
+        let before = self.policy_version(scope).await?;
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO training_setting (agency_id, proration, updated_at, policy_version) VALUES ($1, 'full', $2, $3)
@@ -621,7 +636,8 @@ impl Store {
     }
 
     /// Every acknowledgement of the agency's people, newest first.
-    pub async fn acknowledgements(&self, agency_id: Uuid) -> Result<Vec<AcknowledgementRow>> {
+    pub async fn acknowledgements(&self, scope: &AgencyScope) -> Result<Vec<AcknowledgementRow>> {
+        let agency_id = scope.id;
         let rows = on_db!(&self.db, p => sqlx::query_as(
             "SELECT person_id, policy_version, acknowledged_at, by_person, recorded_by
              FROM policy_acknowledgement WHERE agency_id = $1 ORDER BY acknowledged_at DESC")

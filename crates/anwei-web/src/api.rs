@@ -71,8 +71,8 @@ async fn agency(
 ) -> Result<Json<AgencyDetail>, AppError> {
     let a = scope.agency;
     Ok(Json(AgencyDetail {
-        hosted_systems: app.store.hosted_systems(a.id).await?,
-        agency: a,
+        hosted_systems: app.store.hosted_systems(&a).await?,
+        agency: a.into_row(),
     }))
 }
 

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use anwei_domain::agency::AgencyCode;
 use anwei_domain::rbac::Permission;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -73,13 +73,13 @@ impl Principal for ApiUser {
 
 /// The agency of the path's `{code}`, checked for the actor's reach and the permission `N`.
 pub struct Scoped<N, P = CurrentUser> {
-    pub agency: AgencyRow,
+    pub agency: AgencyScope,
     pub user: CurrentUser,
     needs: PhantomData<fn() -> (N, P)>,
 }
 
 impl<N, P> Scoped<N, P> {
-    pub fn into_parts(self) -> (AgencyRow, CurrentUser) {
+    pub fn into_parts(self) -> (AgencyScope, CurrentUser) {
         (self.agency, self.user)
     }
 }
@@ -121,7 +121,7 @@ pub async fn visible_agency(
     app: &AppState,
     user: &CurrentUser,
     code: &str,
-) -> Result<AgencyRow, AppError> {
+) -> Result<AgencyScope, AppError> {
     let code = AgencyCode::parse(code).map_err(|_| AppError::NotFound)?;
     app.store
         .agency_by_code(&user.actor, code.as_str())

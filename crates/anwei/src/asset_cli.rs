@@ -29,7 +29,7 @@ pub async fn import(
     let mapping = guess_mapping(table.first().map_or(&[][..], Vec::as_slice));
     check_mapping(&mapping)?;
     let (store, agency) = crate::cli::store_and_agency(url, agency).await?;
-    let existing = store.asset_names(agency.id).await?;
+    let existing = store.asset_names(&agency).await?;
     let rows = refuse_taken(
         parse_rows(
             &table,

@@ -404,7 +404,7 @@ pub async fn agency_for_report(
     url: &str,
     code: &str,
     year: i32,
-) -> anyhow::Result<(Store, anwei_store::agencies::AgencyRow)> {
+) -> anyhow::Result<(Store, anwei_store::agencies::AgencyScope)> {
     if !(2019..=2100).contains(&year) {
         return Err(anwei_domain::FieldError::new("year", "err-year").into());
     }
@@ -415,7 +415,7 @@ pub async fn agency_for_report(
 pub async fn store_and_agency(
     url: &str,
     code: &str,
-) -> anyhow::Result<(Store, anwei_store::agencies::AgencyRow)> {
+) -> anyhow::Result<(Store, anwei_store::agencies::AgencyScope)> {
     let store = server::open_store(url).await?;
     let missing = || anyhow!("there is no agency with the code {code}");
     let parsed = AgencyCode::parse(code).map_err(|_| missing())?;

@@ -336,10 +336,10 @@ async fn load_training(store: &Store, actor: &Actor, now: OffsetDateTime) -> any
     // online; the teachers still have to.
     let version = "資通安全政策（115年2月1日第2版）";
     store
-        .set_policy_version(actor, school.id, version, now)
+        .set_policy_version(actor, &school, version, now)
         .await?;
     for (i, by_person) in [(0, false), (2, true)] {
-        if let Some(person) = store.person(school.id, ids[i]).await? {
+        if let Some(person) = store.person(&school, ids[i]).await? {
             store
                 .acknowledge_policy(actor, &person, version, by_person, now)
                 .await?;
@@ -469,7 +469,7 @@ async fn load_plan(
         )
         .await?;
     let version = store
-        .plan_version(school.id, id)
+        .plan_version(&school, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo plan missing"))?;
     anwei_app::plans::publish(store, files, actor, &school, &version, now).await?;

@@ -202,7 +202,7 @@ impl Worker {
         if today.month() == Month::December {
             years.push(today.year() + 1);
         }
-        for agency in self.store.agencies(&actor).await? {
+        for agency in self.store.agency_scopes(&actor).await? {
             for year in &years {
                 self.store
                     .materialise_year(&actor, &self.catalog.obligations, agency.id, *year, now)
@@ -212,6 +212,16 @@ impl Worker {
         Ok(())
     }
 
+    /// Who may be written to about an agency's duties; none for an agency that is gone.
+    async fn recipients(&self, agency_id: Uuid) -> anyhow::Result<Vec<Recipient>> {
+        Ok(
+            match self.store.agency_by_id(&Actor::system(), agency_id).await? {
+                Some(scope) => self.store.recipients(&scope).await?,
+                None => Vec::new(),
+            },
+        )
+    }
+
     /// Queues the reminder each open task is due for today: to its assignee (or the agency's
     /// 承辦人 when nobody is assigned), and when overdue to the 資通安全長 as well.
     async fn queue_reminders(&self) -> anyhow::Result<usize> {
@@ -219,17 +229,19 @@ impl Worker {
         let today = RocDate::of_instant(now).date();
         let tasks = self
             .store
-            .tasks_due_by(today + time::Duration::days(30))
+            .tasks_due_by(self.catalog.obligations.reminders.due_soon_until(today))
             .await?;
         let mut people: HashMap<Uuid, Vec<Recipient>> = HashMap::new();
         let mut mails = Vec::new();
         for task in &tasks {
-            let Some(kind) = ReminderKind::on(task.due_on, today) else {
+            let Some(kind) =
+                ReminderKind::on(task.due_on, today, self.catalog.obligations.reminders)
+            else {
                 continue;
             };
             let all: &[Recipient] = match people.entry(task.agency_id) {
                 Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(self.store.recipients(task.agency_id).await?),
+                Entry::Vacant(e) => e.insert(self.recipients(task.agency_id).await?),
             };
             let mut to: Vec<&Recipient> = match task.assignee_id {
                 Some(id) => all.iter().filter(|r| r.user_id == id).collect(),
@@ -339,7 +351,7 @@ impl Worker {
                 for (agency, who) in groups {
                     let all: &[Recipient] = match people.entry(agency) {
                         Entry::Occupied(e) => e.into_mut(),
-                        Entry::Vacant(e) => e.insert(self.store.recipients(agency).await?),
+                        Entry::Vacant(e) => e.insert(self.recipients(agency).await?),
                     };
                     for r in all.iter().filter(|r| who.includes(&self.catalog.roles, r)) {
                         mails.push(NewMail {
@@ -374,10 +386,10 @@ impl Worker {
         }
         let actor = Actor::system();
         let mut mails = Vec::new();
-        for agency in self.store.agencies(&actor).await? {
+        for agency in self.store.agency_scopes(&actor).await? {
             let (_, people) = self
                 .store
-                .training_ledger(&self.catalog.training, agency.id, today.year(), today)
+                .training_ledger(&self.catalog.training, &agency, today.year(), today)
                 .await?;
             for p in people.iter().filter(|p| !p.compliant() && !p.exempt()) {
                 let Some(email) = p.person.email.clone() else {

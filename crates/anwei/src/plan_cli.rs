@@ -38,20 +38,20 @@ async fn plan_of(
     version: Option<i32>,
 ) -> anyhow::Result<(
     anwei_store::Store,
-    anwei_store::agencies::AgencyRow,
+    anwei_store::agencies::AgencyScope,
     anwei_store::plans::PlanVersionRow,
 )> {
     let (store, agency) = crate::cli::store_and_agency(url, code).await?;
     let v = match version {
         Some(n) => store
-            .published_plan(agency.id, Some(n))
+            .published_plan(&agency, Some(n))
             .await?
             .ok_or_else(|| anyhow!("{code} has no published version {n} of its plan"))?,
         // the latest published version; else the draft
-        None => match store.published_plan(agency.id, None).await? {
+        None => match store.published_plan(&agency, None).await? {
             Some(v) => v,
             None => store
-                .open_plan(agency.id)
+                .open_plan(&agency)
                 .await?
                 .ok_or_else(|| anyhow!("{code} has no plan yet"))?,
         },

@@ -19,9 +19,7 @@ pub async fn ledger(
     let rules = Catalog::load()?.training;
     let (store, agency) = crate::cli::agency_for_report(url, agency, year).await?;
     let today = RocDate::of_instant(now).date();
-    let (level, people) = store
-        .training_ledger(&rules, agency.id, year, today)
-        .await?;
+    let (level, people) = store.training_ledger(&rules, &agency, year, today).await?;
     let t = cli_locale();
     match format {
         Format::Json => {

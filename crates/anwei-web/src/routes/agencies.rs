@@ -13,6 +13,7 @@ use anwei_domain::FieldError;
 use anwei_domain::agency::{AgencyCode, AgencyKind, ResponsibilityLevel, parse_line};
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::parse_date_input;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::agencies::{
     AgencyProfile, AgencyRow, HostedSystemRow, LevelDecision, LevelProposalRow,
 };
@@ -84,7 +85,7 @@ async fn list(
 struct ShowPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     parent: Option<AgencyRow>,
     systems: Vec<HostedSystemRow>,
     subordinates: Vec<AgencyRow>,
@@ -114,12 +115,16 @@ async fn show_page(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     o: Outcome,
 ) -> Result<Response, AppError> {
     let status = o.status;
     let parent = match a.parent_id {
-        Some(pid) => app.store.agency_by_id(&user.actor, pid).await?,
+        Some(pid) => app
+            .store
+            .agency_by_id(&user.actor, pid)
+            .await?
+            .map(AgencyScope::into_row),
         None => None,
     };
     let path = a.agency_path();
@@ -127,12 +132,12 @@ async fn show_page(
         t,
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}", a.code)),
         parent,
-        systems: app.store.hosted_systems(a.id).await?,
+        systems: app.store.hosted_systems(&a).await?,
         subordinates: app.store.subordinates(&user.actor, a.id).await?,
         can_edit: user.require(app, Permission::AgencyEdit, &path).is_ok(),
         can_users: user.require(app, Permission::UserRead, &path).is_ok(),
         can_decide_level: user.require(app, Permission::AgencyLevel, &path).is_ok(),
-        proposals: app.store.level_proposals(a.id).await?,
+        proposals: app.store.level_proposals(&a).await?,
         levels: options(
             t,
             &ResponsibilityLevel::ALL.map(ResponsibilityLevel::as_str),
@@ -180,7 +185,7 @@ pub struct AgencyForm {
 }
 
 impl AgencyForm {
-    fn from_row(a: &AgencyRow) -> Self {
+    fn from_row(a: &AgencyScope) -> Self {
         Self {
             parent: String::new(),
             code: a.code.clone(),
@@ -342,7 +347,8 @@ async fn create(
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
-    match anwei_app::agencies::create(app.cx(), &user.actor, parent.as_ref(), &code, &profile).await
+    match anwei_app::agencies::create(app.cx(), &user.actor, parent.as_deref(), &code, &profile)
+        .await
     {
         Ok(_) => Ok(redirect(&format!("/agencies/{code}?notice=agency-created"))),
         Err(anwei_app::Error::Store(anwei_store::StoreError::Conflict { .. })) => {

@@ -140,7 +140,14 @@ async fn feed(
     if let (Some(agency), Some(role)) = (owner.agency_id, role)
         && app.catalog.roles.has(role, Permission::ObligationManage)
     {
-        tasks.extend(app.store.unassigned_tasks(agency, since).await?);
+        // the feed's owner's own agency: within their reach by construction
+        if let Some(scope) = app
+            .store
+            .agency_by_id(&anwei_store::Actor::system(), agency)
+            .await?
+        {
+            tasks.extend(app.store.unassigned_tasks(&scope, since).await?);
+        }
     }
     tasks.retain(|task| !task.status().is_closed());
     let base = base_url(&app, &headers);

@@ -11,6 +11,7 @@ use crate::routes::obligations::{TaskLine, task_line};
 use crate::state::AppState;
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::RocDate;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::agencies::{AgencyRow, HostedSystemRow};
 use anwei_store::audit::{AuditEntry, AuditFilter};
 use anwei_store::obligations::TaskSummary;
@@ -44,7 +45,7 @@ struct DashboardPage<'a> {
     t: &'a Locale,
     c: Chrome,
     notice: String,
-    agency: Option<AgencyRow>,
+    agency: Option<AgencyScope>,
     systems: Vec<HostedSystemRow>,
     below: Vec<AgencyLine>,
     below_total: usize,
@@ -57,6 +58,8 @@ struct DashboardPage<'a> {
     incidents: Vec<crate::routes::incidents::IncidentLine>,
     now_rfc3339: String,
     own_duties: Option<TaskSummary>,
+    /// The catalog's 「即將到期」 window, for the label.
+    due_soon_days: i64,
     my_tasks: Vec<TaskLine>,
     show_duties: bool,
     year: i32,
@@ -83,7 +86,7 @@ async fn dashboard(
         None => None,
     };
     let systems = match &agency {
-        Some(a) => app.store.hosted_systems(a.id).await?,
+        Some(a) => app.store.hosted_systems(a).await?,
         None => Vec::new(),
     };
     let today = RocDate::of_instant(now).date();
@@ -162,6 +165,7 @@ async fn dashboard(
         .account_policy
         .password_expires_at(row.password_changed_at);
     let page = DashboardPage {
+        due_soon_days: app.catalog.obligations.reminders.due_soon_days,
         t: &t,
         c: Chrome::for_user(&app, &t, &user, "/"),
         notice: notice_text(&t, q.notice.as_deref()),
@@ -225,7 +229,12 @@ pub async fn duty_summaries(
     }
     Ok(app
         .store
-        .task_summaries(&user.actor, today.year(), today)
+        .task_summaries(
+            &user.actor,
+            today.year(),
+            today,
+            app.catalog.obligations.reminders.due_soon_until(today),
+        )
         .await?
         .into_iter()
         .map(|s| (s.agency_id, s))
@@ -238,7 +247,7 @@ type Hours = (String, String, String);
 async fn my_training(
     app: &AppState,
     user: &CurrentUser,
-    agency: &AgencyRow,
+    agency: &AgencyScope,
     today: time::Date,
 ) -> Result<Option<(Hours, Hours, bool)>, AppError> {
     use crate::routes::training_person::{account_email, is_own};
@@ -247,7 +256,7 @@ async fn my_training(
     };
     let (_, people) = app
         .store
-        .training_ledger(&app.catalog.training, agency.id, today.year(), today)
+        .training_ledger(&app.catalog.training, agency, today.year(), today)
         .await?;
     let show = |t: (i32, i32, i32)| {
         use anwei_domain::training::show_hours;

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use anwei_domain::incident::RawDrill;
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::RocDate;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::incidents::DrillRow;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -40,7 +40,7 @@ pub struct DrillDue {
 struct DrillsPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     due: Vec<DrillDue>,
     drills: Vec<(String, DrillRow)>,
     can_record: bool,
@@ -58,14 +58,14 @@ async fn page(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     f: RawDrill,
     o: Outcome,
 ) -> Result<Response, AppError> {
     let status = o.status;
     let rules = &app.catalog.incidents;
     let today = RocDate::of_instant(app.clock.now()).date();
-    let rows = app.store.drills(a.id).await?;
+    let rows = app.store.drills(&a).await?;
     let name = |k: &str| {
         rules
             .drill_rule(k)

@@ -20,7 +20,7 @@ use anwei_domain::incident::{
     step_allowed, step_time,
 };
 use anwei_domain::rbac::Permission;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::evidence::{EvidenceRow, EvidenceTarget};
 use anwei_store::incidents::{
     IncidentEventRow, IncidentHistory, IncidentRow, LevelChangeRow, NoticeRow, Step,
@@ -321,7 +321,7 @@ pub struct ClassGroup {
 struct FormPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     f: FilingForm,
     errors: FormErrors,
     classes: Vec<ClassGroup>,
@@ -351,7 +351,7 @@ fn form_page<'a>(
     app: &AppState,
     t: &'a Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     f: FilingForm,
     errors: FormErrors,
 ) -> FormPage<'a> {

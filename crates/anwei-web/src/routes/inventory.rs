@@ -14,7 +14,7 @@ use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::asset::{AssetInput, AssetKind, AssetStatus, DIMENSIONS, Rating, RawAsset};
 use anwei_domain::rbac::Permission;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::assets::{AssetFilter, AssetProfile, AssetRow};
 use askama::Template;
 use axum::extract::rejection::JsonRejection;
@@ -50,7 +50,7 @@ pub fn api_router() -> Router<AppState> {
 
 // ---- access ----
 
-fn can_manage(app: &AppState, user: &CurrentUser, a: &AgencyRow) -> bool {
+fn can_manage(app: &AppState, user: &CurrentUser, a: &AgencyScope) -> bool {
     user.require(app, Permission::ObligationManage, &a.agency_path())
         .is_ok()
 }
@@ -59,7 +59,7 @@ fn can_manage(app: &AppState, user: &CurrentUser, a: &AgencyRow) -> bool {
 pub(crate) fn can_edit(
     app: &AppState,
     user: &CurrentUser,
-    a: &AgencyRow,
+    a: &AgencyScope,
     asset: &AssetRow,
 ) -> bool {
     can_manage(app, user, a)
@@ -72,18 +72,18 @@ pub(crate) fn can_edit(
 
 pub(crate) async fn find_asset(
     app: &AppState,
-    a: &AgencyRow,
+    a: &AgencyScope,
     id: &str,
 ) -> Result<AssetRow, AppError> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    app.store.asset(a.id, id).await?.ok_or(AppError::NotFound)
+    app.store.asset(a, id).await?.ok_or(AppError::NotFound)
 }
 
 /// The account a custodian's name or username designates, if one of the agency's accounts does.
 async fn custodian_account(
     app: &AppState,
     user: &CurrentUser,
-    a: &AgencyRow,
+    a: &AgencyScope,
     custodian: &str,
 ) -> Result<Option<Uuid>, AppError> {
     if custodian.is_empty() {
@@ -164,7 +164,7 @@ fn overlay(raw: &mut RawAsset, body: &Map<String, Value>) -> Result<(), Vec<Fiel
 async fn create(
     app: &AppState,
     user: &CurrentUser,
-    a: &AgencyRow,
+    a: &AgencyScope,
     input: &AssetInput,
 ) -> Result<AssetRow, AppError> {
     let custodian = custodian_account(app, user, a, &input.custodian).await?;
@@ -177,7 +177,7 @@ async fn create(
 async fn update(
     app: &AppState,
     user: &CurrentUser,
-    a: &AgencyRow,
+    a: &AgencyScope,
     before: &AssetRow,
     input: &AssetInput,
 ) -> Result<(), AppError> {
@@ -214,7 +214,7 @@ async fn api_list(
     let per_page = crate::routes::page_number("per_page", q.per_page.as_deref(), 50, 500)?;
     let (rows, total) = app
         .store
-        .assets_page(a.id, &AssetFilter::default(), page, per_page)
+        .assets_page(&a, &AssetFilter::default(), page, per_page)
         .await?;
     Ok(Json(json!({
         "items": rows.iter().map(AssetRow::to_json).collect::<Vec<_>>(),
@@ -312,7 +312,7 @@ pub struct AssetLine {
 struct InventoryPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     lines: Vec<AssetLine>,
     notice: String,
     can_manage: bool,
@@ -405,9 +405,9 @@ fn line(t: &Locale, row: AssetRow, user: &CurrentUser) -> AssetLine {
 /// still unresolved.
 async fn inventory_facts(
     app: &AppState,
-    a: &AgencyRow,
+    a: &AgencyScope,
 ) -> Result<crate::state::InventoryFacts, AppError> {
-    let profile = app.store.asset_profile(a.id).await?;
+    let profile = app.store.asset_profile(a).await?;
     let sum = |keep: &dyn Fn(&AssetProfile) -> bool| {
         profile
             .iter()
@@ -444,7 +444,7 @@ pub async fn render_inventory(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     q: PageQuery,
     form: RawAsset,
     errors: FormErrors,
@@ -453,7 +453,7 @@ pub async fn render_inventory(
 ) -> Result<Response, AppError> {
     let mine_only = q.mine.as_deref() == Some("1");
     let year = crate::routes::this_year(app);
-    let round = app.store.inventory_round(a.id, year).await?;
+    let round = app.store.inventory_round(&a, year).await?;
     let open_round = round.as_ref().is_some_and(|r| r.signed_off_at.is_none());
     // One page of the register, paged and filtered in SQL (issue 22 item 11).
     let filter = AssetFilter {
@@ -464,12 +464,12 @@ pub async fn render_inventory(
     let per_page = crate::routes::page_number("per_page", q.per_page.as_deref(), PAGE_SIZE, 200)?;
     let (rows, shown_total) = app
         .store
-        .assets_page(a.id, &filter, page_no, per_page)
+        .assets_page(&a, &filter, page_no, per_page)
         .await?;
     let confirmed_ids = match (&round, rows.first(), rows.last()) {
         (Some(r), Some(first), Some(last)) => {
             app.store
-                .confirmed_between(r.id, a.id, &first.name, &last.name)
+                .confirmed_between(r.id, &a, &first.name, &last.name)
                 .await?
         }
         _ => Vec::new(),
@@ -479,7 +479,7 @@ pub async fn render_inventory(
         None => 0,
     };
     // Whole-register facts, recomputed only when the agency's records changed.
-    let version = app.store.records_version(a.id).await?;
+    let version = app.store.records_version(&a).await?;
     let facts = match app.register_facts.get(a.id, version) {
         Some(f) => f,
         None => {
@@ -611,7 +611,7 @@ async fn create_form(
 struct AssetPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     asset: AssetRow,
     level: String,
     reason: String,
@@ -658,7 +658,7 @@ pub(crate) async fn render_asset(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     asset: AssetRow,
     raw: RawAsset,
     errors: FormErrors,

@@ -17,7 +17,7 @@ use anwei_domain::asset_import::{
 };
 use anwei_domain::evidence::sha256_hex;
 use anwei_domain::sheet::{Rows, read_rows};
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, RawForm, State};
@@ -54,7 +54,7 @@ pub struct PreviewRow {
 struct PreviewPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     sha: String,
     file_name: String,
     /// (field, label, options of columns)
@@ -69,11 +69,11 @@ struct PreviewPage<'a> {
 /// The rows of the file with the agency's existing names refused too.
 async fn checked(
     app: &AppState,
-    a: &AgencyRow,
+    a: &AgencyScope,
     table: &Rows,
     mapping: &Mapping,
 ) -> Result<Vec<ParsedRow>, AppError> {
-    let existing = app.store.asset_names(a.id).await?;
+    let existing = app.store.asset_names(a).await?;
     Ok(refuse_taken(
         parse_rows(table, mapping, app.today()),
         &existing,
@@ -92,7 +92,7 @@ async fn preview(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     sha: String,
     file_name: String,
     table: &Rows,
@@ -301,7 +301,7 @@ const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 struct ProgressPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     written: i64,
     total: i64,
     error: String,
@@ -313,7 +313,7 @@ async fn follow(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: &AgencyRow,
+    a: &AgencyScope,
     id: uuid::Uuid,
 ) -> Result<Response, AppError> {
     let state = app.store.import_job(&user.actor, a.id, id).await?;

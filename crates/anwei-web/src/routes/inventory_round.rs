@@ -55,7 +55,7 @@ async fn confirm(
     }
     let round = app
         .store
-        .inventory_round(a.id, this_year(&app))
+        .inventory_round(&a, this_year(&app))
         .await?
         .ok_or(StoreError::WrongState("err-round-none"))?;
     app.store
@@ -95,7 +95,7 @@ async fn frozen_register(
     let year: i32 = year.parse().map_err(|_| AppError::NotFound)?;
     let sha = app
         .store
-        .inventory_round(a.id, year)
+        .inventory_round(&a, year)
         .await?
         .and_then(|r| r.snapshot_sha256)
         .ok_or(AppError::NotFound)?;

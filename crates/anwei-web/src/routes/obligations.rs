@@ -19,7 +19,7 @@ use anwei_domain::obligation::{
 };
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::RocDate;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::evidence::{EvidenceRow, EvidenceTarget};
 use anwei_store::obligations::{ObligationSettingRow, TaskRow, TaskSummary};
 use askama::Template;
@@ -122,7 +122,7 @@ pub fn task_line(app: &AppState, t: &Locale, row: TaskRow, today: Date) -> TaskL
 struct ListPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     year: i32,
     years: Vec<i32>,
     show: String,
@@ -131,6 +131,8 @@ struct ListPage<'a> {
     chart_height: usize,
     people: Vec<PersonLine>,
     summary: TaskSummary,
+    /// The catalog's 「即將到期」 window, for the label.
+    due_soon_days: i64,
     due_this_month: usize,
     can_manage: bool,
     notice: String,
@@ -156,7 +158,12 @@ async fn list(
     let rows = app.store.tasks(&user.actor, Some(a.id), year).await?;
     let summary = app
         .store
-        .task_summaries(&user.actor, year, today)
+        .task_summaries(
+            &user.actor,
+            year,
+            today,
+            app.catalog.obligations.reminders.due_soon_until(today),
+        )
         .await?
         .into_iter()
         .find(|s| s.agency_id == a.id)
@@ -250,6 +257,7 @@ async fn list(
     }
     groups.sort_by_key(|g| CHAPTER_NUMERALS.iter().position(|n| *n == g.numeral));
     let page = ListPage {
+        due_soon_days: app.catalog.obligations.reminders.due_soon_days,
         t: &t,
         c: Chrome::for_user(
             &app,
@@ -345,7 +353,7 @@ async fn agency_of(
     app: &AppState,
     user: &CurrentUser,
     task: &TaskRow,
-) -> Result<AgencyRow, AppError> {
+) -> Result<AgencyScope, AppError> {
     app.store
         .agency_by_id(&user.actor, task.agency_id)
         .await?
@@ -357,7 +365,7 @@ async fn workable_task(
     app: &AppState,
     user: &CurrentUser,
     id: &str,
-) -> Result<(TaskRow, AgencyRow), AppError> {
+) -> Result<(TaskRow, AgencyScope), AppError> {
     let task = task_for(app, user, id).await?;
     let a = agency_of(app, user, &task).await?;
     if !may_work(app, user, &a, &task) {
@@ -367,7 +375,7 @@ async fn workable_task(
 }
 
 /// The 承辦人 (obligation.manage) works on any task; others only on tasks given to them.
-fn may_work(app: &AppState, user: &CurrentUser, a: &AgencyRow, task: &TaskRow) -> bool {
+fn may_work(app: &AppState, user: &CurrentUser, a: &AgencyScope, task: &TaskRow) -> bool {
     let path = a.agency_path();
     user.require(app, Permission::ObligationWork, &path).is_ok()
         && (user
@@ -376,10 +384,14 @@ fn may_work(app: &AppState, user: &CurrentUser, a: &AgencyRow, task: &TaskRow) -
             || task.assignee_id == Some(user.session.user_id))
 }
 
-async fn requires_approval(app: &AppState, task: &TaskRow) -> Result<bool, AppError> {
+async fn requires_approval(
+    app: &AppState,
+    a: &AgencyScope,
+    task: &TaskRow,
+) -> Result<bool, AppError> {
     Ok(app
         .store
-        .obligation_settings(task.agency_id)
+        .obligation_settings(a)
         .await?
         .iter()
         .any(|s| s.obligation_key == task.obligation_key && s.requires_approval))
@@ -401,7 +413,7 @@ async fn task_page(
     let evidence = app.store.evidence_of_task(task.id).await?;
     let other_evidence = app
         .store
-        .agency_evidence(task.agency_id)
+        .agency_evidence(&a)
         .await?
         .into_iter()
         .filter(|e| evidence.iter().all(|mine| mine.id != e.id))
@@ -438,7 +450,7 @@ async fn task_page(
         can_decide: user
             .require(app, Permission::ObligationApprove, &path)
             .is_ok(),
-        requires_approval: requires_approval(app, &task).await?,
+        requires_approval: requires_approval(app, &a, &task).await?,
         line: task_line(app, t, task, today),
         evidence,
         other_evidence,
@@ -508,7 +520,7 @@ async fn act(
         anwei_domain::agency::parse_line("note", &f.note.replace(['\r', '\n'], " "), 0, 1000);
     let evidence = app.store.evidence_of_task(task.id).await?;
     let o = app.catalog.obligations.get(&task.obligation_key);
-    let needs_approval = requires_approval(&app, &task).await?;
+    let needs_approval = requires_approval(&app, &a, &task).await?;
     let result = note.and_then(|note| {
         action
             .apply(
@@ -746,7 +758,7 @@ pub struct SettingLine {
 struct SettingsPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     lines: Vec<SettingLine>,
     can_require_approval: bool,
     notice: String,
@@ -763,11 +775,11 @@ async fn settings_page(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     notice: String,
     rejected: Option<RowError>,
 ) -> Result<Response, AppError> {
-    let current = app.store.obligation_settings(a.id).await?;
+    let current = app.store.obligation_settings(&a).await?;
     let users = app.store.users_of_agency(&user.actor, a.id).await?;
     let year = this_year(app);
     // Only the duties this agency owes this year.
@@ -903,7 +915,7 @@ async fn save_setting(
             }
         },
     };
-    let current = app.store.obligation_settings(a.id).await?;
+    let current = app.store.obligation_settings(&a).await?;
     let was = current
         .iter()
         .find(|s| s.obligation_key == f.obligation_key)

@@ -22,7 +22,7 @@ use anwei_domain::plan::{
 use anwei_domain::plan_lint::Finding;
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::parse_date_input;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::plans::{PlanFileRow, PlanStep, PlanVersionRow};
 use askama::Template;
 use axum::Router;
@@ -66,7 +66,7 @@ pub struct OutlineLine {
 struct PlanPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     notice: String,
     versions: Vec<(PlanVersionRow, Vec<PlanFileRow>)>,
     open: Option<PlanVersionRow>,
@@ -94,7 +94,7 @@ struct OverviewQuery {
     on: Option<String>,
 }
 
-fn outline(content: &PlanContent, a: &AgencyRow) -> Vec<OutlineLine> {
+fn outline(content: &PlanContent, a: &AgencyScope) -> Vec<OutlineLine> {
     let f = facts(a);
     numbered(&content.sections)
         .into_iter()
@@ -149,7 +149,7 @@ async fn overview(
         Ok(None) => app.today(),
         Err(e) => return Err(e.into()),
     };
-    let all = app.store.plan_versions(a.id).await?;
+    let all = app.store.plan_versions(&a).await?;
     let open = all.iter().find(|v| !v.is_published()).cloned();
     let shown = open
         .clone()
@@ -233,11 +233,11 @@ async fn new_draft(
 /// The open draft of the agency, for editing; refused when there is none or it was submitted.
 async fn editable(
     app: &AppState,
-    a: AgencyRow,
-) -> Result<(AgencyRow, PlanVersionRow, PlanContent), AppError> {
+    a: AgencyScope,
+) -> Result<(AgencyScope, PlanVersionRow, PlanContent), AppError> {
     let v = app
         .store
-        .open_plan(a.id)
+        .open_plan(&a)
         .await?
         .filter(|v| v.status == "draft")
         .ok_or(anwei_store::StoreError::WrongState("err-plan-not-draft"))?;
@@ -250,7 +250,7 @@ async fn editable(
 struct SectionPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     id: String,
     number: String,
     title: String,
@@ -374,7 +374,7 @@ async fn save_section(
 struct RosterPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     /// (role, name, title) of the three who sign.
     signers: Vec<(&'static str, String, String)>,
     members: String,
@@ -532,7 +532,7 @@ async fn step(
     let path = a.agency_path();
     let v = app
         .store
-        .open_plan(a.id)
+        .open_plan(&a)
         .await?
         .ok_or(anwei_store::StoreError::WrongState("err-plan-step"))?;
     let now = app.clock.now();
@@ -608,14 +608,14 @@ async fn file(
 /// "draft" (the open version) or a published version's number.
 async fn version_of(
     app: &AppState,
-    a: &AgencyRow,
+    a: &AgencyScope,
     version: &str,
 ) -> Result<PlanVersionRow, AppError> {
     let v = if version == "draft" {
-        app.store.open_plan(a.id).await?
+        app.store.open_plan(a).await?
     } else {
         let n: i32 = version.parse().map_err(|_| AppError::NotFound)?;
-        app.store.published_plan(a.id, Some(n)).await?
+        app.store.published_plan(a, Some(n)).await?
     };
     v.ok_or(AppError::NotFound)
 }
@@ -631,7 +631,7 @@ struct DiffQuery {
 struct DiffPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     from: String,
     to: String,
     changes: Vec<(String, String, SectionChange)>,

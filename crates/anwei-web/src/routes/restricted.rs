@@ -21,7 +21,7 @@ use anwei_domain::evidence::sha256_hex;
 use anwei_domain::rbac::Permission;
 use anwei_domain::restricted::{RestrictedProduct, check_inventory, parse_register};
 use anwei_store::StoreError;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::assets::AssetRow;
 use anwei_store::restricted::{FindingRow, Resolution};
 use askama::Template;
@@ -236,7 +236,7 @@ fn state_of(f: Option<&FindingRow>) -> &'static str {
 /// index, product index, what the agency recorded), with the products matched against.
 async fn pairs(
     app: &AppState,
-    a: &AgencyRow,
+    a: &AgencyScope,
     keys: &[(Uuid, AssetKind, bool, &str)],
 ) -> Result<
     (
@@ -254,7 +254,7 @@ async fn pairs(
         .iter()
         .map(|(_, kind, in_use, name)| (*kind, *in_use, *name))
         .collect();
-    let findings = app.store.restricted_findings(a.id).await?;
+    let findings = app.store.restricted_findings(a).await?;
     let found = check_inventory(&products, &names)
         .into_iter()
         .map(|(ai, pi)| {
@@ -269,10 +269,10 @@ async fn pairs(
 }
 
 /// Every match of the agency's inventory, in the inventory's order.
-async fn matches(app: &AppState, a: &AgencyRow) -> Result<Vec<Match>, AppError> {
+async fn matches(app: &AppState, a: &AgencyScope) -> Result<Vec<Match>, AppError> {
     let assets: Vec<(AssetRow, AssetKind)> = app
         .store
-        .assets(a.id)
+        .assets(a)
         .await?
         .into_iter()
         .filter_map(|x| x.kind().map(|k| (x, k)))
@@ -304,8 +304,8 @@ async fn matches(app: &AppState, a: &AgencyRow) -> Result<Vec<Match>, AppError> 
 
 /// How many of the agency's assets name a product and are not resolved (the inventory page's
 /// warning), from names alone: the page does not read the whole register for it.
-pub(crate) async fn unresolved_count(app: &AppState, a: &AgencyRow) -> Result<usize, AppError> {
-    let rows = app.store.asset_keys(a.id).await?;
+pub(crate) async fn unresolved_count(app: &AppState, a: &AgencyScope) -> Result<usize, AppError> {
+    let rows = app.store.asset_keys(a).await?;
     let keys: Vec<(Uuid, AssetKind, bool, &str)> = rows
         .iter()
         .filter_map(|r| {
@@ -331,7 +331,7 @@ pub(crate) async fn unresolved_count(app: &AppState, a: &AgencyRow) -> Result<us
 struct AgencyPage<'a> {
     c: Chrome,
     t: &'a Locale,
-    a: AgencyRow,
+    a: AgencyScope,
     notice: String,
     citation: String,
     matches: Vec<Match>,
@@ -348,7 +348,7 @@ async fn render_agency(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     notice: String,
     errors: FormErrors,
     sent: (usize, String, String, String),
@@ -475,10 +475,10 @@ async fn record(
     )))
 }
 
-async fn find(app: &AppState, a: &AgencyRow, id: &str) -> Result<FindingRow, AppError> {
+async fn find(app: &AppState, a: &AgencyScope, id: &str) -> Result<FindingRow, AppError> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
     app.store
-        .restricted_finding(a.id, id)
+        .restricted_finding(a, id)
         .await?
         .ok_or(AppError::NotFound)
 }

@@ -23,7 +23,7 @@ use anwei_domain::risk::{
     RawRisk, RiskInput, Scales, Treatment, asset_value, exempt_by_centralisation,
 };
 use anwei_store::StoreError;
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::assets::AssetRow;
 use anwei_store::risks::{RiskAssessmentRow, RiskRow};
 use askama::Template;
@@ -104,7 +104,7 @@ impl ScalesBody {
 struct RisksPage<'a> {
     c: Chrome,
     t: &'a Locale,
-    a: AgencyRow,
+    a: AgencyScope,
     notice: String,
     year: i32,
     this_year: bool,
@@ -134,7 +134,7 @@ struct RisksPage<'a> {
 struct RiskPage<'a> {
     c: Chrome,
     t: &'a Locale,
-    a: AgencyRow,
+    a: AgencyScope,
     notice: String,
     line: RiskLine,
     assessment: RiskAssessmentRow,
@@ -147,21 +147,21 @@ struct RiskPage<'a> {
 
 // ---- access and lookups ----
 
-fn allowed(app: &AppState, user: &CurrentUser, a: &AgencyRow, p: Permission) -> bool {
+fn allowed(app: &AppState, user: &CurrentUser, a: &AgencyScope, p: Permission) -> bool {
     user.require(app, p, &a.agency_path()).is_ok()
 }
 
-async fn current(app: &AppState, a: &AgencyRow) -> Result<RiskAssessmentRow, AppError> {
+async fn current(app: &AppState, a: &AgencyScope) -> Result<RiskAssessmentRow, AppError> {
     Ok(app
         .store
-        .risk_assessment(a.id, this_year(app))
+        .risk_assessment(a, this_year(app))
         .await?
         .ok_or(StoreError::WrongState("err-assessment-none"))?)
 }
 
-async fn find_risk(app: &AppState, a: &AgencyRow, id: &str) -> Result<RiskRow, AppError> {
+async fn find_risk(app: &AppState, a: &AgencyScope, id: &str) -> Result<RiskRow, AppError> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    app.store.risk(a.id, id).await?.ok_or(AppError::NotFound)
+    app.store.risk(a, id).await?.ok_or(AppError::NotFound)
 }
 
 /// The scales a new assessment starts from: last year's, else the catalog's.
@@ -191,13 +191,13 @@ fn level_options(app: &AppState, levels: u8, current: &str) -> Vec<Opt> {
 async fn risk_form(
     app: &AppState,
     t: &Locale,
-    a: &AgencyRow,
+    a: &AgencyScope,
     s: &Scales,
     raw: RawRisk,
 ) -> Result<RiskForm, AppError> {
     let assets = app
         .store
-        .assets(a.id)
+        .assets(a)
         .await?
         .into_iter()
         .filter(|x| x.status == AssetStatus::InUse.as_str() || x.id.to_string() == raw.asset)
@@ -221,7 +221,7 @@ async fn risk_form(
             }
         })
         .collect();
-    let (own_threats, own_vulnerabilities) = app.store.risk_terms(a.id).await?;
+    let (own_threats, own_vulnerabilities) = app.store.risk_terms(a).await?;
     let merge = |catalog: &[anwei_domain::risk::Term], own: Vec<String>| {
         let mut all: Vec<String> = catalog.iter().map(|x| x.name.clone()).collect();
         for o in own {
@@ -267,12 +267,12 @@ fn raw_of(row: &RiskRow) -> RawRisk {
 /// the one the asset's value proposes.
 async fn parse_risk(
     app: &AppState,
-    a: &AgencyRow,
+    a: &AgencyScope,
     s: &Scales,
     raw: &RawRisk,
 ) -> Result<Result<(AssetRow, RiskInput), Vec<FieldError>>, AppError> {
     let asset = match Uuid::parse_str(raw.asset.trim()) {
-        Ok(id) => app.store.asset(a.id, id).await?,
+        Ok(id) => app.store.asset(a, id).await?,
         Err(_) => None,
     };
     let mut raw = raw.clone();
@@ -314,13 +314,13 @@ async fn render_page(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     year: i32,
     notice: String,
     forms: Forms,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let history = app.store.risk_assessments(a.id).await?;
+    let history = app.store.risk_assessments(&a).await?;
     let assessment = history.iter().find(|x| x.year == year).cloned();
     let scales = match &assessment {
         Some(x) => x.scales(),
@@ -410,7 +410,7 @@ async fn refused(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     year: i32,
     errors: &[FieldError],
     forms: Forms,
@@ -464,7 +464,7 @@ async fn page(
     .await
 }
 
-fn back(a: &AgencyRow, notice: &str, anchor: &str) -> Response {
+fn back(a: &AgencyScope, notice: &str, anchor: &str) -> Response {
     redirect(&format!(
         "/agencies/{}/risks?notice={notice}#{anchor}",
         a.code
@@ -634,7 +634,7 @@ async fn render_risk(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     row: RiskRow,
     notice: String,
     raw: RawRisk,
@@ -644,7 +644,7 @@ async fn render_risk(
 ) -> Result<Response, AppError> {
     let assessment = app
         .store
-        .risk_assessments(a.id)
+        .risk_assessments(&a)
         .await?
         .into_iter()
         .find(|x| x.id == row.assessment_id)
@@ -823,7 +823,7 @@ async fn export(
     let year: i32 = year.parse().map_err(|_| AppError::NotFound)?;
     let x = app
         .store
-        .risk_assessment(a.id, year)
+        .risk_assessment(&a, year)
         .await?
         .ok_or(AppError::NotFound)?;
     let risks = app.store.risks(x.id).await?;
@@ -835,13 +835,13 @@ async fn export(
 async fn frozen(
     app: &AppState,
     t: &Locale,
-    a: &AgencyRow,
+    a: &AgencyScope,
     year: &str,
 ) -> Result<Response, AppError> {
     let year: i32 = year.parse().map_err(|_| AppError::NotFound)?;
     let sha = app
         .store
-        .risk_assessment(a.id, year)
+        .risk_assessment(a, year)
         .await?
         .and_then(|x| x.snapshot_sha256)
         .ok_or(AppError::NotFound)?;

@@ -14,7 +14,7 @@ use anwei_domain::agency::parse_line;
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::{RocDate, parse_date_input};
 use anwei_domain::training::{HourKind, Proration, TrainingCategory, parse_hours, show_hours};
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::training::{
     CourseRow, NewCourse, NewPerson, NewPlanItem, PersonLedger, PlanItemRow,
 };
@@ -94,7 +94,7 @@ pub struct CourseForm {
 struct TrainingPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     year: i32,
     level: String,
     rows: Vec<LedgerView>,
@@ -110,7 +110,7 @@ struct TrainingPage<'a> {
     /// The rows an import refused, as 「第 N 列：message」.
     import_errors: Vec<String>,
     /// For a supervisor: each agency directly below, with its people's compliance.
-    below: Vec<(AgencyRow, usize, usize)>,
+    below: Vec<(AgencyScope, usize, usize)>,
     pro_rata: bool,
     /// The year's training plan: (audience label, items).
     plan: Vec<(String, Vec<PlanItemRow>)>,
@@ -151,7 +151,7 @@ async fn render_page(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     year: i32,
     forms: Forms,
     o: Outcome,
@@ -165,7 +165,7 @@ async fn render_page(
     let today = RocDate::of_instant(app.clock.now()).date();
     let (level, ledgers) = app
         .store
-        .training_ledger(&app.catalog.training, a.id, year, today)
+        .training_ledger(&app.catalog.training, &a, year, today)
         .await?;
     let rates = TrainingCategory::ALL
         .iter()
@@ -203,16 +203,16 @@ async fn render_page(
         Date::from_calendar_date(year, Month::December, 31).unwrap_or(today),
     );
     let mut below = Vec::new();
-    for sub in app.store.subordinates(&user.actor, a.id).await? {
+    for sub in app.store.subordinate_scopes(&user.actor, a.id).await? {
         let (_, of_sub) = app
             .store
-            .training_ledger(&app.catalog.training, sub.id, year, today)
+            .training_ledger(&app.catalog.training, &sub, year, today)
             .await?;
         let owing: Vec<&PersonLedger> = of_sub.iter().filter(|l| !l.exempt()).collect();
         let ok = owing.iter().filter(|l| l.compliant()).count();
         below.push((sub, ok, owing.len()));
     }
-    let items = app.store.plan_items(a.id, year).await?;
+    let items = app.store.plan_items(&a, year).await?;
     let plan = ["management", "business", "it"]
         .iter()
         .map(|aud| {
@@ -240,14 +240,14 @@ async fn render_page(
             selected: cf.plan_item == i.id.to_string(),
         })
         .collect();
-    let courses = app.store.courses(a.id, from, to).await?;
-    let policy_version = app.store.policy_version(a.id).await?;
-    let acknowledged = app.store.acknowledgements(a.id).await?;
+    let courses = app.store.courses(&a, from, to).await?;
+    let policy_version = app.store.policy_version(&a).await?;
+    let acknowledged = app.store.acknowledgements(&a).await?;
     let pending_ack = match &policy_version {
         None => Vec::new(),
         Some(v) => app
             .store
-            .people(a.id)
+            .people(&a)
             .await?
             .into_iter()
             .filter(|p| p.left_on.is_none_or(|d| d >= today))
@@ -278,7 +278,7 @@ async fn render_page(
         ),
         plan,
         plan_form,
-        pro_rata: app.store.proration(a.id).await? == Proration::ProRata,
+        pro_rata: app.store.proration(&a).await? == Proration::ProRata,
         below,
         t,
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/training", a.code)),
@@ -591,7 +591,7 @@ async fn import(
             return refuse(lines).await;
         }
     };
-    let people = app.store.people(a.id).await?;
+    let people = app.store.people(&a).await?;
     let mut matched = Vec::with_capacity(rows.len());
     let mut unknown = Vec::new();
     for row in &rows {
@@ -644,14 +644,14 @@ async fn import(
 async fn ledger_document(
     app: &AppState,
     t: &Locale,
-    a: AgencyRow,
+    a: AgencyScope,
     year: Option<String>,
-) -> Result<(anwei_docs::Document, AgencyRow), AppError> {
+) -> Result<(anwei_docs::Document, AgencyScope), AppError> {
     let year = parse_year(app, year.as_deref())?;
     let today = RocDate::of_instant(app.clock.now()).date();
     let (level, ledgers) = app
         .store
-        .training_ledger(&app.catalog.training, a.id, year, today)
+        .training_ledger(&app.catalog.training, &a, year, today)
         .await?;
     let title = t.f(
         "training-report-title",

@@ -17,7 +17,7 @@ use anwei_domain::agency::parse_line;
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::RocDate;
 use anwei_domain::training::{LedgerLine, show_hours};
-use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::evidence::EvidenceTarget;
 use anwei_store::training::{AcknowledgementRow, PersonAttendance, PersonRow};
 use askama::Template;
@@ -65,7 +65,7 @@ pub fn is_own(person: &PersonRow, email: Option<&str>) -> bool {
 /// the person and the 承辦人 add certificates; the person acknowledges the policy, the 承辦人
 /// records a signed paper acknowledgement.
 struct Access {
-    a: AgencyRow,
+    a: AgencyScope,
     person: PersonRow,
     own: bool,
     can_manage: bool,
@@ -74,15 +74,11 @@ struct Access {
 async fn access(
     app: &AppState,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     id: &str,
 ) -> Result<Access, AppError> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    let person = app
-        .store
-        .person(a.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let person = app.store.person(&a, id).await?.ok_or(AppError::NotFound)?;
     let own = is_own(&person, account_email(app, user).await?.as_deref());
     let can_manage = user
         .require(app, Permission::ObligationManage, &a.agency_path())
@@ -100,7 +96,7 @@ async fn access(
 struct PersonPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     person: PersonRow,
     year: i32,
     lines: Vec<LedgerLine>,
@@ -145,17 +141,17 @@ async fn record(
 ) -> Result<Record, AppError> {
     let (_, ledgers) = app
         .store
-        .training_ledger(&app.catalog.training, acc.a.id, year, today)
+        .training_ledger(&app.catalog.training, &acc.a, year, today)
         .await?;
     let lines = ledgers
         .into_iter()
         .find(|l| l.person.id == acc.person.id)
         .map(|l| l.lines)
         .unwrap_or_default();
-    let attendance = app.store.person_attendance(acc.a.id, acc.person.id).await?;
+    let attendance = app.store.person_attendance(&acc.a, acc.person.id).await?;
     let acknowledged = app
         .store
-        .acknowledgements(acc.a.id)
+        .acknowledgements(&acc.a)
         .await?
         .into_iter()
         .filter(|r| r.person_id == acc.person.id)
@@ -199,7 +195,7 @@ async fn render_page(
             user,
             &format!("/agencies/{}/training/people/{}", acc.a.code, acc.person.id),
         ),
-        policy_version: app.store.policy_version(acc.a.id).await?,
+        policy_version: app.store.policy_version(&acc.a).await?,
         acknowledged,
         lines,
         attendance,
@@ -256,7 +252,7 @@ async fn add_certificate(
     if !acc.own {
         user.require(&app, Permission::ObligationManage, &acc.a.agency_path())?;
     }
-    let attendance = app.store.person_attendance(acc.a.id, acc.person.id).await?;
+    let attendance = app.store.person_attendance(&acc.a, acc.person.id).await?;
     let (upload, mut errors, fields) = match parse_upload(&app, form).await? {
         Ok(u) => (Some(u), Vec::new(), EvidenceFields::default()),
         Err((fields, errors)) => (None, errors, fields),
@@ -318,7 +314,7 @@ async fn acknowledge(
     }
     let version = app
         .store
-        .policy_version(acc.a.id)
+        .policy_version(&acc.a)
         .await?
         .ok_or_else(|| FieldError::new("policy", "err-policy-version-missing"))?;
     app.store
@@ -346,7 +342,7 @@ async fn set_policy(
     let a = scope.agency;
     let version = parse_line("policy_version", &f.policy_version, 1, 100)?;
     app.store
-        .set_policy_version(&user.actor, a.id, &version, app.clock.now())
+        .set_policy_version(&user.actor, &a, &version, app.clock.now())
         .await?;
     Ok(redirect(&format!(
         "/agencies/{}/training?notice=settings-saved#policy",

@@ -22,6 +22,7 @@ use anwei_domain::secret;
 use anwei_domain::user::{Role, Username, parse_email};
 use anwei_store::StoreError;
 use anwei_store::agencies::AgencyRow;
+use anwei_store::agencies::AgencyScope;
 use anwei_store::users::{NewUser, PasswordResetMail, UserRow};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -64,7 +65,7 @@ pub fn status_key(u: &UserRow, now: time::OffsetDateTime) -> &'static str {
 struct ListPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     lines: Vec<UserLine>,
     can_manage: bool,
     notice: String,
@@ -126,7 +127,7 @@ async fn list(
 struct FormPage<'a> {
     t: &'a Locale,
     c: Chrome,
-    a: AgencyRow,
+    a: AgencyScope,
     f: UserForm,
     errors: FormErrors,
     roles: Vec<Opt>,
@@ -263,7 +264,7 @@ fn form_page<'a>(
     app: &AppState,
     t: &'a Locale,
     user: &CurrentUser,
-    a: AgencyRow,
+    a: AgencyScope,
     f: UserForm,
     errors: FormErrors,
 ) -> FormPage<'a> {

@@ -11,6 +11,7 @@ async fn level_of(app: &TestApp, code: &str) -> Option<String> {
         .unwrap()
         .unwrap()
         .level
+        .clone()
 }
 
 fn lint_json(app: &TestApp) -> serde_json::Value {
@@ -106,12 +107,11 @@ async fn item2_a_school_proposes_and_only_its_supervisor_decides_the_level() {
     let proposal = app
         .store
         .level_proposals(
-            app.store
+            &app.store
                 .agency_by_code(&anwei_store::Actor::cli(), "xiaying-es")
                 .await
                 .unwrap()
-                .unwrap()
-                .id,
+                .unwrap(),
         )
         .await
         .unwrap()[0]
@@ -206,7 +206,12 @@ async fn item2_a_school_proposes_and_only_its_supervisor_decides_the_level() {
         a.level_approved_on,
         Some(time::macros::date!(2026 - 03 - 01))
     );
-    assert!(a.level_basis.unwrap().contains("南市教資字第1150300001號"));
+    assert!(
+        a.level_basis
+            .clone()
+            .unwrap()
+            .contains("南市教資字第1150300001號")
+    );
     let duties_after = app
         .cli(
             &[

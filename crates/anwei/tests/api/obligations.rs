@@ -153,7 +153,7 @@ async fn a_change_to_level_c_adds_the_c_duties_from_the_change_date() {
     assert_eq!(isms.due_on, time::macros::date!(2028 - 03 - 01));
     // periodic C items start the year after the change
     assert!(!tasks.iter().any(|t| t.obligation_key == "internal-audit-c"));
-    let history = app.store.level_history(a.id).await.unwrap();
+    let history = app.store.level_history(&a).await.unwrap();
     assert_eq!(history.last().unwrap().level.as_deref(), Some("C"));
 }
 

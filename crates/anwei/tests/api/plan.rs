@@ -77,15 +77,6 @@ fn odt_text(bytes: &[u8]) -> String {
         .replace("&amp;", "&")
 }
 
-async fn agency_id(app: &TestApp, code: &str) -> uuid::Uuid {
-    app.store
-        .agency_by_code(&Actor::cli(), code)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 /// The exported plan holds the seed: the share of its lines found in the ODT (in order for the
 /// headings), every row of its tables, and the same in DOCX and PDF; LibreOffice opens both.
 #[tokio::test]
@@ -222,7 +213,6 @@ async fn lint_finds_the_seed_defects_and_nothing_in_the_fixed_plan() {
     // open a draft and fix each finding in its section
     let r = b.post("/agencies/xiaying-es/plan/draft", &[]).await;
     assert_eq!(r.status, 303);
-    let a = agency_id(&app, "xiaying-es").await;
     let catalog = anwei_domain::catalog::Catalog::load().unwrap();
     let school = app
         .store
@@ -230,7 +220,7 @@ async fn lint_finds_the_seed_defects_and_nothing_in_the_fixed_plan() {
         .await
         .unwrap()
         .unwrap();
-    let draft = app.store.open_plan(a).await.unwrap().unwrap();
+    let draft = app.store.open_plan(&school).await.unwrap().unwrap();
     let content = draft.content().unwrap();
     let findings = anwei_app::plans::lint_plan(
         &app.store,
@@ -429,8 +419,18 @@ async fn only_the_ciso_approves_and_a_published_version_is_frozen() {
         .post("/agencies/xiaying-es/plan/step/publish", &[])
         .await;
     assert_eq!(r.status, 303);
-    let a = agency_id(&app, "xiaying-es").await;
-    let v2 = app.store.published_plan(a, Some(2)).await.unwrap().unwrap();
+    let school = app
+        .store
+        .agency_by_code(&Actor::cli(), "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let v2 = app
+        .store
+        .published_plan(&school, Some(2))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         v2.approved_by
             .as_deref()

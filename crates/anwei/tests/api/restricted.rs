@@ -32,7 +32,7 @@ async fn findings(app: &TestApp) -> Vec<anwei_store::restricted::FindingRow> {
         .await
         .unwrap()
         .unwrap();
-    app.store.restricted_findings(a.id).await.unwrap()
+    app.store.restricted_findings(&a).await.unwrap()
 }
 
 #[tokio::test]

@@ -29,7 +29,7 @@ async fn risk_ids(app: &TestApp) -> Vec<uuid::Uuid> {
         .await
         .unwrap()
         .unwrap();
-    match app.store.risk_assessment(a.id, 2026).await.unwrap() {
+    match app.store.risk_assessment(&a, 2026).await.unwrap() {
         Some(x) => app
             .store
             .risks(x.id)

@@ -12,7 +12,7 @@ async fn person_id(app: &TestApp, name: &str) -> String {
         .unwrap()
         .unwrap();
     app.store
-        .people(a.id)
+        .people(&a)
         .await
         .unwrap()
         .into_iter()
@@ -145,7 +145,7 @@ async fn the_ledger_shows_who_is_short_and_courses_fill_it() {
         .store
         .training_ledger(
             &anwei_domain::catalog::Catalog::load().unwrap().training,
-            a.id,
+            &a,
             2026,
             time::macros::date!(2026 - 03 - 02),
         )
@@ -417,7 +417,7 @@ async fn a_big_export_imports_whole_or_not_at_all() {
         .store
         .training_ledger(
             &anwei_domain::catalog::Catalog::load().unwrap().training,
-            a.id,
+            &a,
             2026,
             time::macros::date!(2026 - 03 - 02),
         )
@@ -652,7 +652,7 @@ async fn a_person_sees_their_own_hours_and_the_agency_sets_proration() {
         .store
         .training_ledger(
             &anwei_domain::catalog::Catalog::load().unwrap().training,
-            a.id,
+            &a,
             2026,
             time::macros::date!(2026 - 12 - 31),
         )
@@ -790,7 +790,7 @@ async fn attendance_imports_from_xlsx_and_ods_made_by_a_spreadsheet_program() {
         .unwrap();
     let attended = app
         .store
-        .person_attendance(ledger.id, person_id(&app, "施昀豆").await.parse().unwrap())
+        .person_attendance(&ledger, person_id(&app, "施昀豆").await.parse().unwrap())
         .await
         .unwrap();
     let course = attended
@@ -832,7 +832,7 @@ async fn the_plan_is_compared_with_the_courses_held() {
         .await
         .unwrap()
         .unwrap();
-    let items = app.store.plan_items(a.id, 2026).await.unwrap();
+    let items = app.store.plan_items(&a, 2026).await.unwrap();
     let it = items.iter().find(|i| i.audience == "it").unwrap();
     assert!(!it.is_late(2026, time::macros::date!(2026 - 03 - 02)));
     assert!(it.is_late(2026, time::macros::date!(2026 - 10 - 01)));
@@ -918,7 +918,7 @@ async fn certificates_prove_attendance_and_the_record_prints() {
         .unwrap();
     let course = app
         .store
-        .person_attendance(a.id, teacher.parse().unwrap())
+        .person_attendance(&a, teacher.parse().unwrap())
         .await
         .unwrap()[0]
         .course_id
@@ -946,7 +946,7 @@ async fn certificates_prove_attendance_and_the_record_prints() {
     let before = app.audit_count().await;
     let other_course = app
         .store
-        .person_attendance(a.id, officer.parse().unwrap())
+        .person_attendance(&a, officer.parse().unwrap())
         .await
         .unwrap()
         .into_iter()

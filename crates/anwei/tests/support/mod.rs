@@ -378,7 +378,7 @@ impl TestApp {
             .unwrap()
             .unwrap();
         self.store
-            .assets(a.id)
+            .assets(&a)
             .await
             .unwrap()
             .into_iter()
