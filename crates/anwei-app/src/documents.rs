@@ -6,10 +6,17 @@ use crate::i18n::Locale;
 use anwei_docs::Document;
 use anwei_domain::asset::DIMENSIONS;
 use anwei_domain::catalog::Catalog;
+use anwei_domain::training::{HourKind, TrainingCategory, show_hours};
 use anwei_store::Store;
 use anwei_store::agencies::AgencyScope;
 use anwei_store::risks::{RiskAssessmentRow, RiskRow};
+use anwei_store::training::compliance;
 use time::Date;
+
+/// Required, done and missing hours as the pages and documents show them.
+pub fn triple(t: (i32, i32, i32)) -> (String, String, String) {
+    (show_hours(t.0), show_hours(t.1), show_hours(t.2))
+}
 
 /// The register as a document: every asset with its ratings, level and the reason, whether it
 /// is a core system and who runs it.
@@ -179,4 +186,113 @@ pub fn risk_register(
         .fields(fields)
         .heading(1, t.t("risk-register"))
         .table(header, body)
+}
+
+/// The year's ledger as a document: every person's hours against the rule, the share compliant
+/// per category, and the rules applied with their citations — for the 實施情形 and for audits.
+pub async fn training_ledger(
+    store: &Store,
+    catalog: &Catalog,
+    t: &Locale,
+    a: &AgencyScope,
+    year: i32,
+    today: Date,
+) -> Result<Document> {
+    let (level, ledgers) = store
+        .training_ledger(&catalog.training, a, year, today)
+        .await?;
+    let title = t.f(
+        "training-report-title",
+        &[
+            ("agency", a.name.clone()),
+            ("year", anwei_domain::roc::roc_year_of(year).to_string()),
+        ],
+    );
+    let mut citations: Vec<String> = Vec::new();
+    for l in &ledgers {
+        for line in &l.lines {
+            if !citations.contains(&line.citation) {
+                citations.push(line.citation.clone());
+            }
+        }
+    }
+    let rows = ledgers
+        .iter()
+        .map(|l| {
+            let (g, p) = (
+                triple(l.owed(HourKind::General)),
+                triple(l.owed(HourKind::Professional)),
+            );
+            vec![
+                l.person.name.clone(),
+                t.tp("training-category-", &l.person.category),
+                g.0,
+                g.1,
+                g.2,
+                p.0,
+                p.1,
+                p.2,
+                if l.exempt() {
+                    t.t("training-exempt")
+                } else if l.compliant() {
+                    t.t("training-compliant")
+                } else {
+                    t.t("training-short")
+                },
+            ]
+        })
+        .collect();
+    let rates = TrainingCategory::ALL
+        .iter()
+        .map(|c| {
+            let (ok, owing) = compliance(&ledgers, Some(*c));
+            vec![
+                t.tp("training-category-", c.as_str()),
+                owing.to_string(),
+                ok.to_string(),
+            ]
+        })
+        .collect();
+    let doc = Document::new(title)
+        .fields(vec![
+            (t.t("field-name"), a.name.clone()),
+            (
+                t.t("field-level"),
+                t.level(&level.map(|l| l.as_str().to_string())),
+            ),
+            (t.t("field-year"), t.f1("year-label", "year", &year)),
+            (t.t("training-report-as-of"), t.date(&today)),
+        ])
+        .heading(1, t.t("training-report-people"))
+        .table(
+            [
+                vec![t.t("field-person-name"), t.t("field-category")],
+                [
+                    (t.t("training-general"), "training-required"),
+                    (t.t("training-general"), "training-done"),
+                    (t.t("training-general"), "training-missing-hours"),
+                    (t.t("training-professional"), "training-required"),
+                    (t.t("training-professional"), "training-done"),
+                    (t.t("training-professional"), "training-missing-hours"),
+                ]
+                .into_iter()
+                .map(|(kind, column)| format!("{kind}{}", t.t(column)))
+                .collect(),
+                vec![t.t("field-status")],
+            ]
+            .concat(),
+            rows,
+        )
+        .heading(1, t.t("training-report-rates"))
+        .table(
+            vec![
+                t.t("field-category"),
+                t.t("training-report-owing"),
+                t.t("training-compliant"),
+            ],
+            rates,
+        )
+        .heading(1, t.t("training-report-rules"))
+        .paragraph(citations.join("\n"));
+    Ok(doc)
 }

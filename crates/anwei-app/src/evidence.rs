@@ -40,9 +40,7 @@ pub async fn freeze_for_duty(
         expires_on: None,
     };
     if !prove_duty(cx, tx, actor, agency_id, f.year, f.duty, false, &new).await? {
-        cx.files
-            .put(&anwei_domain::evidence::sha256_hex(f.bytes), f.bytes)
-            .await?;
+        tx.keep_file(cx.files, f.bytes).await?;
     }
     Ok(())
 }

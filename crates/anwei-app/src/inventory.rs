@@ -112,3 +112,30 @@ fn import_failure(e: &anwei_store::StoreError) -> &'static str {
         }
     }
 }
+
+/// An asset's disposal (安維計畫 柒、玖.一) with the evidence of how it was done (the 報廢 record,
+/// a wiping certificate): the evidence, the disposal and the asset's new status in one
+/// transaction, so a refused disposal (already disposed) keeps no stray evidence.
+pub async fn dispose(
+    cx: Ctx<'_>,
+    actor: &Actor,
+    a: &AgencyScope,
+    asset: &anwei_store::assets::AssetRow,
+    disposal: &anwei_domain::asset::Disposal,
+    evidence: &anwei_store::evidence::NewEvidence<'_>,
+) -> Result<()> {
+    let mut tx = cx.store.transaction().await?;
+    let evidence_id = tx
+        .add_evidence(
+            actor,
+            cx.files,
+            anwei_store::evidence::EvidenceTarget::Agency { agency_id: a.id },
+            evidence,
+            cx.now,
+        )
+        .await?;
+    tx.dispose_asset(actor, asset, disposal, Some(evidence_id), cx.now)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -15,6 +15,7 @@ pub mod documents;
 pub mod evidence;
 pub mod i18n;
 pub mod inventory;
+pub mod obligations;
 pub mod plans;
 pub mod risk;
 pub mod training;

@@ -638,51 +638,6 @@ pub struct DisposalRow {
 }
 
 impl Store {
-    /// Records the disposal and marks the asset disposed, in one transaction; an asset is
-    /// disposed of once.
-    pub async fn dispose_asset(
-        &self,
-        actor: &Actor,
-        asset: &AssetRow,
-        d: &anwei_domain::asset::Disposal,
-        evidence_id: Option<Uuid>,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO asset_disposal (asset_id, agency_id, disposed_on, reason, method, performed_by,
-                evidence_id, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(asset.id).bind(asset.agency_id).bind(d.disposed_on).bind(&d.reason)
-            .bind(d.method.as_str()).bind(&d.performed_by).bind(evidence_id).bind(&actor.label).bind(now)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))
-            .map_err(|e| match StoreError::unique(e, "asset") {
-                StoreError::Conflict { .. } => StoreError::WrongState("err-already-disposed"),
-                other => other,
-            })?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE asset SET status = 'disposed', updated_at = $1 WHERE id = $2 AND agency_id = $3")
-            .bind(now).bind(asset.id).bind(asset.agency_id)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        append(
-            &mut tx,
-            actor,
-            Change {
-                agency_id: Some(asset.agency_id),
-                action: "asset.dispose",
-                target: format!("asset:{}", asset.id),
-                before: Some(json!({ "status": asset.status })),
-                after: Some(
-                    json!({ "status": "disposed", "disposed_on": d.disposed_on.to_string(),
-                    "reason": d.reason, "method": d.method.as_str(), "performed_by": d.performed_by,
-                    "evidence": evidence_id }),
-                ),
-            },
-            now,
-        )
-        .await?;
-        tx.commit().await
-    }
-
     pub async fn disposal_of(&self, asset_id: Uuid) -> Result<Option<DisposalRow>> {
         let row = on_db!(&self.db, p => sqlx::query_as(
             "SELECT asset_id, disposed_on, reason, method, performed_by, evidence_id, recorded_by, recorded_at
@@ -783,6 +738,53 @@ impl crate::Transaction {
                 target: format!("inventory_round:{}", round.id),
                 before: None,
                 after: Some(json!({ "year": round.year, "snapshot_sha256": snapshot_sha256 })),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+impl crate::Transaction {
+    /// Records the disposal and marks the asset disposed, in one transaction; an asset is
+    /// disposed of once.
+    pub async fn dispose_asset(
+        &mut self,
+        actor: &Actor,
+        asset: &AssetRow,
+        d: &anwei_domain::asset::Disposal,
+        evidence_id: Option<Uuid>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let tx = &mut self.0;
+        on_tx!(&mut *tx, c => sqlx::query(
+            "INSERT INTO asset_disposal (asset_id, agency_id, disposed_on, reason, method, performed_by,
+                evidence_id, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(asset.id).bind(asset.agency_id).bind(d.disposed_on).bind(&d.reason)
+            .bind(d.method.as_str()).bind(&d.performed_by).bind(evidence_id).bind(&actor.label).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))
+            .map_err(|e| match StoreError::unique(e, "asset") {
+                StoreError::Conflict { .. } => StoreError::WrongState("err-already-disposed"),
+                other => other,
+            })?;
+        on_tx!(&mut *tx, c => sqlx::query(
+            "UPDATE asset SET status = 'disposed', updated_at = $1 WHERE id = $2 AND agency_id = $3")
+            .bind(now).bind(asset.id).bind(asset.agency_id)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        append(
+            &mut *tx,
+            actor,
+            Change {
+                agency_id: Some(asset.agency_id),
+                action: "asset.dispose",
+                target: format!("asset:{}", asset.id),
+                before: Some(json!({ "status": asset.status })),
+                after: Some(
+                    json!({ "status": "disposed", "disposed_on": d.disposed_on.to_string(),
+                    "reason": d.reason, "method": d.method.as_str(), "performed_by": d.performed_by,
+                    "evidence": evidence_id }),
+                ),
             },
             now,
         )

@@ -15,6 +15,8 @@ pub(crate) enum Db {
 pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    /// Committed: nothing left to roll back.
+    Done,
 }
 
 /// Runs the same query-building expression against whichever pool is configured.
@@ -34,6 +36,11 @@ macro_rules! on_tx {
         match $tx {
             $crate::db::Tx::Sqlite($c) => $body,
             $crate::db::Tx::Postgres($c) => $body,
+            $crate::db::Tx::Done => {
+                return Err($crate::StoreError::Migration(
+                    "transaction already committed".into(),
+                ))
+            }
         }
     };
 }
@@ -112,18 +119,42 @@ impl Store {
 
 /// One use-case's writes and their audit events, committed together or not at all. The
 /// application layer opens it, calls the store's writes on it, and commits; dropped without a
-/// commit, everything it wrote is rolled back.
-pub struct Transaction(pub(crate) Tx);
+/// commit, everything it wrote is rolled back — the evidence files it stored for the first time
+/// included, so a refused step leaves no stray file behind.
+pub struct Transaction(pub(crate) Tx, pub(crate) Vec<std::path::PathBuf>);
 
 impl Store {
     pub async fn transaction(&self) -> Result<Transaction> {
-        Ok(Transaction(self.begin().await?))
+        Ok(Transaction(self.begin().await?, Vec::new()))
     }
 }
 
 impl Transaction {
-    pub async fn commit(self) -> Result<()> {
-        self.0.commit().await
+    pub async fn commit(mut self) -> Result<()> {
+        let fresh = std::mem::take(&mut self.1);
+        // the rows are gone if the commit fails: so are the files only they referred to
+        let Transaction(tx, _) = &mut self;
+        let tx = std::mem::replace(tx, Tx::Done);
+        match tx.commit().await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.1 = fresh;
+                Err(e)
+            }
+        }
+    }
+
+    /// A file this transaction stored for the first time: removed again unless it commits.
+    pub(crate) fn stored_fresh(&mut self, path: std::path::PathBuf) {
+        self.1.push(path);
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        for path in self.1.drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -132,6 +163,7 @@ impl Tx {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
+            Tx::Done => {}
         }
         Ok(())
     }

@@ -123,10 +123,19 @@ impl Store {
 }
 
 impl crate::Transaction {
+    /// Keeps a file by its digest as part of a larger change (a frozen register whose duty has
+    /// no task this year): removed again unless the transaction commits, if it was new.
+    pub async fn keep_file(&mut self, files: &FileStore, bytes: &[u8]) -> Result<String> {
+        let sha = sha256_hex(bytes);
+        if files.put(&sha, bytes).await? {
+            self.stored_fresh(files.path_of(&sha)?);
+        }
+        Ok(sha)
+    }
+
     /// Stores a piece of evidence and attaches it to its target as part of a larger change.
-    /// The file is written first (files are kept by their digest, so a file whose transaction
-    /// later rolls back is an unreferenced copy, never a wrong one); if the database refuses the
-    /// row, a file that was new is removed again.
+    /// The file is written first; a file that was new is removed again if the database refuses
+    /// the row or the transaction does not commit.
     pub async fn add_evidence(
         &mut self,
         actor: &Actor,
@@ -163,11 +172,12 @@ impl crate::Transaction {
             now,
         )
         .await;
-        if result.is_err()
-            && fresh_file
-            && let Some(s) = &sha
-        {
-            let _ = files.remove(s).await;
+        if fresh_file && let Some(s) = &sha {
+            if result.is_err() {
+                let _ = files.remove(s).await;
+            } else {
+                self.stored_fresh(files.path_of(s)?);
+            }
         }
         result
     }

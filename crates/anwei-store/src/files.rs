@@ -20,7 +20,7 @@ impl FileStore {
         &self.root
     }
 
-    fn path_of(&self, sha256: &str) -> Result<PathBuf> {
+    pub(crate) fn path_of(&self, sha256: &str) -> Result<PathBuf> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(StoreError::NotFound);
         }

@@ -318,13 +318,6 @@ impl crate::Transaction {
 }
 
 impl Store {
-    async fn settings_in(&self, tx: &mut Tx, agency_id: Uuid) -> Result<Vec<ObligationSettingRow>> {
-        let rows = on_tx!(tx, c => sqlx::query_as(
-            SETTINGS_SELECT)
-            .bind(agency_id).fetch_all(&mut **c).await)?;
-        Ok(rows)
-    }
-
     pub async fn obligation_settings(
         &self,
         scope: &AgencyScope,
@@ -334,53 +327,6 @@ impl Store {
             SETTINGS_SELECT)
             .bind(agency_id).fetch_all(p).await)?;
         Ok(rows)
-    }
-
-    /// Sets who does a duty by default and whether completions need the 資通安全長's approval;
-    /// the default assignee is also given the duty's open tasks that have nobody yet.
-    pub async fn set_obligation_setting(
-        &self,
-        actor: &Actor,
-        agency_id: Uuid,
-        setting: &ObligationSettingRow,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let before = self
-            .settings_in(&mut tx, agency_id)
-            .await?
-            .into_iter()
-            .find(|s| s.obligation_key == setting.obligation_key);
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO obligation_setting (agency_id, obligation_key, assignee_id, requires_approval, recurrence, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (agency_id, obligation_key) DO UPDATE
-               SET assignee_id = excluded.assignee_id, requires_approval = excluded.requires_approval,
-                   recurrence = excluded.recurrence, updated_at = excluded.updated_at")
-            .bind(agency_id).bind(&setting.obligation_key).bind(setting.assignee_id)
-            .bind(setting.requires_approval).bind(&setting.recurrence).bind(now)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        if setting.assignee_id.is_some() {
-            on_tx!(&mut tx, c => sqlx::query(
-                "UPDATE task SET assignee_id = $3, updated_at = $4
-                 WHERE agency_id = $1 AND obligation_key = $2 AND status = 'open' AND assignee_id IS NULL")
-                .bind(agency_id).bind(&setting.obligation_key).bind(setting.assignee_id).bind(now)
-                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        }
-        append(
-            &mut tx,
-            actor,
-            Change {
-                agency_id: Some(agency_id),
-                action: "obligation.setting",
-                target: format!("obligation:{}", setting.obligation_key),
-                before: before.map(|b| json!(b)),
-                after: Some(json!(setting)),
-            },
-            now,
-        )
-        .await?;
-        tx.commit().await
     }
 
     /// Tasks within the actor's reach whose period overlaps `year`; of one agency when given.
@@ -547,4 +493,58 @@ impl Store {
             .bind(&pattern).bind(first).bind(next).bind(today).bind(soon).fetch_all(p).await)?;
         Ok(rows)
     }
+}
+
+impl crate::Transaction {
+    /// Sets who does a duty by default and whether completions need the 資通安全長's approval;
+    /// the default assignee is also given the duty's open tasks that have nobody yet.
+    pub async fn set_obligation_setting(
+        &mut self,
+        actor: &Actor,
+        agency_id: Uuid,
+        setting: &ObligationSettingRow,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let tx = &mut self.0;
+        let before = settings_in(&mut *tx, agency_id)
+            .await?
+            .into_iter()
+            .find(|s| s.obligation_key == setting.obligation_key);
+        on_tx!(&mut *tx, c => sqlx::query(
+            "INSERT INTO obligation_setting (agency_id, obligation_key, assignee_id, requires_approval, recurrence, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (agency_id, obligation_key) DO UPDATE
+               SET assignee_id = excluded.assignee_id, requires_approval = excluded.requires_approval,
+                   recurrence = excluded.recurrence, updated_at = excluded.updated_at")
+            .bind(agency_id).bind(&setting.obligation_key).bind(setting.assignee_id)
+            .bind(setting.requires_approval).bind(&setting.recurrence).bind(now)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if setting.assignee_id.is_some() {
+            on_tx!(&mut *tx, c => sqlx::query(
+                "UPDATE task SET assignee_id = $3, updated_at = $4
+                 WHERE agency_id = $1 AND obligation_key = $2 AND status = 'open' AND assignee_id IS NULL")
+                .bind(agency_id).bind(&setting.obligation_key).bind(setting.assignee_id).bind(now)
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        }
+        append(
+            &mut *tx,
+            actor,
+            Change {
+                agency_id: Some(agency_id),
+                action: "obligation.setting",
+                target: format!("obligation:{}", setting.obligation_key),
+                before: before.map(|b| json!(b)),
+                after: Some(json!(setting)),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+async fn settings_in(tx: &mut Tx, agency_id: Uuid) -> Result<Vec<ObligationSettingRow>> {
+    let rows = on_tx!(tx, c => sqlx::query_as(SETTINGS_SELECT)
+        .bind(agency_id).fetch_all(&mut **c).await)?;
+    Ok(rows)
 }

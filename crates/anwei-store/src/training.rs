@@ -287,6 +287,21 @@ impl PersonLedger {
     }
 }
 
+/// How many of the people who owe hours have them: (compliant, owing) for one category, or for
+/// all when `category` is None. The one definition the training page, its report and the
+/// supervisor's view of each school share.
+pub fn compliance(
+    ledgers: &[PersonLedger],
+    category: Option<anwei_domain::training::TrainingCategory>,
+) -> (usize, usize) {
+    let owing = ledgers
+        .iter()
+        .filter(|l| !l.exempt() && category.is_none_or(|c| l.person.category() == c));
+    owing.fold((0, 0), |(ok, all), l| {
+        (ok + usize::from(l.compliant()), all + 1)
+    })
+}
+
 impl Store {
     /// Every person's required, done and missing hours for `year`, under the rules binding the
     /// agency's level at the end of that year (or on `today`, for the current year).

@@ -11,7 +11,6 @@ use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::asset::Disposal;
 use anwei_domain::roc::RocDate;
-use anwei_store::evidence::EvidenceTarget;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
@@ -74,20 +73,15 @@ async fn dispose(
         )
         .await;
     };
-    let now = app.clock.now();
-    let evidence = app
-        .store
-        .add_evidence(
-            &user.actor,
-            &app.files,
-            EvidenceTarget::Agency { agency_id: a.id },
-            &upload.as_new(),
-            now,
-        )
-        .await?;
-    app.store
-        .dispose_asset(&user.actor, &asset, &disposal, Some(evidence), now)
-        .await?;
+    anwei_app::inventory::dispose(
+        app.cx(),
+        &user.actor,
+        &a,
+        &asset,
+        &disposal,
+        &upload.as_new(),
+    )
+    .await?;
     Ok(redirect(&format!(
         "/agencies/{}/assets/{}?notice=asset-disposed#disposal",
         a.code, asset.id

@@ -931,20 +931,8 @@ async fn save_setting(
         requires_approval: wants,
         recurrence,
     };
-    let now = app.clock.now();
-    app.store
-        .set_obligation_setting(&user.actor, a.id, &setting, now)
-        .await?;
     // a new frequency changes this year's open tasks at once
-    app.store
-        .materialise_year(
-            &user.actor,
-            &app.catalog.obligations,
-            a.id,
-            this_year(&app),
-            now,
-        )
-        .await?;
+    anwei_app::obligations::save_setting(app.cx(), &user.actor, &a, &setting).await?;
     Ok(redirect(&format!(
         "/agencies/{}/obligations/settings?notice=settings-saved",
         a.code

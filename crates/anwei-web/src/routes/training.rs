@@ -13,10 +13,10 @@ use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
 use anwei_domain::rbac::Permission;
 use anwei_domain::roc::{RocDate, parse_date_input};
-use anwei_domain::training::{HourKind, Proration, TrainingCategory, parse_hours, show_hours};
+use anwei_domain::training::{HourKind, Proration, TrainingCategory, parse_hours};
 use anwei_store::agencies::AgencyScope;
 use anwei_store::training::{
-    CourseRow, NewCourse, NewPerson, NewPlanItem, PersonLedger, PlanItemRow,
+    CourseRow, NewCourse, NewPerson, NewPlanItem, PersonLedger, PlanItemRow, compliance,
 };
 use askama::Template;
 use axum::Router;
@@ -133,9 +133,7 @@ struct PageQuery {
     notice: Option<String>,
 }
 
-fn triple(t: (i32, i32, i32)) -> (String, String, String) {
-    (show_hours(t.0), show_hours(t.1), show_hours(t.2))
-}
+use anwei_app::documents::triple;
 
 /// What the page's forms held when one was refused, to show it again beside its errors.
 #[derive(Default)]
@@ -170,14 +168,11 @@ async fn render_page(
     let rates = TrainingCategory::ALL
         .iter()
         .map(|c| {
-            let of: Vec<&PersonLedger> = ledgers
-                .iter()
-                .filter(|l| l.person.category() == *c && !l.exempt())
-                .collect();
+            let (compliant, total) = compliance(&ledgers, Some(*c));
             CategoryRate {
                 name: t.tp("training-category-", c.as_str()),
-                compliant: of.iter().filter(|l| l.compliant()).count(),
-                total: of.len(),
+                compliant,
+                total,
             }
         })
         .collect();
@@ -208,9 +203,8 @@ async fn render_page(
             .store
             .training_ledger(&app.catalog.training, &sub, year, today)
             .await?;
-        let owing: Vec<&PersonLedger> = of_sub.iter().filter(|l| !l.exempt()).collect();
-        let ok = owing.iter().filter(|l| l.compliant()).count();
-        below.push((sub, ok, owing.len()));
+        let (ok, owing) = compliance(&of_sub, None);
+        below.push((sub, ok, owing));
     }
     let items = app.store.plan_items(&a, year).await?;
     let plan = ["management", "business", "it"]
@@ -639,8 +633,7 @@ async fn import(
     .await
 }
 
-/// The year's ledger as a document: every person's hours against the rule, the share compliant
-/// per category, and the rules applied with their citations — for the 實施情形 and for audits.
+/// The year's ledger as a document, for the agency of the path.
 async fn ledger_document(
     app: &AppState,
     t: &Locale,
@@ -648,108 +641,9 @@ async fn ledger_document(
     year: Option<String>,
 ) -> Result<(anwei_docs::Document, AgencyScope), AppError> {
     let year = parse_year(app, year.as_deref())?;
-    let today = RocDate::of_instant(app.clock.now()).date();
-    let (level, ledgers) = app
-        .store
-        .training_ledger(&app.catalog.training, &a, year, today)
-        .await?;
-    let title = t.f(
-        "training-report-title",
-        &[
-            ("agency", a.name.clone()),
-            ("year", anwei_domain::roc::roc_year_of(year).to_string()),
-        ],
-    );
-    let mut citations: Vec<String> = Vec::new();
-    for l in &ledgers {
-        for line in &l.lines {
-            if !citations.contains(&line.citation) {
-                citations.push(line.citation.clone());
-            }
-        }
-    }
-    let rows = ledgers
-        .iter()
-        .map(|l| {
-            let (g, p) = (
-                triple(l.owed(HourKind::General)),
-                triple(l.owed(HourKind::Professional)),
-            );
-            vec![
-                l.person.name.clone(),
-                t.tp("training-category-", &l.person.category),
-                g.0,
-                g.1,
-                g.2,
-                p.0,
-                p.1,
-                p.2,
-                if l.exempt() {
-                    t.t("training-exempt")
-                } else if l.compliant() {
-                    t.t("training-compliant")
-                } else {
-                    t.t("training-short")
-                },
-            ]
-        })
-        .collect();
-    let rates = TrainingCategory::ALL
-        .iter()
-        .map(|c| {
-            let of: Vec<&PersonLedger> = ledgers
-                .iter()
-                .filter(|l| l.person.category() == *c && !l.exempt())
-                .collect();
-            let ok = of.iter().filter(|l| l.compliant()).count();
-            vec![
-                t.tp("training-category-", c.as_str()),
-                of.len().to_string(),
-                ok.to_string(),
-            ]
-        })
-        .collect();
-    let doc = anwei_docs::Document::new(title)
-        .fields(vec![
-            (t.t("field-name"), a.name.clone()),
-            (
-                t.t("field-level"),
-                t.level(&level.map(|l| l.as_str().to_string())),
-            ),
-            (t.t("field-year"), t.f1("year-label", "year", &year)),
-            (t.t("training-report-as-of"), t.date(&today)),
-        ])
-        .heading(1, t.t("training-report-people"))
-        .table(
-            [
-                vec![t.t("field-person-name"), t.t("field-category")],
-                [
-                    (t.t("training-general"), "training-required"),
-                    (t.t("training-general"), "training-done"),
-                    (t.t("training-general"), "training-missing-hours"),
-                    (t.t("training-professional"), "training-required"),
-                    (t.t("training-professional"), "training-done"),
-                    (t.t("training-professional"), "training-missing-hours"),
-                ]
-                .into_iter()
-                .map(|(kind, column)| format!("{kind}{}", t.t(column)))
-                .collect(),
-                vec![t.t("field-status")],
-            ]
-            .concat(),
-            rows,
-        )
-        .heading(1, t.t("training-report-rates"))
-        .table(
-            vec![
-                t.t("field-category"),
-                t.t("training-report-owing"),
-                t.t("training-compliant"),
-            ],
-            rates,
-        )
-        .heading(1, t.t("training-report-rules"))
-        .paragraph(citations.join("\n"));
+    let doc =
+        anwei_app::documents::training_ledger(&app.store, &app.catalog, t, &a, year, app.today())
+            .await?;
     Ok((doc, a))
 }
 

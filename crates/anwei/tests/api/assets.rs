@@ -777,7 +777,11 @@ async fn a_disposal_records_how_the_data_was_removed() {
     let asset = body(&app.bearer_get(&token, &format!("{BASE}/{switch}")).await);
     assert_eq!(asset["status"], "disposed");
     assert_eq!(app.events("asset.dispose").await.len(), 1);
-    // once only
+    // once only, and the refused second disposal keeps no evidence of its own (the evidence
+    // and the disposal are one transaction)
+    let evidence_before = app.events("evidence.add").await.len();
+    let files_before = files_under(&app.files_dir);
+    let again = b"%PDF-1.4\n% the same machine, recorded twice\n%%EOF\n".to_vec();
     let r = b
         .post_multipart(
             &format!("{path}/dispose"),
@@ -788,10 +792,12 @@ async fn a_disposal_records_how_the_data_was_removed() {
                 ("method", "overwrite"),
                 ("performed_by", "施昀豆"),
             ],
-            Some(("again.pdf", &pdf)),
+            Some(("again.pdf", &again)),
         )
         .await;
     assert_eq!(r.status, 409);
+    assert_eq!(app.events("evidence.add").await.len(), evidence_before);
+    assert_eq!(files_under(&app.files_dir), files_before);
     // the dean (staff) cannot record one
     let mut dean = app.signed_in("xiaying.dean").await;
     dean.get("/agencies/xiaying-es/assets").await;
