@@ -22,6 +22,7 @@ pub fn triple(t: (i32, i32, i32)) -> (String, String, String) {
 /// is a core system and who runs it.
 pub async fn asset_register(
     store: &Store,
+    catalog: &Catalog,
     t: &Locale,
     a: &AgencyScope,
     today: Date,
@@ -65,9 +66,9 @@ pub async fn asset_register(
             cells.extend([
                 g.as_ref()
                     .map_or(String::new(), |g| g.level.zh().to_string()),
-                g.map_or(String::new(), |g| g.reason),
+                g.map_or(String::new(), |g| t.grade_reason(&g)),
                 yes_no(r.supports_core_business),
-                yes_no(r.is_core()),
+                yes_no(r.is_core(catalog.grading.core)),
                 yes_no(r.centralised),
                 r.hosted_by.clone(),
                 t.tp("asset-status-", &r.status),

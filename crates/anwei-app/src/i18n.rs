@@ -200,6 +200,30 @@ impl Locale {
     }
 
     /// Name of a role in this language.
+    /// Why an asset has its level (附表九): the decisive dimensions and how many are unrated.
+    pub fn grade_reason(&self, g: &anwei_domain::asset::Grade) -> String {
+        let sep = match self.lang {
+            Lang::ZhTw => "、",
+            Lang::En => ", ",
+        };
+        let dimensions: Vec<String> = g
+            .decisive
+            .iter()
+            .map(|d| self.tp("asset-dimension-", d))
+            .collect();
+        let mut reason = self.f(
+            "asset-grade-reason",
+            &[
+                ("dimensions", dimensions.join(sep)),
+                ("level", self.tp("asset-rating-", g.level.as_str())),
+            ],
+        );
+        if g.unrated > 0 {
+            reason.push_str(&self.f1("asset-grade-unrated", "n", &g.unrated));
+        }
+        reason
+    }
+
     pub fn role(&self, role: &str) -> String {
         self.t(&format!("role-{role}"))
     }

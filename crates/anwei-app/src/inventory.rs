@@ -23,7 +23,7 @@ pub async fn sign_off_round(cx: Ctx<'_>, t: &Locale, actor: &Actor, a: &AgencySc
     {
         return refuse("err-round-unconfirmed");
     }
-    let doc = crate::documents::asset_register(cx.store, t, a, cx.today()).await?;
+    let doc = crate::documents::asset_register(cx.store, cx.catalog, t, a, cx.today()).await?;
     let bytes = anwei_docs::Format::Xlsx
         .render(&doc)
         .map_err(|e| Error::Document(e.to_string()))?;

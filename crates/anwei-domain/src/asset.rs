@@ -134,43 +134,127 @@ pub const DIMENSIONS: [(&str, &str); 4] = [
     ("legality", "法律遵循性"),
 ];
 
-/// An asset's level and why: the highest dimension(s).
+/// An asset's level and why: the highest dimension(s), and how many are not rated yet. The
+/// words are the reader's language's (`Locale::grade_reason`), not the rule's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Grade {
     pub level: Rating,
-    /// 「機密性、可用性為高，取最高者」
-    pub reason: String,
+    /// The dimensions at that level, by field name (`DIMENSIONS`).
+    pub decisive: Vec<&'static str>,
+    pub unrated: usize,
 }
 
 /// 附表九: the level is the highest of the rated dimensions; None until at least one is rated.
 pub fn grade(ratings: [Option<Rating>; 4]) -> Option<Grade> {
     let level = ratings.iter().flatten().max().copied()?;
-    let names: Vec<&str> = DIMENSIONS
+    let decisive = DIMENSIONS
         .iter()
         .zip(ratings)
         .filter(|(_, r)| *r == Some(level))
-        .map(|((_, zh), _)| *zh)
+        .map(|((field, _), _)| *field)
         .collect();
     let unrated = ratings.iter().filter(|r| r.is_none()).count();
-    let mut reason = format!(
-        "{}為「{}」，依附表九取各構面之最高者",
-        names.join("、"),
-        level.zh()
-    );
-    if unrated > 0 {
-        reason.push_str(&format!("（尚有 {unrated} 個構面未評定）"));
-    }
-    Some(Grade { level, reason })
+    Some(Grade {
+        level,
+        decisive,
+        unrated,
+    })
 }
 
-/// 施行細則 §10: a system that supports core business, or graded 高, is a 核心資通系統.
-pub fn is_core_system(
-    kind: AssetKind,
-    supports_core_business: bool,
-    grade: Option<&Grade>,
-) -> bool {
-    kind == AssetKind::System
-        && (supports_core_business || grade.is_some_and(|g| g.level == Rating::High))
+/// `catalog/asset-grading.toml`: 附表九 and the 核心資通系統 rule with their citations.
+#[derive(Debug, Clone)]
+pub struct AssetGrading {
+    pub grading_citation: String,
+    pub core: CoreSystemRule,
+}
+
+/// Which 資通系統 are 核心資通系統 (施行細則 §10; §7 before 2026).
+#[derive(Debug, Clone, Copy)]
+pub struct CoreSystemRule {
+    pub supports_core_business: bool,
+    pub from_level: Rating,
+}
+
+impl CoreSystemRule {
+    /// Whether an asset of this kind, supporting core business or not, at this grade, is a
+    /// 核心資通系統. Only 資通系統 are.
+    pub fn is_core(
+        self,
+        kind: AssetKind,
+        supports_core_business: bool,
+        grade: Option<&Grade>,
+    ) -> bool {
+        kind == AssetKind::System
+            && ((self.supports_core_business && supports_core_business)
+                || grade.is_some_and(|g| g.level >= self.from_level))
+    }
+}
+
+impl AssetGrading {
+    pub fn from_toml(text: &str) -> Result<Self, crate::DomainError> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            grading: RawGrading,
+            core_system: RawCore,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawGrading {
+            rule: String,
+            citation: String,
+            effective: String,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawCore {
+            supports_core_business: bool,
+            from_level: String,
+            citation: String,
+            effective: String,
+        }
+        let bad = |reason: String| crate::DomainError::Catalog {
+            file: "asset-grading.toml",
+            reason,
+        };
+        let raw: Raw = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        if raw.grading.rule != "highest" {
+            return Err(bad(format!(
+                "grading.rule {:?}: only \"highest\" (附表九) is known",
+                raw.grading.rule
+            )));
+        }
+        for (what, date, citation) in [
+            ("grading", &raw.grading.effective, &raw.grading.citation),
+            (
+                "core_system",
+                &raw.core_system.effective,
+                &raw.core_system.citation,
+            ),
+        ] {
+            if crate::roc::parse_date_input("effective", date)
+                .ok()
+                .flatten()
+                .is_none()
+                || citation.trim().is_empty()
+            {
+                return Err(bad(format!(
+                    "{what}: needs a citation and an effective date"
+                )));
+            }
+        }
+        let from_level = Rating::parse("from_level", &raw.core_system.from_level)
+            .ok()
+            .flatten()
+            .ok_or_else(|| bad("core_system.from_level must be normal, medium or high".into()))?;
+        Ok(Self {
+            grading_citation: raw.grading.citation,
+            core: CoreSystemRule {
+                supports_core_business: raw.core_system.supports_core_business,
+                from_level,
+            },
+        })
+    }
 }
 
 /// Where an asset is in its life (柒, 玖.一: kept, used, returned, disposed of).
@@ -285,10 +369,8 @@ impl RawAsset {
         let status = take(e, AssetStatus::parse("status", &self.status));
         let acquired_on = take(
             e,
-            crate::sheet::parse_cell_date("acquired_on", &self.acquired_on).and_then(|d| match d {
-                Some(d) if d > today => Err(FieldError::new("acquired_on", "err-in-future")),
-                d => Ok(d),
-            }),
+            crate::sheet::parse_cell_date("acquired_on", &self.acquired_on)
+                .and_then(|d| crate::roc::not_in_future("acquired_on", d, today)),
         );
         match (
             name,
@@ -364,12 +446,12 @@ mod tests {
                         assert_eq!(got.as_ref().map(|g| g.level), expected, "{ratings:?}");
                         if let Some(g) = got {
                             // the reason names exactly the dimensions at that level
-                            for ((_, zh), r) in DIMENSIONS.iter().zip(ratings) {
+                            for ((field, _), r) in DIMENSIONS.iter().zip(ratings) {
                                 assert_eq!(
-                                    g.reason.contains(zh),
+                                    g.decisive.contains(field),
                                     r == Some(g.level),
-                                    "{ratings:?}: {}",
-                                    g.reason
+                                    "{ratings:?}: {:?}",
+                                    g.decisive
                                 );
                             }
                         }
@@ -378,14 +460,14 @@ mod tests {
             }
         }
         let g = grade([Some(Rating::Medium), None, Some(Rating::Medium), None]).unwrap();
-        assert_eq!(
-            g.reason,
-            "機密性、可用性為「中」，依附表九取各構面之最高者（尚有 2 個構面未評定）"
-        );
+        assert_eq!(g.decisive, ["confidentiality", "availability"]);
+        assert_eq!(g.unrated, 2);
     }
 
     #[test]
     fn core_systems_support_core_business_or_are_graded_high() {
+        let rule = crate::catalog::Catalog::load().unwrap().grading.core;
+        let is_core_system = |k, s, g| rule.is_core(k, s, g);
         let high = grade([None, Some(Rating::High), None, None]);
         let medium = grade([Some(Rating::Medium), None, None, None]);
         assert!(is_core_system(AssetKind::System, true, medium.as_ref()));
@@ -500,11 +582,9 @@ impl Disposal {
         today: time::Date,
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let on = match crate::roc::parse_date_input("disposed_on", disposed_on) {
-            Ok(Some(d)) if d > today => {
-                errors.push(FieldError::new("disposed_on", "err-in-future"));
-                None
-            }
+        let on = match crate::roc::parse_date_input("disposed_on", disposed_on)
+            .and_then(|d| crate::roc::not_in_future("disposed_on", d, today))
+        {
             Ok(Some(d)) => Some(d),
             Ok(None) => {
                 errors.push(FieldError::new("disposed_on", "err-required"));

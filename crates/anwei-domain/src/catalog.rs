@@ -29,6 +29,7 @@ const PLAN_RULES_TOML: &str = include_str!("../../../catalog/plan-rules.toml");
 const BASELINE_TOML: &str = include_str!("../../../catalog/baseline-controls.toml");
 const RISK_METHOD_TOML: &str = include_str!("../../../catalog/risk-method.toml");
 const RESTRICTED_TOML: &str = include_str!("../../../catalog/restricted-products.toml");
+const ASSET_GRADING_TOML: &str = include_str!("../../../catalog/asset-grading.toml");
 /// Plan templates: (file, text). Add a city's template here and in `catalog/plan-templates/`.
 const PLAN_TEMPLATES: [(&str, &str); 1] = [(
     "catalog/plan-templates/tainan-school-d.toml",
@@ -51,6 +52,8 @@ pub struct Catalog {
     pub risk: RiskMethod,
     /// 危害國家資通安全產品 as shipped (an administrator imports the published register)
     pub restricted: RestrictedCatalog,
+    /// 附表九 and the 核心資通系統 rule
+    pub grading: crate::asset::AssetGrading,
 }
 
 impl Catalog {
@@ -68,6 +71,7 @@ impl Catalog {
             obligations: ObligationCatalog::from_toml(OBLIGATIONS_TOML)?,
             training: TrainingRules::from_toml(TRAINING_RULES_TOML)?,
             plan_rules: PlanRules::from_toml(PLAN_RULES_TOML)?,
+            grading: crate::asset::AssetGrading::from_toml(ASSET_GRADING_TOML)?,
             baseline: Baseline::from_toml(BASELINE_TOML)?,
             risk: RiskMethod::from_toml(RISK_METHOD_TOML)?,
             restricted: RestrictedCatalog::from_toml(RESTRICTED_TOML)?,

@@ -317,11 +317,9 @@ impl IncidentRules {
         let held_on = keep(
             &mut errors,
             crate::roc::parse_date_input("held_on", &raw.held_on)
+                .and_then(|d| crate::roc::not_in_future("held_on", d, today))
                 .and_then(|d| d.ok_or_else(|| FieldError::new("held_on", "err-required"))),
         );
-        if held_on.is_some_and(|d| d > today) {
-            errors.push(FieldError::new("held_on", "err-in-future"));
-        }
         let participants = keep(&mut errors, count("participants", &raw.participants));
         let opened = keep(&mut errors, count("opened", &raw.opened));
         let clicked = keep(&mut errors, count("clicked", &raw.clicked));

@@ -201,6 +201,28 @@ pub fn retry_after_minutes(attempts: u32) -> i64 {
 
 pub const MAX_ATTEMPTS: u32 = 8;
 
+/// The mail telling a person who still owes training hours in the last quarter how many, of
+/// which kind (安維計畫 壹拾參; 分級辦法 附表: 專業時數不抵通識時數). Hours in tenths.
+pub fn compose_training_shortfall(
+    person: &str,
+    agency: &str,
+    year: i32,
+    general_tenths: i32,
+    professional_tenths: i32,
+) -> (String, String) {
+    use crate::training::show_hours;
+    let roc_year = crate::roc::roc_year_of(year);
+    let (g, p) = (show_hours(general_tenths), show_hours(professional_tenths));
+    let subject =
+        format!("[安維] {roc_year}年資通安全教育訓練時數尚不足：通識 {g} 小時、專業 {p} 小時");
+    let body = format!(
+        "{person} 您好：\n\n依{agency}之資通安全維護計畫與資通安全責任等級分級辦法，您 {roc_year} 年尚需完成：\n\
+         通識 {g} 小時、專業 {p} 小時（專業時數不抵通識時數）。\n\n\
+         請於 12 月 31 日前完成並將證明交承辦人登錄。\n\n本信由安維自動寄出，請勿直接回覆。\n",
+    );
+    (subject, body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,6 +86,21 @@ pub fn roc_year_of(year: i32) -> i32 {
     year - ROC_EPOCH_OFFSET
 }
 
+/// The date of something that has happened — a course held, an asset acquired or disposed
+/// of, evidence dated, a drill held — cannot lie after today: 9999-12-31 and spreadsheet serials
+/// far ahead parse, and would count as done (issue 22 item 10). The one check every form and
+/// import applies to such a date.
+pub fn not_in_future(
+    field: &'static str,
+    date: Option<Date>,
+    today: Date,
+) -> Result<Option<Date>, crate::FieldError> {
+    match date {
+        Some(d) if d > today => Err(crate::FieldError::new(field, "err-in-future")),
+        d => Ok(d),
+    }
+}
+
 pub fn add_months(d: Date, months: impl Into<u32>) -> Date {
     let months = i32::try_from(months.into()).unwrap_or(i32::MAX / 24);
     let total = (d.year() * 12 + i32::from(u8::from(d.month())) - 1).saturating_add(months);

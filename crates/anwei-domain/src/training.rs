@@ -74,6 +74,10 @@ pub fn show_hours(t: Tenths) -> String {
 }
 
 /// 訓練類別 of a person.
+/// Whom the yearly training plan addresses (安維計畫 壹拾參: 主管人員、業務人員、資訊人員), as
+/// stored; the pages name them through `training-audience-*`.
+pub const PLAN_AUDIENCES: [&str; 3] = ["management", "business", "it"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrainingCategory {

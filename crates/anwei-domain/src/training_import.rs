@@ -116,11 +116,9 @@ pub fn parse(bytes: &[u8], today: Date) -> Result<Vec<ImportRow>, Vec<RowError>>
         let course = crate::agency::parse_line("course", &cell(cols.course), 1, 200)
             .map_err(|e| row_errors.push(e))
             .ok();
-        let held_on = match parse_cell_date("date", &cell(cols.date)) {
-            Ok(Some(d)) if d > today => {
-                row_errors.push(FieldError::new("date", "err-in-future"));
-                None
-            }
+        let held_on = match parse_cell_date("date", &cell(cols.date))
+            .and_then(|d| crate::roc::not_in_future("date", d, today))
+        {
             Ok(Some(d)) => Some(d),
             Ok(None) => {
                 row_errors.push(FieldError::new("date", "err-required"));

@@ -5,7 +5,7 @@ use crate::agencies::AgencyScope;
 use crate::audit::{Change, append};
 use crate::db::{on_db, on_tx};
 use crate::{Actor, Result, Store, StoreError};
-use anwei_domain::asset::{AssetInput, AssetKind, Grade, Rating, grade, is_core_system};
+use anwei_domain::asset::{AssetInput, AssetKind, CoreSystemRule, Grade, Rating, grade};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -55,16 +55,16 @@ impl AssetRow {
         AssetKind::parse("kind", &self.kind).ok()
     }
 
-    /// 施行細則 §10: a core system supports core business or is graded 高.
-    pub fn is_core(&self) -> bool {
+    /// Whether it is a 核心資通系統 under the catalog's rule (施行細則 §10).
+    pub fn is_core(&self, rule: CoreSystemRule) -> bool {
         self.kind()
-            .is_some_and(|k| is_core_system(k, self.supports_core_business, self.grade().as_ref()))
+            .is_some_and(|k| rule.is_core(k, self.supports_core_business, self.grade().as_ref()))
     }
 
-    /// The asset as sent back over the API and written to the audit chain.
+    /// The asset as recorded, for the audit chain (and as the base of the API's view, which adds
+    /// what follows from the catalog's rules): the facts, never what is derived from them.
     pub fn to_json(&self) -> serde_json::Value {
         let rating = |r: Option<i32>| r.and_then(Rating::from_number).map(Rating::as_str);
-        let g = self.grade();
         json!({
             "id": self.id,
             "name": self.name,
@@ -79,9 +79,6 @@ impl AssetRow {
             "integrity": rating(self.integrity),
             "availability": rating(self.availability),
             "legality": rating(self.legality),
-            "level": g.as_ref().map(|g| g.level.as_str()),
-            "level_reason": g.map(|g| g.reason),
-            "core_system": self.is_core(),
             "status": self.status,
             "acquired_on": self.acquired_on.map(|d| d.to_string()),
             "created_at": crate::rfc3339(self.created_at),
@@ -148,7 +145,7 @@ pub struct AssetProfile {
 
 impl AssetProfile {
     /// 施行細則 §10, as for one asset.
-    pub fn is_core(&self) -> bool {
+    pub fn is_core(&self, rule: CoreSystemRule) -> bool {
         let ratings = [
             self.confidentiality,
             self.integrity,
@@ -157,7 +154,7 @@ impl AssetProfile {
         ]
         .map(|r| r.and_then(Rating::from_number));
         AssetKind::parse("kind", &self.kind)
-            .is_ok_and(|k| is_core_system(k, self.supports_core_business, grade(ratings).as_ref()))
+            .is_ok_and(|k| rule.is_core(k, self.supports_core_business, grade(ratings).as_ref()))
     }
 }
 

@@ -15,7 +15,7 @@ use anwei_domain::reminder::{
     compose_escalation, retry_after_minutes,
 };
 use anwei_domain::roc::RocDate;
-use anwei_domain::training::{HourKind, show_hours};
+use anwei_domain::training::HourKind;
 use anwei_domain::user::Role;
 use anwei_store::outbox::{NewMail, OutboxRow, Recipient};
 use anwei_store::{Actor, Store};
@@ -397,20 +397,12 @@ impl Worker {
                 };
                 let (_, _, general) = p.owed(HourKind::General);
                 let (_, _, professional) = p.owed(HourKind::Professional);
-                let roc_year = anwei_domain::roc::roc_year_of(today.year());
-                let subject = format!(
-                    "[安維] {roc_year}年資通安全教育訓練時數尚不足：通識 {} 小時、專業 {} 小時",
-                    show_hours(general),
-                    show_hours(professional)
-                );
-                let body = format!(
-                    "{name} 您好：\n\n依{agency}之資通安全維護計畫與資通安全責任等級分級辦法，您 {roc_year} 年尚需完成：\n\
-                     通識 {g} 小時、專業 {p} 小時（專業時數不抵通識時數）。\n\n\
-                     請於 12 月 31 日前完成並將證明交承辦人登錄。\n\n本信由安維自動寄出，請勿直接回覆。\n",
-                    name = p.person.name,
-                    agency = agency.name,
-                    g = show_hours(general),
-                    p = show_hours(professional),
+                let (subject, body) = anwei_domain::reminder::compose_training_shortfall(
+                    &p.person.name,
+                    &agency.name,
+                    today.year(),
+                    general,
+                    professional,
                 );
                 mails.push(NewMail {
                     agency_id: Some(agency.id),

@@ -174,11 +174,9 @@ pub async fn parse_upload(
     let title = anwei_domain::agency::parse_line("title", &fields.title, 1, 200)
         .map_err(|e| errors.push(e))
         .ok();
-    let effective_on = match parse_date_input("effective_on", &fields.effective_on) {
-        Ok(Some(d)) if d > today => {
-            errors.push(FieldError::new("effective_on", "err-in-future"));
-            None
-        }
+    let effective_on = match parse_date_input("effective_on", &fields.effective_on)
+        .and_then(|d| anwei_domain::roc::not_in_future("effective_on", d, today))
+    {
         Ok(Some(d)) => Some(d),
         Ok(None) => Some(today),
         Err(e) => {

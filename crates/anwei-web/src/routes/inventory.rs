@@ -204,8 +204,28 @@ struct ListQuery {
     per_page: Option<String>,
 }
 
+/// An asset as the API shows it: as recorded, with what the catalog's rules make of it — its
+/// level (附表九) and why, in the request's language, and whether it is a 核心資通系統.
+fn asset_json(app: &AppState, t: &Locale, row: &AssetRow) -> Value {
+    let mut v = row.to_json();
+    let g = row.grade();
+    if let Value::Object(m) = &mut v {
+        m.insert("level".into(), json!(g.as_ref().map(|g| g.level.as_str())));
+        m.insert(
+            "level_reason".into(),
+            json!(g.as_ref().map(|g| t.grade_reason(g))),
+        );
+        m.insert(
+            "core_system".into(),
+            json!(row.is_core(app.catalog.grading.core)),
+        );
+    }
+    v
+}
+
 async fn api_list(
     State(app): State<AppState>,
+    t: Locale,
     scope: Scoped<need::ObligationRead, ApiUser>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Value>, AppError> {
@@ -217,7 +237,7 @@ async fn api_list(
         .assets_page(&a, &AssetFilter::default(), page, per_page)
         .await?;
     Ok(Json(json!({
-        "items": rows.iter().map(AssetRow::to_json).collect::<Vec<_>>(),
+        "items": rows.iter().map(|r| asset_json(&app, &t, r)).collect::<Vec<_>>(),
         "total": total,
         "page": page,
         "per_page": per_page,
@@ -226,6 +246,7 @@ async fn api_list(
 
 async fn api_create(
     State(app): State<AppState>,
+    t: Locale,
     scope: Scoped<need::ObligationManage, ApiUser>,
     body: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
@@ -235,20 +256,23 @@ async fn api_create(
     overlay(&mut raw, &body).map_err(AppError::Invalid)?;
     let input = raw.parse(app.today()).map_err(AppError::Invalid)?;
     let row = create(&app, &user, &a, &input).await?;
-    Ok((StatusCode::CREATED, Json(row.to_json())))
+    Ok((StatusCode::CREATED, Json(asset_json(&app, &t, &row))))
 }
 
 async fn api_get(
     State(app): State<AppState>,
+    t: Locale,
     scope: Scoped<need::ObligationRead, ApiUser>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, AppError> {
     let a = scope.agency;
-    Ok(Json(find_asset(&app, &a, &id).await?.to_json()))
+    let row = find_asset(&app, &a, &id).await?;
+    Ok(Json(asset_json(&app, &t, &row)))
 }
 
 async fn api_patch(
     State(app): State<AppState>,
+    t: Locale,
     scope: Scoped<need::ObligationRead, ApiUser>,
     Path((_, id)): Path<(String, String)>,
     body: Result<Json<Map<String, Value>>, JsonRejection>,
@@ -263,7 +287,8 @@ async fn api_patch(
     overlay(&mut raw, &body).map_err(AppError::Invalid)?;
     let input = raw.parse(app.today()).map_err(AppError::Invalid)?;
     update(&app, &user, &a, &before, &input).await?;
-    Ok(Json(find_asset(&app, &a, &id).await?.to_json()))
+    let row = find_asset(&app, &a, &id).await?;
+    Ok(Json(asset_json(&app, &t, &row)))
 }
 
 async fn api_delete(
@@ -383,7 +408,7 @@ fn asset_form(t: &Locale, raw: RawAsset) -> AssetForm {
     }
 }
 
-fn line(t: &Locale, row: AssetRow, user: &CurrentUser) -> AssetLine {
+fn line(app: &AppState, t: &Locale, row: AssetRow, user: &CurrentUser) -> AssetLine {
     let g = row.grade();
     AssetLine {
         confirmed: false,
@@ -395,7 +420,7 @@ fn line(t: &Locale, row: AssetRow, user: &CurrentUser) -> AssetLine {
             .map(|r| r.map_or("—".to_string(), |r| r.zh().to_string()))
             .collect(),
         level: g.map_or("—".into(), |g| g.level.zh().to_string()),
-        core: row.is_core(),
+        core: row.is_core(app.catalog.grading.core),
         mine: row.custodian_user_id.is_some() && row.custodian_user_id == user.actor.user_id,
         row,
     }
@@ -418,7 +443,7 @@ async fn inventory_facts(
     Ok(crate::state::InventoryFacts {
         counts: (
             sum(&|_| true),
-            sum(&|p| p.is_core()),
+            sum(&|p| p.is_core(app.catalog.grading.core)),
             sum(&|p| p.centralised),
         ),
         // assets naming a product endangering national security, not resolved (Act §11)
@@ -497,7 +522,7 @@ pub async fn render_inventory(
             AssetLine {
                 confirmed,
                 can_confirm,
-                ..line(t, r, user)
+                ..line(app, t, r, user)
             }
         })
         .collect();
@@ -715,9 +740,9 @@ pub(crate) async fn render_asset(
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/assets", a.code)),
         level: g.as_ref().map_or("—".into(), |g| g.level.zh().to_string()),
         reason: g
-            .map(|g| g.reason)
+            .map(|g| t.grade_reason(&g))
             .unwrap_or_else(|| t.t("asset-not-graded")),
-        core: asset.is_core(),
+        core: asset.is_core(app.catalog.grading.core),
         can_edit: can_edit(app, user, &a, &asset),
         can_delete: can_manage(app, user, &a),
         form: asset_form(t, raw),
@@ -824,6 +849,7 @@ async fn export(
 ) -> Result<Response, AppError> {
     let a = scope.agency;
     let format = crate::pages::format_of(&file, "inventory", &anwei_docs::Format::TABULAR)?;
-    let doc = anwei_app::documents::asset_register(&app.store, &t, &a, app.today()).await?;
+    let doc =
+        anwei_app::documents::asset_register(&app.store, &app.catalog, &t, &a, app.today()).await?;
     crate::pages::deliver(&doc, format, &t.t("asset-register"), &a.name)
 }

@@ -12,8 +12,8 @@ use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
 use anwei_domain::rbac::Permission;
-use anwei_domain::roc::{RocDate, parse_date_input};
-use anwei_domain::training::{HourKind, Proration, TrainingCategory, parse_hours};
+use anwei_domain::roc::{RocDate, not_in_future, parse_date_input};
+use anwei_domain::training::{HourKind, PLAN_AUDIENCES, Proration, TrainingCategory, parse_hours};
 use anwei_store::agencies::AgencyScope;
 use anwei_store::training::{
     CourseRow, NewCourse, NewPerson, NewPlanItem, PersonLedger, PlanItemRow, compliance,
@@ -207,7 +207,7 @@ async fn render_page(
         below.push((sub, ok, owing));
     }
     let items = app.store.plan_items(&a, year).await?;
-    let plan = ["management", "business", "it"]
+    let plan = PLAN_AUDIENCES
         .iter()
         .map(|aud| {
             (
@@ -266,7 +266,7 @@ async fn render_page(
             .collect(),
         audiences: options(
             t,
-            &["management", "business", "it"],
+            &PLAN_AUDIENCES,
             "training-audience-",
             &plan_form.audience,
         ),
@@ -283,7 +283,7 @@ async fn render_page(
         level: t.level(&level.map(|l| l.as_str().to_string())),
         categories: options(
             t,
-            &["general", "it_staff", "security_staff"],
+            &TrainingCategory::ALL.map(TrainingCategory::as_str),
             "training-category-",
             &p.category,
         ),
@@ -445,12 +445,10 @@ async fn add_course(
     let provider = parse_line("provider", &f.provider, 0, 100)
         .map_err(|e| errors.push(e))
         .ok();
-    let held_on = match parse_date_input("held_on", &f.held_on) {
-        Ok(Some(d)) if d > today => {
-            // a course in the future cannot be counted as done
-            errors.push(FieldError::new("held_on", "err-in-future"));
-            None
-        }
+    // a course in the future cannot be counted as done
+    let held_on = match parse_date_input("held_on", &f.held_on)
+        .and_then(|d| not_in_future("held_on", d, today))
+    {
         Ok(Some(d)) => Some(d),
         Ok(None) => {
             errors.push(FieldError::new("held_on", "err-required"));
@@ -715,9 +713,7 @@ async fn add_plan_item(
     let year = parse_year(&app, Some(&f.year))
         .map_err(|_| errors.push(FieldError::new("year", "err-year")))
         .ok();
-    let audience = ["management", "business", "it"]
-        .into_iter()
-        .find(|x| *x == f.audience.trim());
+    let audience = PLAN_AUDIENCES.into_iter().find(|x| *x == f.audience.trim());
     if audience.is_none() {
         errors.push(FieldError::new("audience", "err-choice"));
     }
