@@ -30,6 +30,16 @@ pub enum Recurrence {
     OnceWithinMonths(u16),
 }
 
+impl Recurrence {
+    /// Whether it counts from the day the level took effect rather than the calendar.
+    pub fn counts_from_level(self) -> bool {
+        matches!(
+            self,
+            Recurrence::EveryMonths(_) | Recurrence::EveryDays(_) | Recurrence::OnceWithinMonths(_)
+        )
+    }
+}
+
 /// One occurrence of a duty: which period it covers and when it is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Occurrence {
@@ -607,6 +617,15 @@ impl ObligationCatalog {
                     let recurrence = overrides.get(&o.key).copied().unwrap_or(o.recurrence);
                     for occ in recurrence.occurrences(span.from, first_year, from, until) {
                         if !in_force(occ.due_on) {
+                            continue;
+                        }
+                        // 分級辦法 §3: duties counted from the day a level took effect (its
+                        // re-approval within 36 months, every N months or days) start over with
+                        // the next level entry; the old level's occurrence not yet due when it
+                        // ended is superseded by the new one's, not owed beside it.
+                        if recurrence.counts_from_level()
+                            && span.until.is_some_and(|u| occ.due_on > u)
+                        {
                             continue;
                         }
                         let planned = PlannedTask {

@@ -86,6 +86,17 @@ pub struct PlanRules {
     pub required: Vec<Required>,
     #[serde(default)]
     pub level_statement: Vec<LevelStatement>,
+    pub ciso: CisoCitations,
+}
+
+/// What the lint cites about the 資通安全長 the plan names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CisoCitations {
+    /// an agency must have one
+    pub required: String,
+    /// who may hold it
+    pub holder: String,
 }
 
 mod iso_date {
@@ -320,7 +331,7 @@ pub fn lint(plan: &PlanContent, ctx: &LintContext<'_>) -> Vec<Finding> {
                 section: Some(section.id.clone()),
                 at: at(&section.id),
                 message: "推動組織名單未指定資通安全長。".into(),
-                citation: "資通安全管理法 §12（2025）：公務機關應置資通安全長".into(),
+                citation: ctx.rules.ciso.required.clone(),
             }),
             (Some(office), Some(m)) if !office.contains(m.office()) && office != m.name => {
                 out.push(Finding {
@@ -332,7 +343,7 @@ pub fn lint(plan: &PlanContent, ctx: &LintContext<'_>) -> Vec<Finding> {
                         m.office(),
                         m.name
                     ),
-                    citation: "資通安全管理法 §12（2025）：由機關首長指派副首長或適當人員兼任".into(),
+                    citation: ctx.rules.ciso.holder.clone(),
                 })
             }
             _ => {}

@@ -220,7 +220,13 @@ async fn materialise_tasks(
         .iter()
         .filter(|p| !have.contains(&(p.obligation_key.as_str(), p.period.key().as_str())))
         .collect();
+    // superseded, not forgotten: the task moves to the year's history
     for (id, _, _) in &withdraw {
+        on_tx!(&mut *tx, c => sqlx::query(
+            "INSERT INTO task_superseded (id, agency_id, obligation_key, period_key, starts_on, due_on,
+                                          superseded_at, superseded_by)
+             SELECT id, agency_id, obligation_key, period_key, starts_on, due_on, $2, $3 FROM task WHERE id = $1")
+            .bind(*id).bind(now).bind(&actor.label).execute(&mut **c).await.map(|r| r.rows_affected()))?;
         on_tx!(&mut *tx, c => sqlx::query("DELETE FROM task WHERE id = $1")
             .bind(*id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
     }
@@ -317,7 +323,35 @@ impl crate::Transaction {
     }
 }
 
+/// A task a level change (or a new frequency) superseded: no longer owed, kept in the history.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct SupersededTaskRow {
+    pub id: Uuid,
+    pub obligation_key: String,
+    pub period_key: String,
+    pub starts_on: Date,
+    pub due_on: Date,
+    #[serde(with = "time::serde::rfc3339")]
+    pub superseded_at: OffsetDateTime,
+    pub superseded_by: String,
+}
+
 impl Store {
+    /// The agency's tasks of `year` that were superseded, latest first.
+    pub async fn superseded_tasks(
+        &self,
+        scope: &AgencyScope,
+        year: i32,
+    ) -> Result<Vec<SupersededTaskRow>> {
+        let (first, next) = year_bounds(year);
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT id, obligation_key, period_key, starts_on, due_on, superseded_at, superseded_by
+             FROM task_superseded WHERE agency_id = $1 AND starts_on < $3 AND due_on >= $2
+             ORDER BY superseded_at DESC, due_on")
+            .bind(scope.id).bind(first).bind(next).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
     pub async fn obligation_settings(
         &self,
         scope: &AgencyScope,

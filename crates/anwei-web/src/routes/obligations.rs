@@ -61,6 +61,13 @@ pub struct TaskLine {
     pub overdue: bool,
 }
 
+/// A task a level change superseded, as the year's history shows it.
+pub struct SupersededLine {
+    pub title: String,
+    pub period: String,
+    pub row: anwei_store::obligations::SupersededTaskRow,
+}
+
 pub struct ChapterGroup {
     pub numeral: &'static str,
     pub name: String,
@@ -131,6 +138,8 @@ struct ListPage<'a> {
     chart_height: usize,
     people: Vec<PersonLine>,
     summary: TaskSummary,
+    /// Tasks of the year a level change superseded (kept in the history, not owed).
+    superseded: Vec<SupersededLine>,
     /// The catalog's 「即將到期」 window, for the label.
     due_soon_days: i64,
     due_this_month: usize,
@@ -256,7 +265,25 @@ async fn list(
         }
     }
     groups.sort_by_key(|g| CHAPTER_NUMERALS.iter().position(|n| *n == g.numeral));
+    let superseded = app
+        .store
+        .superseded_tasks(&a, year)
+        .await?
+        .into_iter()
+        .map(|row| SupersededLine {
+            title: title(
+                &t,
+                app.catalog.obligations.get(&row.obligation_key),
+                &row.obligation_key,
+            ),
+            period: Period::parse_key(&row.period_key)
+                .map(|p| t.period(&p))
+                .unwrap_or_else(|| row.period_key.clone()),
+            row,
+        })
+        .collect();
     let page = ListPage {
+        superseded,
         due_soon_days: app.catalog.obligations.reminders.due_soon_days,
         t: &t,
         c: Chrome::for_user(

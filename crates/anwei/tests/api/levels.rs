@@ -342,3 +342,97 @@ async fn item6_the_lint_knows_what_the_law_requires_the_plan_to_say() {
     let training = find("「一般資通安全教育訓練」已修正，應改為「資通安全通識教育訓練」");
     assert_eq!(training["rule"], "renumbered");
 }
+
+/// Issue 21 item 3: a level change supersedes the old level's tasks that counted from its
+/// approval (the re-approval within 36 months restarts from the new approval): one open
+/// re-approval task remains, the old one is in the year's history (not deleted), the page
+/// shows it as superseded, and the page and the command line list the same duties.
+#[tokio::test]
+async fn item3_a_level_change_supersedes_the_old_levels_tasks_and_keeps_them() {
+    let app = spawn_app().await;
+    let actor = anwei_store::Actor::cli();
+    let school = app
+        .store
+        .agency_by_code(&actor, "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let reapprovals = |tasks: &[anwei_store::obligations::TaskRow]| -> Vec<time::Date> {
+        tasks
+            .iter()
+            .filter(|t| t.obligation_key.starts_with("level-reapproval"))
+            .map(|t| t.due_on)
+            .collect()
+    };
+    let before = app
+        .store
+        .tasks(&actor, Some(school.id), 2026)
+        .await
+        .unwrap();
+    assert_eq!(reapprovals(&before).len(), 1, "{:?}", reapprovals(&before));
+    let mut sup = app.signed_in("tainan.officer").await;
+    sup.get("/agencies/xiaying-es/edit").await;
+    let r = sup
+        .post(
+            "/agencies/xiaying-es/edit",
+            &[
+                ("name", "臺南市下營區下營國民小學"),
+                ("kind", "school"),
+                ("level", "C"),
+                ("level_approved_on", "115/03/01"),
+                ("level_basis", "府教資字第1150000002號"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = app
+        .store
+        .tasks(&actor, Some(school.id), 2026)
+        .await
+        .unwrap();
+    assert_eq!(
+        reapprovals(&after),
+        [time::macros::date!(2029 - 03 - 01)],
+        "one re-approval, counted from the new approval"
+    );
+    let superseded = app.store.superseded_tasks(&school, 2026).await.unwrap();
+    assert!(
+        superseded
+            .iter()
+            .any(|t| t.obligation_key.starts_with("level-reapproval")
+                && reapprovals(&before).contains(&t.due_on)),
+        "{superseded:?}"
+    );
+    assert!(
+        superseded
+            .iter()
+            .all(|t| t.superseded_by == "tainan.officer")
+    );
+    let mut b = app.signed_in("xiaying.officer").await;
+    let page = b.get("/agencies/xiaying-es/obligations?year=2026").await;
+    assert!(page.body.contains("id=\"superseded\""), "{}", page.body);
+    assert!(page.body.contains("已被取代之應辦事項"));
+    // the page's task links and the command line's rows are the same duties
+    let on_page = page.body.matches("href=\"/tasks/").count();
+    let cli = app.cli(
+        &[
+            "obligations",
+            "--agency",
+            "xiaying-es",
+            "--year",
+            "2026",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let listed = listed["tasks"].as_array().map(Vec::len).unwrap();
+    assert_eq!(on_page, listed);
+    assert_eq!(listed, after.len());
+}
