@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throughput and latency of /healthz and of the signed-in dashboard, idle memory and cold-start time
+# Throughput and latency of /healthz, of the signed-in dashboard and of an agency's duties page, idle memory and cold-start time
 # of a release build with the demo on SQLite. Prints figures; asserts nothing.
 #   bench/http.sh [seconds] [connections]
 set -euo pipefail
@@ -56,3 +56,6 @@ wrk -t2 -c"$conns" -d"${secs}s" --latency "$base/healthz" | grep -E 'Requests/se
 echo
 echo "-- GET / (dashboard, signed in as the 承辦人)"
 wrk -t2 -c"$conns" -d"${secs}s" --latency -H "Cookie: $cookie" "$base/" | grep -E 'Requests/sec|Latency|50%|90%|99%|Non-2xx'
+echo
+echo "-- GET /agencies/xiaying-es/obligations (an agency's page: scope extractor, scoped reads)"
+wrk -t2 -c"$conns" -d"${secs}s" --latency -H "Cookie: $cookie" "$base/agencies/xiaying-es/obligations" | grep -E 'Requests/sec|Latency|50%|90%|99%|Non-2xx'

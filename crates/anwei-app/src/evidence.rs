@@ -8,41 +8,44 @@ use anwei_store::evidence::{EvidenceContent, EvidenceTarget, NewEvidence};
 use anwei_store::{Actor, Transaction};
 use uuid::Uuid;
 
-/// A file frozen for a year's duty (a signed-off register, a completed or exempt assessment).
+/// A document frozen for a year's duty (a signed-off register, a completed or exempt
+/// assessment).
 pub struct Frozen<'a> {
     /// The duty's key, from the catalog's `[proof]` table.
     pub duty: &'a str,
     pub year: i32,
-    pub title: &'a str,
-    pub name: &'a str,
+    /// The evidence's title and the file's name.
+    pub title: String,
+    pub name: String,
     pub format: anwei_docs::Format,
-    pub bytes: &'a [u8],
+    pub doc: &'a anwei_docs::Document,
 }
 
-/// Attaches the frozen file to the duty's task of that year, or, when the duty has no task that
-/// year (the agency's level does not owe it), keeps the file by its digest all the same so that
-/// it can be served as frozen.
+/// Renders the document and attaches the file to the duty's task of that year, or, when the
+/// duty has no task that year (the agency's level does not owe it), keeps the file by its
+/// digest all the same so that it can be served as frozen. Returns the digest the record keeps.
 pub async fn freeze_for_duty(
     cx: Ctx<'_>,
     tx: &mut Transaction,
     actor: &Actor,
     agency_id: Uuid,
     f: Frozen<'_>,
-) -> Result<()> {
+) -> Result<String> {
+    let bytes = f.format.render(f.doc)?;
     let new = NewEvidence {
-        title: f.title,
+        title: &f.title,
         content: EvidenceContent::File {
-            name: f.name,
+            name: &f.name,
             content_type: f.format.mime(),
-            bytes: f.bytes,
+            bytes: &bytes,
         },
         effective_on: cx.today(),
         expires_on: None,
     };
     if !prove_duty(cx, tx, actor, agency_id, f.year, f.duty, false, &new).await? {
-        tx.keep_file(cx.files, f.bytes).await?;
+        tx.keep_file(cx.files, &bytes).await?;
     }
-    Ok(())
+    Ok(anwei_domain::evidence::sha256_hex(&bytes))
 }
 
 /// Attaches evidence to the agency's task of a duty in a year when that task exists (and, with

@@ -3,7 +3,8 @@
 
 use crate::evidence::{Frozen, freeze_for_duty};
 use crate::i18n::Locale;
-use crate::{Ctx, Error, Result, refuse};
+use crate::{Ctx, Result, refuse};
+use anwei_domain::roc::roc_year_of;
 use anwei_store::Actor;
 use anwei_store::agencies::AgencyScope;
 
@@ -24,28 +25,18 @@ pub async fn sign_off_round(cx: Ctx<'_>, t: &Locale, actor: &Actor, a: &AgencySc
         return refuse("err-round-unconfirmed");
     }
     let doc = crate::documents::asset_register(cx.store, cx.catalog, t, a, cx.today()).await?;
-    let bytes = anwei_docs::Format::Xlsx
-        .render(&doc)
-        .map_err(|e| Error::Document(e.to_string()))?;
-    let sha = anwei_domain::evidence::sha256_hex(&bytes);
-    let title = t.f1(
-        "round-evidence",
-        "year",
-        &anwei_domain::roc::roc_year_of(year),
-    );
-    let name = format!("inventory-{year}.xlsx");
-    let mut tx = cx.store.transaction().await?;
-    tx.sign_off_inventory_round(actor, &round, &sha, cx.now)
-        .await?;
     let frozen = Frozen {
         duty: &cx.catalog.obligations.proof.inventory_round,
         year,
-        title: &title,
-        name: &name,
+        title: t.f1("round-evidence", "year", &roc_year_of(year)),
+        name: format!("inventory-{year}.xlsx"),
         format: anwei_docs::Format::Xlsx,
-        bytes: &bytes,
+        doc: &doc,
     };
-    freeze_for_duty(cx, &mut tx, actor, a.id, frozen).await?;
+    let mut tx = cx.store.transaction().await?;
+    let sha = freeze_for_duty(cx, &mut tx, actor, a.id, frozen).await?;
+    tx.sign_off_inventory_round(actor, &round, &sha, cx.now)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::{Ctx, Result, refuse};
 use anwei_domain::asset::Rating;
 use anwei_domain::catalog::Catalog;
 use anwei_domain::risk::Scales;
+use anwei_domain::roc::roc_year_of;
 use anwei_store::Actor;
 use anwei_store::agencies::AgencyScope;
 use anwei_store::risks::{RiskAssessmentRow, RiskRow};
@@ -99,25 +100,17 @@ pub async fn complete_assessment(
         ..x.clone()
     };
     let doc = crate::documents::risk_register(cx.catalog, cx.today(), t, a, &done, risks);
-    let bytes = anwei_docs::Format::Xlsx.render(&doc)?;
-    let sha = anwei_domain::evidence::sha256_hex(&bytes);
-    let title = t.f1(
-        "risk-evidence",
-        "year",
-        &anwei_domain::roc::roc_year_of(x.year),
-    );
-    let name = format!("risk-register-{}.xlsx", x.year);
-    let mut tx = cx.store.transaction().await?;
-    tx.complete_risk_assessment(actor, x, &sha, cx.now).await?;
     let frozen = Frozen {
         duty: &cx.catalog.obligations.proof.risk_assessment,
         year: x.year,
-        title: &title,
-        name: &name,
+        title: t.f1("risk-evidence", "year", &roc_year_of(x.year)),
+        name: format!("risk-register-{}.xlsx", x.year),
         format: anwei_docs::Format::Xlsx,
-        bytes: &bytes,
+        doc: &doc,
     };
-    freeze_for_duty(cx, &mut tx, actor, a.id, frozen).await?;
+    let mut tx = cx.store.transaction().await?;
+    let sha = freeze_for_duty(cx, &mut tx, actor, a.id, frozen).await?;
+    tx.complete_risk_assessment(actor, x, &sha, cx.now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -144,7 +137,7 @@ pub async fn record_exemption(
         return refuse("err-not-exempt");
     }
     let year = cx.year();
-    let roc_year = anwei_domain::roc::roc_year_of(year);
+    let roc_year = roc_year_of(year);
     let doc = anwei_docs::Document::new(t.f1("risk-exempt-title", "agency", &a.name))
         .fields(vec![
             (t.t("field-name"), a.name.clone()),
@@ -155,20 +148,17 @@ pub async fn record_exemption(
         .heading(1, t.t("risk-exempt-heading"))
         .paragraph(reason)
         .paragraph(cx.catalog.risk.exemption_citation.clone());
-    let bytes = anwei_docs::Format::Odt.render(&doc)?;
-    let title = t.f1("risk-exempt-evidence", "year", &roc_year);
-    let name = format!("risk-exemption-{year}.odt");
-    let mut tx = cx.store.transaction().await?;
-    tx.record_risk_exemption(actor, a.id, year, cx.catalog.risk.defaults, reason, cx.now)
-        .await?;
     let frozen = Frozen {
         duty: &cx.catalog.obligations.proof.risk_assessment,
         year,
-        title: &title,
-        name: &name,
+        title: t.f1("risk-exempt-evidence", "year", &roc_year),
+        name: format!("risk-exemption-{year}.odt"),
         format: anwei_docs::Format::Odt,
-        bytes: &bytes,
+        doc: &doc,
     };
+    let mut tx = cx.store.transaction().await?;
+    tx.record_risk_exemption(actor, a.id, year, cx.catalog.risk.defaults, reason, cx.now)
+        .await?;
     freeze_for_duty(cx, &mut tx, actor, a.id, frozen).await?;
     tx.commit().await?;
     Ok(())

@@ -167,24 +167,6 @@ impl Store {
         Ok(id)
     }
 
-    /// Records the year as exempt (捌、一、1) with the reason; the record is complete at once.
-    pub async fn record_risk_exemption(
-        &self,
-        actor: &Actor,
-        agency_id: Uuid,
-        year: i32,
-        defaults: Scales,
-        reason: &str,
-        now: OffsetDateTime,
-    ) -> Result<Uuid> {
-        let mut tx = self.transaction().await?;
-        let id = tx
-            .record_risk_exemption(actor, agency_id, year, defaults, reason, now)
-            .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
     /// Changes an open assessment's scales; refused when a recorded risk would no longer fit.
     pub async fn set_risk_scales(
         &self,
