@@ -174,13 +174,15 @@ impl Store {
     }
 
     /// Completes the second factor: enrols the secret when `enrol` is given, records the step
-    /// used (so the code cannot be replayed) and opens the session fully.
+    /// used (so the code cannot be replayed) and moves the session to `next` (fully open, or on
+    /// to an expired password's change) in the same transaction.
     pub async fn complete_totp(
         &self,
         actor: &Actor,
         session: &SessionView,
         enrol: Option<&str>,
         step: i64,
+        next: Stage,
         now: OffsetDateTime,
     ) -> Result<bool> {
         let mut tx = self.begin().await?;
@@ -198,8 +200,8 @@ impl Store {
         if cleared == 0 {
             return Ok(false);
         }
-        on_tx!(&mut tx, c => sqlx::query("UPDATE session SET stage = 'full', pending_totp_secret = NULL WHERE id_digest = $1")
-            .bind(&session.id_digest).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        on_tx!(&mut tx, c => sqlx::query("UPDATE session SET stage = $2, pending_totp_secret = NULL WHERE id_digest = $1")
+            .bind(&session.id_digest).bind(next.as_str()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
         append(
             &mut tx,
             actor,

@@ -451,6 +451,8 @@ impl Store {
     }
 
     /// The account owner's own change; other sessions of the account end, the current one stays.
+    /// A person changes their own password: the history rule's record, the person's other
+    /// sessions ended, the kept session opened if it was waiting for this, one audit event.
     pub async fn change_own_password(
         &self,
         actor: &Actor,
@@ -467,6 +469,11 @@ impl Store {
             .bind(user_id).bind(hash).bind(now).execute(&mut **c).await.map(|r| r.rows_affected()))?;
         push_history(&mut tx, user_id, hash, now).await?;
         delete_sessions_of(&mut tx, user_id, Some(keep_session)).await?;
+        // the session kept was waiting for this change (an expired or first password): it opens
+        // fully in the same transaction; one at another stage (the second factor) stays there
+        on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE session SET stage = 'full' WHERE id_digest = $1 AND stage = 'password_change'")
+            .bind(keep_session).execute(&mut **c).await.map(|r| r.rows_affected()))?;
         append(
             &mut tx,
             actor,

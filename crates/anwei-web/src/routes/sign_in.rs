@@ -456,6 +456,7 @@ async fn second_factor(
     match secret.verify(code, now, last_step) {
         Some(step) => {
             let secret_b32 = secret.to_base32();
+            let next = stage_after_second_factor(app, &row, now);
             let completed = app
                 .store
                 .complete_totp(
@@ -463,6 +464,7 @@ async fn second_factor(
                     &s.session,
                     enrol.then_some(secret_b32.as_str()),
                     step,
+                    next,
                     now,
                 )
                 .await?;
@@ -471,12 +473,6 @@ async fn second_factor(
                     .end_session(&s.actor, &s.session, "auth.logout", now)
                     .await?;
                 return Ok(redirect("/login?reason=ended"));
-            }
-            let next = stage_after_second_factor(app, &row, now);
-            if next != Stage::Full {
-                app.store
-                    .set_session_stage(&s.session.id_digest, next, None)
-                    .await?;
             }
             Ok(redirect(stage_page(next)))
         }
@@ -616,11 +612,6 @@ async fn change_password(
             now,
         )
         .await?;
-    if s.stage == Stage::PasswordChange {
-        app.store
-            .set_session_stage(&s.session.id_digest, Stage::Full, None)
-            .await?;
-    }
     Ok(redirect("/?notice=password-changed"))
 }
 
