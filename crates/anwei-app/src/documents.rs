@@ -3,12 +3,14 @@
 
 use crate::Result;
 use crate::i18n::Locale;
+use crate::incidents::DeadlineView;
 use anwei_docs::Document;
 use anwei_domain::asset::DIMENSIONS;
 use anwei_domain::catalog::Catalog;
 use anwei_domain::training::{HourKind, TrainingCategory, show_hours};
 use anwei_store::Store;
 use anwei_store::agencies::AgencyScope;
+use anwei_store::incidents::IncidentRow;
 use anwei_store::risks::{RiskAssessmentRow, RiskRow};
 use anwei_store::training::compliance;
 use time::Date;
@@ -296,4 +298,168 @@ pub async fn training_ledger(
         .heading(1, t.t("training-report-rules"))
         .paragraph(citations.join("\n"));
     Ok(doc)
+}
+
+/// The notification (通報單) with every field of the TACERT form, the impact assessment, the level
+/// and the deadlines, as a document.
+pub fn incident_notification(
+    catalog: &Catalog,
+    t: &Locale,
+    i: &IncidentRow,
+    level: i32,
+    deadlines: &[DeadlineView],
+) -> Document {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let rules = &catalog.incidents;
+    let category = rules
+        .category(&i.category)
+        .map(|c| t.pick(&c.name, &c.name_en))
+        .unwrap_or_default();
+    let protection: Vec<String> = i
+        .protection
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| t.tp("protection-", p))
+        .collect();
+    let dimension = |scope: &Option<String>, extent: String| match scope.as_deref() {
+        None | Some("none") => t.t("scope-none"),
+        Some(s) => format!("{}（{extent}）", t.tp("scope-", s)),
+    };
+    let proposal = rules.propose_level(&crate::incidents::impact_of(i)).ok();
+    let mut doc = Document::new(t.t("doc-notification-title"))
+        .paragraph(format!("{}：{}", t.t("field-agency"), i.agency_name))
+        .heading(1, t.t("doc-section-report"))
+        .fields(vec![
+            (t.t("field-title"), i.title.clone()),
+            (t.t("field-reporter-name"), i.reporter_name.clone()),
+            (t.t("field-phone"), opt(&i.reporter_phone)),
+            (t.t("field-email"), opt(&i.reporter_email)),
+            (t.t("field-occurred-at"), t.opt_datetime(&i.occurred_at)),
+            (t.t("field-aware-at"), t.datetime(&i.aware_at)),
+            (
+                t.t("field-classification"),
+                format!("{} {category} / {}", i.category, i.subtype),
+            ),
+            (t.t("field-description"), i.description.clone()),
+            (t.t("field-external-ticket"), opt(&i.external_ticket)),
+        ])
+        .heading(1, t.t("incident-device"))
+        .fields(vec![
+            (t.t("field-device-ip"), opt(&i.device_ip)),
+            (t.t("field-device-url"), opt(&i.device_url)),
+            (t.t("field-device-model"), opt(&i.device_model)),
+            (t.t("field-device-os"), opt(&i.device_os)),
+            (t.t("field-affected-software"), opt(&i.affected_software)),
+            (
+                t.t("field-protection"),
+                format!(
+                    "{} {}",
+                    protection.join("、"),
+                    i.protection_other.clone().unwrap_or_default()
+                )
+                .trim()
+                .to_string(),
+            ),
+        ])
+        .heading(1, t.t("incident-impact"))
+        .fields(vec![
+            (
+                t.t("doc-confidentiality"),
+                dimension(
+                    &i.c_scope,
+                    t.tp("severity-", i.c_severity.as_deref().unwrap_or("")),
+                ),
+            ),
+            (
+                t.t("doc-integrity"),
+                dimension(
+                    &i.i_scope,
+                    t.tp("severity-", i.i_severity.as_deref().unwrap_or("")),
+                ),
+            ),
+            (
+                t.t("doc-availability"),
+                dimension(
+                    &i.a_scope,
+                    t.tp("outcome-", i.a_outcome.as_deref().unwrap_or("")),
+                ),
+            ),
+            (
+                t.t("field-incident-level"),
+                t.f1("incident-level-n", "n", &level),
+            ),
+            (
+                t.t("incident-level-proposal"),
+                proposal
+                    .map(|p| {
+                        p.reasons
+                            .iter()
+                            .map(|r| r.text.clone())
+                            .collect::<Vec<_>>()
+                            .join("；")
+                    })
+                    .unwrap_or_default(),
+            ),
+            (t.t("field-level-reason"), opt(&i.level_reason)),
+        ])
+        .heading(1, t.t("incident-deadlines"));
+    doc = doc.table(
+        vec![
+            t.t("field-step"),
+            t.t("field-due"),
+            t.t("field-state"),
+            t.t("field-rule"),
+        ],
+        deadlines
+            .iter()
+            .map(|d| {
+                let state = match d.done_at {
+                    Some(done) => format!(
+                        "{} {}{}",
+                        t.t("deadline-done"),
+                        t.datetime(&done),
+                        if d.late {
+                            format!("（{}）", t.t("clock-late"))
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    None if d.overdue => t.t("clock-late"),
+                    None => String::new(),
+                };
+                vec![t.t(d.label_key), t.datetime(&d.due), state, d.rule.clone()]
+            })
+            .collect(),
+    );
+    doc
+}
+
+/// The investigation report (調查、處理及改善報告) with the contents 施行細則 §12 requires: the
+/// times from the record, then each written section (`saved`, by the catalog's section keys).
+pub fn incident_report(
+    catalog: &Catalog,
+    t: &Locale,
+    i: &IncidentRow,
+    saved: &std::collections::BTreeMap<String, String>,
+) -> Document {
+    let rc = &catalog.incidents.report_contents;
+    let mut doc = Document::new(t.t("doc-report-title"))
+        .paragraph(format!("{}：{}", t.t("field-agency"), i.agency_name))
+        .paragraph(format!("{}：{}", t.t("field-title"), i.title))
+        .heading(1, t.pick(&rc.times_label, &rc.times_label_en))
+        .fields(vec![
+            (t.t("field-occurred-at"), t.opt_datetime(&i.occurred_at)),
+            (t.t("field-aware-at"), t.datetime(&i.aware_at)),
+            (t.t("step-recover"), t.opt_datetime(&i.recovered_at)),
+        ]);
+    for s in &rc.sections {
+        doc = doc.heading(1, t.pick(&s.label, &s.label_en)).paragraph(
+            saved
+                .get(&s.key)
+                .cloned()
+                .unwrap_or_else(|| t.t("not-recorded")),
+        );
+    }
+    doc = doc.paragraph(rc.citation.clone());
+    doc
 }

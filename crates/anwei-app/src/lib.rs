@@ -14,6 +14,7 @@ pub mod agencies;
 pub mod documents;
 pub mod evidence;
 pub mod i18n;
+pub mod incidents;
 pub mod inventory;
 pub mod obligations;
 pub mod plans;

@@ -16,8 +16,7 @@ use anwei_docs::Format;
 use anwei_domain::FieldError;
 use anwei_domain::agency::{AgencyPath, parse_line};
 use anwei_domain::incident::{
-    Deadline, Impact, IncidentLevel, Outcome, Proposal, RawFiling, Scope, Severity, parse_text,
-    step_allowed, step_time,
+    Deadline, IncidentLevel, Proposal, RawFiling, parse_text, step_allowed, step_time,
 };
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::AgencyScope;
@@ -50,21 +49,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .route("/incidents/{id}/{step}", get(document).post(step))
 }
 
-/// A deadline as shown: its label, due time, and how it stands now.
-pub struct DeadlineView {
-    pub label_key: &'static str,
-    pub level: u8,
-    pub due: OffsetDateTime,
-    pub due_rfc3339: String,
-    pub rule: String,
-    pub uncertain: bool,
-    pub done_at: Option<OffsetDateTime>,
-    pub late: bool,
-    /// Not done and past due.
-    pub overdue: bool,
-    /// "3 小時 12 分" until due, or since it passed.
-    pub remaining: String,
-}
+pub use anwei_app::incidents::DeadlineView;
 
 fn span(t: &Locale, d: time::Duration) -> String {
     let mins = d.whole_minutes().abs();
@@ -512,15 +497,6 @@ struct NoticeQuery {
     notice: Option<String>,
 }
 
-fn impact_of(i: &IncidentRow) -> Impact {
-    let scope = |v: &Option<String>| v.as_deref().and_then(Scope::parse);
-    Impact {
-        confidentiality: scope(&i.c_scope).zip(i.c_severity.as_deref().and_then(Severity::parse)),
-        integrity: scope(&i.i_scope).zip(i.i_severity.as_deref().and_then(Severity::parse)),
-        availability: scope(&i.a_scope).zip(i.a_outcome.as_deref().and_then(Outcome::parse)),
-    }
-}
-
 async fn visible_incident(
     app: &AppState,
     user: &CurrentUser,
@@ -603,7 +579,9 @@ async fn show_page_with(
             .filter(|p| !p.is_empty())
             .map(|p| t.t(&format!("protection-{p}")))
             .collect(),
-        proposal: rules.propose_level(&impact_of(&i)).ok(),
+        proposal: rules
+            .propose_level(&anwei_app::incidents::impact_of(&i))
+            .ok(),
         deadlines,
         event_options: events
             .iter()
@@ -892,140 +870,6 @@ async fn step(
     }
 }
 
-/// The notification (通報單) with every field of the TACERT form, the impact assessment, the level
-/// and the deadlines, as a document.
-fn notification_document(
-    t: &Locale,
-    app: &AppState,
-    i: &IncidentRow,
-    level: i32,
-    deadlines: &[DeadlineView],
-) -> anwei_docs::Document {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
-    let rules = &app.catalog.incidents;
-    let category = rules
-        .category(&i.category)
-        .map(|c| t.pick(&c.name, &c.name_en))
-        .unwrap_or_default();
-    let protection: Vec<String> = i
-        .protection
-        .split(',')
-        .filter(|p| !p.is_empty())
-        .map(|p| t.tp("protection-", p))
-        .collect();
-    let dimension = |scope: &Option<String>, extent: String| match scope.as_deref() {
-        None | Some("none") => t.t("scope-none"),
-        Some(s) => format!("{}（{extent}）", t.tp("scope-", s)),
-    };
-    let proposal = rules.propose_level(&impact_of(i)).ok();
-    let mut doc = anwei_docs::Document::new(t.t("doc-notification-title"))
-        .paragraph(format!("{}：{}", t.t("field-agency"), i.agency_name))
-        .heading(1, t.t("doc-section-report"))
-        .fields(vec![
-            (t.t("field-title"), i.title.clone()),
-            (t.t("field-reporter-name"), i.reporter_name.clone()),
-            (t.t("field-phone"), opt(&i.reporter_phone)),
-            (t.t("field-email"), opt(&i.reporter_email)),
-            (t.t("field-occurred-at"), t.opt_datetime(&i.occurred_at)),
-            (t.t("field-aware-at"), t.datetime(&i.aware_at)),
-            (
-                t.t("field-classification"),
-                format!("{} {category} / {}", i.category, i.subtype),
-            ),
-            (t.t("field-description"), i.description.clone()),
-            (t.t("field-external-ticket"), opt(&i.external_ticket)),
-        ])
-        .heading(1, t.t("incident-device"))
-        .fields(vec![
-            (t.t("field-device-ip"), opt(&i.device_ip)),
-            (t.t("field-device-url"), opt(&i.device_url)),
-            (t.t("field-device-model"), opt(&i.device_model)),
-            (t.t("field-device-os"), opt(&i.device_os)),
-            (t.t("field-affected-software"), opt(&i.affected_software)),
-            (
-                t.t("field-protection"),
-                format!(
-                    "{} {}",
-                    protection.join("、"),
-                    i.protection_other.clone().unwrap_or_default()
-                )
-                .trim()
-                .to_string(),
-            ),
-        ])
-        .heading(1, t.t("incident-impact"))
-        .fields(vec![
-            (
-                t.t("doc-confidentiality"),
-                dimension(
-                    &i.c_scope,
-                    t.tp("severity-", i.c_severity.as_deref().unwrap_or("")),
-                ),
-            ),
-            (
-                t.t("doc-integrity"),
-                dimension(
-                    &i.i_scope,
-                    t.tp("severity-", i.i_severity.as_deref().unwrap_or("")),
-                ),
-            ),
-            (
-                t.t("doc-availability"),
-                dimension(
-                    &i.a_scope,
-                    t.tp("outcome-", i.a_outcome.as_deref().unwrap_or("")),
-                ),
-            ),
-            (
-                t.t("field-incident-level"),
-                t.f1("incident-level-n", "n", &level),
-            ),
-            (
-                t.t("incident-level-proposal"),
-                proposal
-                    .map(|p| {
-                        p.reasons
-                            .iter()
-                            .map(|r| r.text.clone())
-                            .collect::<Vec<_>>()
-                            .join("；")
-                    })
-                    .unwrap_or_default(),
-            ),
-            (t.t("field-level-reason"), opt(&i.level_reason)),
-        ])
-        .heading(1, t.t("incident-deadlines"));
-    doc = doc.table(
-        vec![
-            t.t("field-step"),
-            t.t("field-due"),
-            t.t("field-state"),
-            t.t("field-rule"),
-        ],
-        deadlines
-            .iter()
-            .map(|d| {
-                let state = match d.done_at {
-                    Some(done) => format!(
-                        "{} {}{}",
-                        t.t("deadline-done"),
-                        t.datetime(&done),
-                        if d.late {
-                            format!("（{}）", t.t("clock-late"))
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    None if d.overdue => t.t("clock-late"),
-                    None => String::new(),
-                };
-                vec![t.t(d.label_key), t.datetime(&d.due), state, d.rule.clone()]
-            })
-            .collect(),
-    );
-    doc
-}
-
 async fn notification(
     app: AppState,
     t: Locale,
@@ -1034,7 +878,7 @@ async fn notification(
     format: Format,
 ) -> Result<Response, AppError> {
     let (i, level, deadlines) = incident_with_deadlines(&app, &t, &user, id).await?;
-    let doc = notification_document(&t, &app, &i, level, &deadlines);
+    let doc = anwei_app::documents::incident_notification(&app.catalog, &t, &i, level, &deadlines);
     crate::pages::deliver(&doc, format, &t.t("doc-notification-title"), &i.title)
 }
 
@@ -1126,24 +970,6 @@ async fn report(
         .await?
         .map(|r| r.contents)
         .unwrap_or_default();
-    let rc = &app.catalog.incidents.report_contents;
-    let mut doc = anwei_docs::Document::new(t.t("doc-report-title"))
-        .paragraph(format!("{}：{}", t.t("field-agency"), i.agency_name))
-        .paragraph(format!("{}：{}", t.t("field-title"), i.title))
-        .heading(1, t.pick(&rc.times_label, &rc.times_label_en))
-        .fields(vec![
-            (t.t("field-occurred-at"), t.opt_datetime(&i.occurred_at)),
-            (t.t("field-aware-at"), t.datetime(&i.aware_at)),
-            (t.t("step-recover"), t.opt_datetime(&i.recovered_at)),
-        ]);
-    for s in &rc.sections {
-        doc = doc.heading(1, t.pick(&s.label, &s.label_en)).paragraph(
-            saved
-                .get(&s.key)
-                .cloned()
-                .unwrap_or_else(|| t.t("not-recorded")),
-        );
-    }
-    doc = doc.paragraph(rc.citation.clone());
+    let doc = anwei_app::documents::incident_report(&app.catalog, &t, &i, &saved);
     crate::pages::deliver(&doc, format, &t.t("doc-report-title"), &i.title)
 }
