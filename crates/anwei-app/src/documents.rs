@@ -55,7 +55,7 @@ pub async fn asset_register(
             let g = r.grade();
             let mut cells = vec![
                 r.name.clone(),
-                t.tp("asset-kind-", &r.kind),
+                t.tp("asset-kind-", r.kind.as_str()),
                 r.custodian.clone(),
                 r.owner_unit.clone(),
                 r.location.clone(),
@@ -73,7 +73,7 @@ pub async fn asset_register(
                 yes_no(r.is_core(catalog.grading.core)),
                 yes_no(r.centralised),
                 r.hosted_by.clone(),
-                t.tp("asset-status-", &r.status),
+                t.tp("asset-status-", r.status.as_str()),
                 t.opt_date(&r.acquired_on),
             ]);
             cells

@@ -67,7 +67,7 @@ pub async fn systems_in_use(
         .assets(a)
         .await?
         .into_iter()
-        .filter(|x| x.kind == AssetKind::System.as_str() && x.status == AssetStatus::InUse.as_str())
+        .filter(|x| x.kind == AssetKind::System && x.status == AssetStatus::InUse)
         .map(|x| (x.name, x.centralised, x.hosted_by))
         .collect())
 }

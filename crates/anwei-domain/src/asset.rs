@@ -257,6 +257,15 @@ impl AssetGrading {
     }
 }
 
+/// A stored kind, decoded by the store (a value outside the list is a corrupt row, not input).
+impl TryFrom<String> for AssetKind {
+    type Error = FieldError;
+
+    fn try_from(s: String) -> Result<Self, FieldError> {
+        AssetKind::parse("kind", &s)
+    }
+}
+
 /// Where an asset is in its life (柒, 玖.一: kept, used, returned, disposed of).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -330,6 +339,15 @@ pub struct AssetInput {
     pub status: AssetStatus,
     /// 取得日期
     pub acquired_on: Option<time::Date>,
+}
+
+/// A stored status, decoded by the store.
+impl TryFrom<String> for AssetStatus {
+    type Error = FieldError;
+
+    fn try_from(s: String) -> Result<Self, FieldError> {
+        AssetStatus::parse("status", &s)
+    }
 }
 
 /// 是/否, yes/no, true/false, 1/0, Y/N, V (as ticked in Excel); empty is no.

@@ -5,7 +5,9 @@ use crate::agencies::AgencyScope;
 use crate::audit::{Change, append};
 use crate::db::{on_db, on_tx};
 use crate::{Actor, Result, Store, StoreError};
-use anwei_domain::asset::{AssetInput, AssetKind, CoreSystemRule, Grade, Rating, grade};
+use anwei_domain::asset::{
+    AssetInput, AssetKind, AssetStatus, CoreSystemRule, Grade, Rating, grade,
+};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -16,7 +18,8 @@ pub struct AssetRow {
     pub id: Uuid,
     pub agency_id: Uuid,
     pub name: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: AssetKind,
     pub custodian: String,
     pub custodian_user_id: Option<Uuid>,
     pub owner_unit: String,
@@ -28,7 +31,8 @@ pub struct AssetRow {
     pub integrity: Option<i32>,
     pub availability: Option<i32>,
     pub legality: Option<i32>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AssetStatus,
     pub acquired_on: Option<time::Date>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -51,14 +55,13 @@ impl AssetRow {
         grade(self.ratings())
     }
 
-    pub fn kind(&self) -> Option<AssetKind> {
-        AssetKind::parse("kind", &self.kind).ok()
-    }
-
     /// Whether it is a 核心資通系統 under the catalog's rule (施行細則 §10).
     pub fn is_core(&self, rule: CoreSystemRule) -> bool {
-        self.kind()
-            .is_some_and(|k| rule.is_core(k, self.supports_core_business, self.grade().as_ref()))
+        rule.is_core(
+            self.kind,
+            self.supports_core_business,
+            self.grade().as_ref(),
+        )
     }
 
     /// The asset as recorded, for the audit chain (and as the base of the API's view, which adds
@@ -68,7 +71,7 @@ impl AssetRow {
         json!({
             "id": self.id,
             "name": self.name,
-            "kind": self.kind,
+            "kind": self.kind.as_str(),
             "custodian": self.custodian,
             "owner_unit": self.owner_unit,
             "location": self.location,
@@ -79,7 +82,7 @@ impl AssetRow {
             "integrity": rating(self.integrity),
             "availability": rating(self.availability),
             "legality": rating(self.legality),
-            "status": self.status,
+            "status": self.status.as_str(),
             "acquired_on": self.acquired_on.map(|d| d.to_string()),
             "created_at": crate::rfc3339(self.created_at),
             "updated_at": crate::rfc3339(self.updated_at),
@@ -133,7 +136,8 @@ const FILTER: &str = "agency_id = $1
 /// How many assets share one make-up (see [`Store::asset_profile`]).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AssetProfile {
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: AssetKind,
     pub supports_core_business: bool,
     pub centralised: bool,
     pub confidentiality: Option<i32>,
@@ -153,8 +157,11 @@ impl AssetProfile {
             self.legality,
         ]
         .map(|r| r.and_then(Rating::from_number));
-        AssetKind::parse("kind", &self.kind)
-            .is_ok_and(|k| rule.is_core(k, self.supports_core_business, grade(ratings).as_ref()))
+        rule.is_core(
+            self.kind,
+            self.supports_core_business,
+            grade(ratings).as_ref(),
+        )
     }
 }
 
@@ -163,8 +170,10 @@ impl AssetProfile {
 pub struct AssetKey {
     pub id: Uuid,
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub kind: AssetKind,
+    #[sqlx(try_from = "String")]
+    pub status: AssetStatus,
 }
 
 const SELECT: &str = "SELECT id, agency_id, name, kind, custodian, custodian_user_id, owner_unit,
@@ -225,7 +234,7 @@ impl Store {
             id,
             agency_id,
             name: a.name.clone(),
-            kind: a.kind.as_str().into(),
+            kind: a.kind,
             custodian: a.custodian.clone(),
             custodian_user_id,
             owner_unit: a.owner_unit.clone(),
@@ -237,7 +246,7 @@ impl Store {
             integrity: i,
             availability: av,
             legality: l,
-            status: a.status.as_str().into(),
+            status: a.status,
             acquired_on: a.acquired_on,
             created_at: now,
             updated_at: now,
@@ -776,7 +785,7 @@ impl crate::Transaction {
                 agency_id: Some(asset.agency_id),
                 action: "asset.dispose",
                 target: format!("asset:{}", asset.id),
-                before: Some(json!({ "status": asset.status })),
+                before: Some(json!({ "status": asset.status.as_str() })),
                 after: Some(
                     json!({ "status": "disposed", "disposed_on": d.disposed_on.to_string(),
                     "reason": d.reason, "method": d.method.as_str(), "performed_by": d.performed_by,

@@ -101,7 +101,7 @@ pub(crate) fn raw_of(row: &AssetRow) -> RawAsset {
     let flag = |b: bool| if b { "true" } else { "false" }.to_string();
     RawAsset {
         name: row.name.clone(),
-        kind: row.kind.clone(),
+        kind: row.kind.as_str().to_string(),
         custodian: row.custodian.clone(),
         owner_unit: row.owner_unit.clone(),
         location: row.location.clone(),
@@ -112,7 +112,7 @@ pub(crate) fn raw_of(row: &AssetRow) -> RawAsset {
         integrity: rating(row.integrity),
         availability: rating(row.availability),
         legality: rating(row.legality),
-        status: row.status.clone(),
+        status: row.status.as_str().to_string(),
         acquired_on: row.acquired_on.map(|d| d.to_string()).unwrap_or_default(),
     }
 }
@@ -413,7 +413,7 @@ fn line(app: &AppState, t: &Locale, row: AssetRow, user: &CurrentUser) -> AssetL
     AssetLine {
         confirmed: false,
         can_confirm: false,
-        kind: t.tp("asset-kind-", &row.kind),
+        kind: t.tp("asset-kind-", row.kind.as_str()),
         ratings: row
             .ratings()
             .iter()
@@ -697,7 +697,7 @@ pub(crate) async fn render_asset(
         .map(|m| m.as_str())
         .collect();
     let statuses = app.store.control_statuses(asset.id).await?;
-    let controls = match (asset.kind(), g.as_ref()) {
+    let controls = match (Some(asset.kind), g.as_ref()) {
         (Some(anwei_domain::asset::AssetKind::System), Some(grade)) => app
             .catalog
             .baseline

@@ -270,20 +270,14 @@ async fn pairs(
 
 /// Every match of the agency's inventory, in the inventory's order.
 async fn matches(app: &AppState, a: &AgencyScope) -> Result<Vec<Match>, AppError> {
-    let assets: Vec<(AssetRow, AssetKind)> = app
-        .store
-        .assets(a)
-        .await?
-        .into_iter()
-        .filter_map(|x| x.kind().map(|k| (x, k)))
-        .collect();
+    let assets: Vec<AssetRow> = app.store.assets(a).await?;
     let keys: Vec<(Uuid, AssetKind, bool, &str)> = assets
         .iter()
-        .map(|(x, k)| {
+        .map(|x| {
             (
                 x.id,
-                *k,
-                x.status == AssetStatus::InUse.as_str(),
+                x.kind,
+                x.status == AssetStatus::InUse,
                 x.name.as_str(),
             )
         })
@@ -295,7 +289,7 @@ async fn matches(app: &AppState, a: &AgencyScope) -> Result<Vec<Match>, AppError
         .map(|(index, (ai, pi, finding))| Match {
             index,
             state: state_of(finding.as_ref()),
-            asset: assets[ai].0.clone(),
+            asset: assets[ai].clone(),
             product: products[pi].clone(),
             finding,
         })
@@ -308,15 +302,13 @@ pub(crate) async fn unresolved_count(app: &AppState, a: &AgencyScope) -> Result<
     let rows = app.store.asset_keys(a).await?;
     let keys: Vec<(Uuid, AssetKind, bool, &str)> = rows
         .iter()
-        .filter_map(|r| {
-            AssetKind::parse("kind", &r.kind).ok().map(|k| {
-                (
-                    r.id,
-                    k,
-                    r.status == AssetStatus::InUse.as_str(),
-                    r.name.as_str(),
-                )
-            })
+        .map(|r| {
+            (
+                r.id,
+                r.kind,
+                r.status == AssetStatus::InUse,
+                r.name.as_str(),
+            )
         })
         .collect();
     let (_, found) = pairs(app, a, &keys).await?;
@@ -546,7 +538,7 @@ async fn export(
         let f = m.finding.as_ref();
         vec![
             m.asset.name.clone(),
-            t.tp("asset-kind-", &m.asset.kind),
+            t.tp("asset-kind-", m.asset.kind.as_str()),
             m.product.label(),
             m.product.source.clone(),
             t.tp("restricted-state-", m.state),

@@ -200,7 +200,7 @@ async fn risk_form(
         .assets(a)
         .await?
         .into_iter()
-        .filter(|x| x.status == AssetStatus::InUse.as_str() || x.id.to_string() == raw.asset)
+        .filter(|x| x.status == AssetStatus::InUse || x.id.to_string() == raw.asset)
         .map(|x| {
             let value = value_of(&x).map_or_else(
                 || t.t("risk-value-unrated"),
@@ -216,7 +216,12 @@ async fn risk_form(
             );
             Opt {
                 selected: x.id.to_string() == raw.asset,
-                label: format!("{}（{}，{}）", x.name, t.tp("asset-kind-", &x.kind), value),
+                label: format!(
+                    "{}（{}，{}）",
+                    x.name,
+                    t.tp("asset-kind-", x.kind.as_str()),
+                    value
+                ),
                 value: x.id.to_string(),
             }
         })
