@@ -463,3 +463,71 @@ pub fn incident_report(
     doc = doc.paragraph(rc.citation.clone());
     doc
 }
+
+/// The §11 list the agency keeps (the approved exceptions), and every other match with where it
+/// stands, for `exceptions.xlsx` and the other formats.
+pub fn restricted_list(
+    catalog: &Catalog,
+    t: &Locale,
+    a: &AgencyScope,
+    all: &[crate::restricted::Match],
+) -> Document {
+    let header = [
+        "field-name",
+        "asset-kind",
+        "restricted-product",
+        "restricted-source",
+        "field-status",
+        "restricted-reason",
+        "restricted-authority-ref",
+        "restricted-recorded-by",
+        "restricted-approved-by",
+    ]
+    .map(|k| t.t(k))
+    .to_vec();
+    let row = |m: &crate::restricted::Match| {
+        let f = m.finding.as_ref();
+        vec![
+            m.asset.name.clone(),
+            t.tp("asset-kind-", m.asset.kind.as_str()),
+            m.product.label(),
+            m.product.source.clone(),
+            t.tp("restricted-state-", m.state),
+            f.map_or(String::new(), |f| f.reason.clone()),
+            f.map_or(String::new(), |f| f.authority_ref.clone()),
+            f.map_or(String::new(), |f| {
+                format!("{} {}", f.recorded_by, t.datetime(&f.recorded_at))
+            }),
+            f.and_then(|f| f.approved_at.map(|at| (f, at)))
+                .map_or(String::new(), |(f, at)| {
+                    format!(
+                        "{} {}",
+                        f.approved_by.clone().unwrap_or_default(),
+                        t.datetime(&at)
+                    )
+                }),
+        ]
+    };
+    let listed: Vec<Vec<String>> = all
+        .iter()
+        .filter(|m| m.state == "approved")
+        .map(row)
+        .collect();
+    let others: Vec<Vec<String>> = all
+        .iter()
+        .filter(|m| m.state != "approved")
+        .map(row)
+        .collect();
+    Document::new(t.f1("restricted-list-title", "agency", &a.name))
+        .fields(vec![
+            (t.t("field-name"), a.name.clone()),
+            (
+                t.t("restricted-citation"),
+                catalog.restricted.citation.clone(),
+            ),
+        ])
+        .heading(1, t.t("restricted-listed"))
+        .table(header.clone(), listed)
+        .heading(1, t.t("restricted-other-matches"))
+        .table(header, others)
+}

@@ -18,6 +18,7 @@ pub mod incidents;
 pub mod inventory;
 pub mod obligations;
 pub mod plans;
+pub mod restricted;
 pub mod risk;
 pub mod training;
 

@@ -447,7 +447,8 @@ async fn inventory_facts(
             sum(&|p| p.centralised),
         ),
         // assets naming a product endangering national security, not resolved (Act §11)
-        restricted_open: crate::routes::restricted::unresolved_count(app, a).await?,
+        restricted_open: anwei_app::restricted::unresolved_count(&app.store, &app.catalog, a)
+            .await?,
     })
 }
 

@@ -16,13 +16,11 @@ use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::agency::parse_line;
-use anwei_domain::asset::{AssetKind, AssetStatus};
 use anwei_domain::evidence::sha256_hex;
 use anwei_domain::rbac::Permission;
-use anwei_domain::restricted::{RestrictedProduct, check_inventory, parse_register};
+use anwei_domain::restricted::parse_register;
 use anwei_store::StoreError;
 use anwei_store::agencies::AgencyScope;
-use anwei_store::assets::AssetRow;
 use anwei_store::restricted::{FindingRow, Resolution};
 use askama::Template;
 use axum::Router;
@@ -48,36 +46,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .route("/agencies/{code}/restricted/{file}", get(export))
 }
 
-/// An entry of the register as shown, with where it comes from.
-pub struct Entry {
-    pub product: RestrictedProduct,
-    pub imported: bool,
-    pub imported_by: String,
-}
-
-/// The register: the catalog's entries, then the imported ones (an import may replace a
-/// catalog entry's text only under its own key).
-async fn register(app: &AppState) -> Result<Vec<Entry>, AppError> {
-    let mut all: Vec<Entry> = app
-        .catalog
-        .restricted
-        .products
-        .iter()
-        .map(|p| Entry {
-            product: p.clone(),
-            imported: false,
-            imported_by: String::new(),
-        })
-        .collect();
-    for row in app.store.restricted_products().await? {
-        all.push(Entry {
-            product: row.product(),
-            imported: true,
-            imported_by: row.imported_by,
-        });
-    }
-    Ok(all)
-}
+use anwei_app::restricted::{Entry, Match};
 
 // ---- the register ----
 
@@ -116,7 +85,7 @@ async fn render_register(
         notice,
         citation: app.catalog.restricted.citation.clone(),
         regulation: app.catalog.restricted.regulation.clone(),
-        entries: register(app).await?,
+        entries: anwei_app::restricted::register(&app.store, &app.catalog).await?,
         is_admin: user.role.is_admin(),
         import_errors,
         max_mb: app.config.max_upload_bytes / (1024 * 1024),
@@ -208,116 +177,6 @@ async fn remove(
 
 // ---- an agency's check ----
 
-/// One asset that names a product, and what the agency recorded about it.
-pub struct Match {
-    pub index: usize,
-    pub asset: AssetRow,
-    pub product: RestrictedProduct,
-    pub finding: Option<FindingRow>,
-    /// violation, pending, approved or mismatch
-    pub state: &'static str,
-}
-
-/// Still a violation, or an exception the 資通安全長 has not approved.
-fn unresolved(state: &str) -> bool {
-    matches!(state, "violation" | "pending")
-}
-
-fn state_of(f: Option<&FindingRow>) -> &'static str {
-    match f {
-        None => "violation",
-        Some(f) if f.resolution == Resolution::Mismatch.as_str() => "mismatch",
-        Some(f) if f.approved_at.is_some() => "approved",
-        Some(_) => "pending",
-    }
-}
-
-/// Every match among an agency's assets — `keys` are (id, kind, in use, name) — as (asset
-/// index, product index, what the agency recorded), with the products matched against.
-async fn pairs(
-    app: &AppState,
-    a: &AgencyScope,
-    keys: &[(Uuid, AssetKind, bool, &str)],
-) -> Result<
-    (
-        Vec<RestrictedProduct>,
-        Vec<(usize, usize, Option<FindingRow>)>,
-    ),
-    AppError,
-> {
-    let products: Vec<RestrictedProduct> = register(app)
-        .await?
-        .into_iter()
-        .map(|e| e.product)
-        .collect();
-    let names: Vec<(AssetKind, bool, &str)> = keys
-        .iter()
-        .map(|(_, kind, in_use, name)| (*kind, *in_use, *name))
-        .collect();
-    let findings = app.store.restricted_findings(a).await?;
-    let found = check_inventory(&products, &names)
-        .into_iter()
-        .map(|(ai, pi)| {
-            let finding = findings
-                .iter()
-                .find(|f| f.asset_id == keys[ai].0 && f.product_key == products[pi].key)
-                .cloned();
-            (ai, pi, finding)
-        })
-        .collect();
-    Ok((products, found))
-}
-
-/// Every match of the agency's inventory, in the inventory's order.
-async fn matches(app: &AppState, a: &AgencyScope) -> Result<Vec<Match>, AppError> {
-    let assets: Vec<AssetRow> = app.store.assets(a).await?;
-    let keys: Vec<(Uuid, AssetKind, bool, &str)> = assets
-        .iter()
-        .map(|x| {
-            (
-                x.id,
-                x.kind,
-                x.status == AssetStatus::InUse,
-                x.name.as_str(),
-            )
-        })
-        .collect();
-    let (products, found) = pairs(app, a, &keys).await?;
-    Ok(found
-        .into_iter()
-        .enumerate()
-        .map(|(index, (ai, pi, finding))| Match {
-            index,
-            state: state_of(finding.as_ref()),
-            asset: assets[ai].clone(),
-            product: products[pi].clone(),
-            finding,
-        })
-        .collect())
-}
-
-/// How many of the agency's assets name a product and are not resolved (the inventory page's
-/// warning), from names alone: the page does not read the whole register for it.
-pub(crate) async fn unresolved_count(app: &AppState, a: &AgencyScope) -> Result<usize, AppError> {
-    let rows = app.store.asset_keys(a).await?;
-    let keys: Vec<(Uuid, AssetKind, bool, &str)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r.id,
-                r.kind,
-                r.status == AssetStatus::InUse,
-                r.name.as_str(),
-            )
-        })
-        .collect();
-    let (_, found) = pairs(app, a, &keys).await?;
-    Ok(found
-        .iter()
-        .filter(|(_, _, f)| unresolved(state_of(f.as_ref())))
-        .count())
-}
-
 #[derive(Template)]
 #[template(path = "restricted.html")]
 struct AgencyPage<'a> {
@@ -350,7 +209,7 @@ async fn render_agency(
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/restricted", a.code)),
         notice,
         citation: app.catalog.restricted.citation.clone(),
-        matches: matches(app, &a).await?,
+        matches: anwei_app::restricted::matches(&app.store, &app.catalog, &a).await?,
         can_manage: user
             .require(app, Permission::ObligationManage, &a.agency_path())
             .is_ok(),
@@ -411,7 +270,7 @@ async fn record(
     Form(body): Form<RecordBody>,
 ) -> Result<Response, AppError> {
     let a = scope.agency;
-    let current = matches(&app, &a).await?;
+    let current = anwei_app::restricted::matches(&app.store, &app.catalog, &a).await?;
     let m = current
         .iter()
         .find(|m| m.asset.id.to_string() == body.asset && m.product.key == body.product)
@@ -520,64 +379,7 @@ async fn export(
 ) -> Result<Response, AppError> {
     let a = scope.agency;
     let format = crate::pages::format_of(&file, "exceptions", &anwei_docs::Format::TABULAR)?;
-    let all = matches(&app, &a).await?;
-    let header = [
-        "field-name",
-        "asset-kind",
-        "restricted-product",
-        "restricted-source",
-        "field-status",
-        "restricted-reason",
-        "restricted-authority-ref",
-        "restricted-recorded-by",
-        "restricted-approved-by",
-    ]
-    .map(|k| t.t(k))
-    .to_vec();
-    let row = |m: &Match| {
-        let f = m.finding.as_ref();
-        vec![
-            m.asset.name.clone(),
-            t.tp("asset-kind-", m.asset.kind.as_str()),
-            m.product.label(),
-            m.product.source.clone(),
-            t.tp("restricted-state-", m.state),
-            f.map_or(String::new(), |f| f.reason.clone()),
-            f.map_or(String::new(), |f| f.authority_ref.clone()),
-            f.map_or(String::new(), |f| {
-                format!("{} {}", f.recorded_by, t.datetime(&f.recorded_at))
-            }),
-            f.and_then(|f| f.approved_at.map(|at| (f, at)))
-                .map_or(String::new(), |(f, at)| {
-                    format!(
-                        "{} {}",
-                        f.approved_by.clone().unwrap_or_default(),
-                        t.datetime(&at)
-                    )
-                }),
-        ]
-    };
-    let listed: Vec<Vec<String>> = all
-        .iter()
-        .filter(|m| m.state == "approved")
-        .map(row)
-        .collect();
-    let others: Vec<Vec<String>> = all
-        .iter()
-        .filter(|m| m.state != "approved")
-        .map(row)
-        .collect();
-    let doc = anwei_docs::Document::new(t.f1("restricted-list-title", "agency", &a.name))
-        .fields(vec![
-            (t.t("field-name"), a.name.clone()),
-            (
-                t.t("restricted-citation"),
-                app.catalog.restricted.citation.clone(),
-            ),
-        ])
-        .heading(1, t.t("restricted-listed"))
-        .table(header.clone(), listed)
-        .heading(1, t.t("restricted-other-matches"))
-        .table(header, others);
+    let all = anwei_app::restricted::matches(&app.store, &app.catalog, &a).await?;
+    let doc = anwei_app::documents::restricted_list(&app.catalog, &t, &a, &all);
     crate::pages::deliver(&doc, format, &t.t("restricted-listed"), &a.name)
 }
