@@ -1042,5 +1042,29 @@ async fn a_school_proposes_a_level_and_the_bureau_approves_it() {
     d.screenshot(&screenshot_dir().join("level-approved.png"))
         .await
         .unwrap();
+    // The old level's re-approval task is superseded, kept in the year's history (item 3).
+    d.set_window_rect(0, 0, 1366, 900).await.unwrap();
+    d.goto(format!(
+        "{}/agencies/xiaying-es/obligations#superseded",
+        app.base
+    ))
+    .await
+    .unwrap();
+    let page = wait_for_text(d, "已被取代之應辦事項").await;
+    assert!(page.contains("資通安全責任等級提交核定"), "{page}");
+    d.screenshot(&screenshot_dir().join("obligations-superseded.png"))
+        .await
+        .unwrap();
+    d.set_window_rect(0, 0, 390, 844).await.unwrap();
+    d.goto(format!(
+        "{}/agencies/xiaying-es/obligations?year=2026#superseded",
+        app.base
+    ))
+    .await
+    .unwrap();
+    wait_for_text(d, "已被取代之應辦事項").await;
+    d.screenshot(&screenshot_dir().join("obligations-superseded-phone.png"))
+        .await
+        .unwrap();
     b.quit().await;
 }
