@@ -4,6 +4,7 @@
 use crate::Result;
 use crate::i18n::Locale;
 use crate::incidents::DeadlineView;
+use crate::training::PersonRecord;
 use anwei_docs::Document;
 use anwei_domain::asset::DIMENSIONS;
 use anwei_domain::catalog::Catalog;
@@ -12,7 +13,7 @@ use anwei_store::Store;
 use anwei_store::agencies::AgencyScope;
 use anwei_store::incidents::IncidentRow;
 use anwei_store::risks::{RiskAssessmentRow, RiskRow};
-use anwei_store::training::compliance;
+use anwei_store::training::{PersonRow, compliance};
 use time::Date;
 
 /// Required, done and missing hours as the pages and documents show them.
@@ -530,4 +531,140 @@ pub fn restricted_list(
         .table(header.clone(), listed)
         .heading(1, t.t("restricted-other-matches"))
         .table(header, others)
+}
+
+/// A person's training record: the hours against each rule, every course attended with its
+/// certificates, and the policy acknowledgements.
+pub fn training_record(
+    t: &Locale,
+    a: &AgencyScope,
+    p: &PersonRow,
+    rec: &PersonRecord,
+    year: i32,
+    today: Date,
+) -> Document {
+    Document::new(t.f(
+        "training-record-title",
+        &[
+            ("name", p.name.clone()),
+            ("year", anwei_domain::roc::roc_year_of(year).to_string()),
+        ],
+    ))
+    .fields(vec![
+        (t.t("field-name"), a.name.clone()),
+        (t.t("field-person-name"), p.name.clone()),
+        (
+            t.t("field-category"),
+            t.tp("training-category-", &p.category),
+        ),
+        (
+            t.t("training-joined-on"),
+            p.joined_on.map(|d| t.date(&d)).unwrap_or_default(),
+        ),
+        (
+            t.t("training-left-on"),
+            p.left_on.map(|d| t.date(&d)).unwrap_or_default(),
+        ),
+        (t.t("training-report-as-of"), t.date(&today)),
+    ])
+    .heading(1, t.t("training-record-hours"))
+    .table(
+        vec![
+            t.t("training-kind"),
+            t.t("training-window"),
+            t.t("training-required"),
+            t.t("training-done"),
+            t.t("training-missing-hours"),
+            t.t("training-rule"),
+        ],
+        rec.lines
+            .iter()
+            .map(|l| {
+                vec![
+                    t.tp("training-kind-", l.kind.as_str()),
+                    format!("{}–{}", t.date(&l.window_from), t.date(&l.window_to)),
+                    show_hours(l.required),
+                    show_hours(l.done),
+                    show_hours(l.missing),
+                    l.citation.clone(),
+                ]
+            })
+            .collect(),
+    )
+    .heading(1, t.t("training-record-courses"))
+    .table(
+        vec![
+            t.t("training-held-on"),
+            t.t("field-title"),
+            t.t("training-kind"),
+            t.t("training-hours"),
+            t.t("training-provider"),
+            t.t("training-certificates"),
+        ],
+        rec.attendance
+            .iter()
+            .map(|r| {
+                vec![
+                    t.date(&r.held_on),
+                    r.title.clone(),
+                    t.tp("training-kind-", &r.kind),
+                    show_hours(r.hours),
+                    r.provider.clone(),
+                    r.certificates
+                        .iter()
+                        .map(|c| c.title.clone())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ]
+            })
+            .collect(),
+    )
+    .heading(1, t.t("training-policy-title"))
+    .table(
+        vec![
+            t.t("training-policy-version"),
+            t.t("training-acknowledged-at"),
+            t.t("training-acknowledged-how"),
+        ],
+        rec.acknowledged
+            .iter()
+            .map(|r| {
+                vec![
+                    r.policy_version.clone(),
+                    t.datetime(&r.acknowledged_at),
+                    if r.by_person {
+                        t.t("training-ack-by-person")
+                    } else {
+                        t.f1("training-ack-on-paper", "by", &r.recorded_by)
+                    },
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// The rows an import refused, as they were in the file (padded to `width` columns) between
+/// their row number and what is wrong, to fix and import again.
+pub fn import_errors(
+    t: &Locale,
+    file_header: Vec<String>,
+    width: usize,
+    refused: Vec<(usize, Vec<String>, String)>,
+) -> Document {
+    let mut header = vec![t.t("import-row")];
+    header.extend(file_header);
+    header.push(t.t("import-problem"));
+    let rows = refused
+        .into_iter()
+        .map(|(line, mut original, problem)| {
+            original.resize(width, String::new());
+            let mut cells = vec![line.to_string()];
+            cells.extend(original);
+            cells.push(problem);
+            cells
+        })
+        .collect();
+    Document::new(t.t("import-error-report"))
+        .heading(1, t.t("import-error-report"))
+        .table(header, rows)
 }

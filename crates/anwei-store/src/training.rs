@@ -221,10 +221,7 @@ impl Store {
         let row: Option<(String,)> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT proration FROM training_setting WHERE agency_id = $1")
             .bind(agency_id).fetch_optional(p).await)?;
-        Ok(match row.as_ref().map(|(s,)| s.as_str()) {
-            Some("pro_rata") => Proration::ProRata,
-            _ => Proration::Full,
-        })
+        Ok(proration_of(row.as_ref().map(|(s,)| s.as_str())))
     }
 
     pub async fn set_proration(
@@ -302,6 +299,76 @@ pub fn compliance(
     })
 }
 
+/// The first and last day of the ledger's reach (four years back, for the rules counted over a
+/// term), and the day whose level binds: the year's end, or today within the year.
+fn ledger_window(year: i32, today: Date) -> Option<(Date, Date, Date)> {
+    let from = Date::from_calendar_date(year - 4, Month::January, 1).ok()?;
+    let jan1 = Date::from_calendar_date(year, Month::January, 1).ok()?;
+    let dec31 = Date::from_calendar_date(year, Month::December, 31).ok()?;
+    Some((from, dec31, dec31.min(today.max(jan1))))
+}
+
+/// The level in force on `at`, from a level history in date order.
+fn level_on(
+    history: &[(Date, Option<ResponsibilityLevel>)],
+    at: Date,
+) -> Option<ResponsibilityLevel> {
+    history
+        .iter()
+        .rfind(|(on, _)| *on <= at)
+        .and_then(|(_, level)| *level)
+}
+
+/// Each person's ledger from the rows of one agency.
+fn ledgers(
+    rules: &TrainingRules,
+    level: Option<ResponsibilityLevel>,
+    proration: Proration,
+    people: Vec<PersonRow>,
+    attendances: &[AttendanceRow],
+    year: i32,
+    today: Date,
+) -> Vec<PersonLedger> {
+    people
+        .into_iter()
+        .map(|person| {
+            let mine: Vec<Attended> = attendances
+                .iter()
+                .filter(|a| a.person_id == person.id)
+                .filter_map(|a| {
+                    Some(Attended {
+                        on: a.held_on,
+                        kind: HourKind::parse(&a.kind).ok()?,
+                        hours: a.hours,
+                    })
+                })
+                .collect();
+            let binding = rules.binding(person.category(), level, year);
+            let lines = ledger(
+                &binding,
+                year,
+                person.joined_on,
+                person.left_on,
+                proration,
+                &mine,
+                today,
+            );
+            PersonLedger { person, lines }
+        })
+        .collect()
+}
+
+fn proration_of(stored: Option<&str>) -> Proration {
+    match stored {
+        Some("pro_rata") => Proration::ProRata,
+        _ => Proration::Full,
+    }
+}
+
+/// The agencies directly under a parent, as SQL, for the supervisor's batched reads (`$1` is the
+/// parent).
+const CHILDREN: &str = "SELECT id FROM agency WHERE parent_id = $1";
+
 impl Store {
     /// Every person's required, done and missing hours for `year`, under the rules binding the
     /// agency's level at the end of that year (or on `today`, for the current year).
@@ -312,51 +379,117 @@ impl Store {
         year: i32,
         today: Date,
     ) -> Result<(Option<ResponsibilityLevel>, Vec<PersonLedger>)> {
-        let (Ok(from), Ok(dec31)) = (
-            Date::from_calendar_date(year - 4, Month::January, 1),
-            Date::from_calendar_date(year, Month::December, 31),
-        ) else {
+        let Some((from, dec31, at)) = ledger_window(year, today) else {
             return Ok((None, Vec::new()));
         };
-        let at = dec31
-            .min(today.max(Date::from_calendar_date(year, Month::January, 1).unwrap_or(dec31)));
-        let level = self
+        let history: Vec<_> = self
             .level_history(scope)
             .await?
             .iter()
-            .rfind(|r| r.effective_on <= at)
-            .and_then(|r| r.level());
+            .map(|r| (r.effective_on, r.level()))
+            .collect();
+        let level = level_on(&history, at);
         let proration = self.proration(scope).await?;
         let attendances = self.attendances(scope, from, dec31).await?;
         let people = self.people(scope).await?;
-        let out = people
+        let out = ledgers(rules, level, proration, people, &attendances, year, today);
+        Ok((level, out))
+    }
+
+    /// The ledgers of every agency directly under `parent` within the actor's reach, read in four
+    /// queries whatever their number (a bureau has hundreds of schools).
+    pub async fn training_ledgers_below(
+        &self,
+        rules: &TrainingRules,
+        actor: &Actor,
+        parent: &AgencyScope,
+        year: i32,
+        today: Date,
+    ) -> Result<Vec<(AgencyScope, Vec<PersonLedger>)>> {
+        let subs = self.subordinate_scopes(actor, parent.id).await?;
+        let Some((from, dec31, at)) = ledger_window(year, today) else {
+            return Ok(Vec::new());
+        };
+        if subs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let parent_id = parent.id;
+        let levels: Vec<(Uuid, Date, Option<String>)> = on_db!(&self.db, p => sqlx::query_as(
+            sqlx::AssertSqlSafe(format!(
+            "SELECT agency_id, effective_on, level FROM agency_level WHERE agency_id IN ({CHILDREN})
+             ORDER BY agency_id, effective_on, created_at")))
+            .bind(parent_id).fetch_all(p).await)?;
+        let prorations: Vec<(Uuid, String)> = on_db!(&self.db, p => sqlx::query_as(
+            sqlx::AssertSqlSafe(format!(
+            "SELECT agency_id, proration FROM training_setting WHERE agency_id IN ({CHILDREN})")))
+            .bind(parent_id).fetch_all(p).await)?;
+        let people: Vec<PersonRow> = on_db!(&self.db, p => sqlx::query_as(
+            sqlx::AssertSqlSafe(format!(
+            "SELECT id, agency_id, name, category, email, external, joined_on, left_on FROM person
+             WHERE agency_id IN ({CHILDREN}) ORDER BY name")))
+            .bind(parent_id).fetch_all(p).await)?;
+        let attendances: Vec<(Uuid, AttendanceRow)> =
+            on_db!(&self.db, p => sqlx::query_as::<_, (Uuid, Uuid, Date, String, i32)>(
+            sqlx::AssertSqlSafe(format!(
+            "SELECT a.agency_id, a.person_id, c.held_on, c.kind, a.hours
+             FROM attendance a JOIN course c ON c.id = a.course_id
+             WHERE a.agency_id IN ({CHILDREN}) AND c.held_on >= $2 AND c.held_on <= $3")))
+            .bind(parent_id).bind(from).bind(dec31).fetch_all(p).await)?
             .into_iter()
-            .map(|person| {
-                let mine: Vec<Attended> = attendances
-                    .iter()
-                    .filter(|a| a.person_id == person.id)
-                    .filter_map(|a| {
-                        Some(Attended {
-                            on: a.held_on,
-                            kind: HourKind::parse(&a.kind).ok()?,
-                            hours: a.hours,
-                        })
-                    })
-                    .collect();
-                let binding = rules.binding(person.category(), level, year);
-                let lines = ledger(
-                    &binding,
-                    year,
-                    person.joined_on,
-                    person.left_on,
-                    proration,
-                    &mine,
-                    today,
-                );
-                PersonLedger { person, lines }
+            .map(|(agency, person_id, held_on, kind, hours)| {
+                (
+                    agency,
+                    AttendanceRow {
+                        person_id,
+                        held_on,
+                        kind,
+                        hours,
+                    },
+                )
             })
             .collect();
-        Ok((level, out))
+        let mut people_of: std::collections::HashMap<Uuid, Vec<PersonRow>> =
+            std::collections::HashMap::new();
+        for p in people {
+            people_of.entry(p.agency_id).or_default().push(p);
+        }
+        Ok(subs
+            .into_iter()
+            .map(|sub| {
+                let history: Vec<_> = levels
+                    .iter()
+                    .filter(|(a, _, _)| *a == sub.id)
+                    .map(|(_, on, l)| {
+                        (
+                            *on,
+                            l.as_deref()
+                                .and_then(|l| ResponsibilityLevel::parse(l).ok()),
+                        )
+                    })
+                    .collect();
+                let proration = proration_of(
+                    prorations
+                        .iter()
+                        .find(|(a, _)| *a == sub.id)
+                        .map(|(_, p)| p.as_str()),
+                );
+                let mine: Vec<AttendanceRow> = attendances
+                    .iter()
+                    .filter(|(a, _)| *a == sub.id)
+                    .map(|(_, row)| row.clone())
+                    .collect();
+                let out = ledgers(
+                    rules,
+                    level_on(&history, at),
+                    proration,
+                    people_of.remove(&sub.id).unwrap_or_default(),
+                    &mine,
+                    year,
+                    today,
+                );
+                (sub, out)
+            })
+            .collect())
     }
 }
 

@@ -6,14 +6,15 @@ use crate::auth::ApiUser;
 use crate::error::AppError;
 use crate::routes::audit_log::{AuditQuery, filter_of};
 use crate::routes::users::UserForm;
-use crate::scope::{Scoped, need};
+use crate::scope::{Owned, Scoped, need};
 use crate::state::AppState;
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::{AgencyRow, HostedSystemRow};
 use anwei_store::audit::{AuditEntry, PAGE_SIZE};
+use anwei_store::incidents::IncidentRow;
 use anwei_store::users::UserRow;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -170,11 +171,9 @@ async fn incidents(
 async fn incident(
     State(app): State<AppState>,
     t: crate::i18n::Locale,
-    ApiUser(user): ApiUser,
-    Path(id): Path<uuid::Uuid>,
+    Owned { record: i, .. }: Owned<IncidentRow, need::IncidentRead, ApiUser>,
 ) -> Result<Json<Value>, AppError> {
-    let (i, level, deadlines) =
-        crate::routes::incidents::incident_with_deadlines(&app, &t, &user, id).await?;
+    let (level, deadlines) = crate::routes::incidents::incident_deadlines(&app, &t, &i).await?;
     Ok(Json(json!({
         "incident": i,
         "level": level,

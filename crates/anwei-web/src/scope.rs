@@ -4,6 +4,10 @@
 //! lacks the permission the handler names in its type. A handler cannot forget the check, because
 //! there is no other way to come by the agency's row; and a route that produced a page without
 //! it is caught by [`require_scope`] and by the test that walks every route.
+//!
+//! A record addressed by its own id (`/tasks/{id}`, `/incidents/{id}`, `/users/{id}`,
+//! `/evidence/{id}`) belongs to an agency too: [`Owned`] finds it within the actor's reach and
+//! checks the permission on its agency, the same way.
 
 use crate::auth::{ApiUser, CurrentUser};
 use crate::error::AppError;
@@ -11,10 +15,16 @@ use crate::state::AppState;
 use anwei_domain::agency::AgencyCode;
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::AgencyScope;
+use anwei_store::evidence::EvidenceRow;
+use anwei_store::incidents::IncidentRow;
+use anwei_store::obligations::TaskRow;
+use anwei_store::users::UserRow;
+use anwei_store::{Actor, Store};
 use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,6 +58,7 @@ needs!(
     IncidentRead,
     IncidentReport,
     IncidentManage,
+    IncidentReview,
     ObligationRead,
     ObligationWork,
     ObligationApprove,
@@ -84,29 +95,153 @@ impl<N, P> Scoped<N, P> {
     }
 }
 
-/// Set on the request when a [`Scoped`] check ran, whatever its outcome.
+/// Set on the request when a [`Scoped`] or [`Owned`] check ran, whatever its outcome.
 #[derive(Clone, Default)]
 struct ScopeChecked(Arc<AtomicBool>);
+
+fn mark_checked(parts: &Parts) {
+    if let Some(checked) = parts.extensions.get::<ScopeChecked>() {
+        checked.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A path parameter by name.
+async fn path_param(parts: &mut Parts, app: &AppState, name: &str) -> Result<String, AppError> {
+    let params = RawPathParams::from_request_parts(parts, app)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    params
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .ok_or(AppError::NotFound)
+}
 
 impl<N: Needs, P: Principal> FromRequestParts<AppState> for Scoped<N, P> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
-        if let Some(checked) = parts.extensions.get::<ScopeChecked>() {
-            checked.0.store(true, Ordering::Relaxed);
-        }
+        mark_checked(parts);
         let user = P::from_request_parts(parts, app).await?.into_user();
-        let params = RawPathParams::from_request_parts(parts, app)
-            .await
-            .map_err(|_| AppError::NotFound)?;
-        let code = params
-            .iter()
-            .find(|(k, _)| *k == "code")
-            .map(|(_, v)| v)
-            .ok_or(AppError::NotFound)?;
-        let agency = visible_agency(app, &user, code).await?;
+        let code = path_param(parts, app, "code").await?;
+        let agency = visible_agency(app, &user, &code).await?;
         user.require(app, N::PERMISSION, &agency.agency_path())?;
         Ok(Self {
+            agency,
+            user,
+            needs: PhantomData,
+        })
+    }
+}
+
+/// A record with an id of its own that belongs to an agency.
+pub trait Record: Sized + Send {
+    /// What a handler gets of the record's agency.
+    type Scope: Send;
+    /// The record, if it is within the actor's reach.
+    fn find(
+        store: &Store,
+        actor: &Actor,
+        id: uuid::Uuid,
+    ) -> impl Future<Output = anwei_store::Result<Option<Self>>> + Send;
+    /// The agency it belongs to; `None` for a record of no agency.
+    fn owner(&self) -> Option<uuid::Uuid>;
+    /// The scope handed to the handler, from the owner's (already checked) scope.
+    fn scope(agency: Option<AgencyScope>, user: &CurrentUser) -> Result<Self::Scope, AppError>;
+}
+
+/// An agency's record always has its agency.
+fn agency_required(agency: Option<AgencyScope>) -> Result<AgencyScope, AppError> {
+    agency.ok_or(AppError::NotFound)
+}
+
+macro_rules! agency_record {
+    ($row:ty, $find:ident) => {
+        impl Record for $row {
+            type Scope = AgencyScope;
+            async fn find(
+                store: &Store,
+                actor: &Actor,
+                id: uuid::Uuid,
+            ) -> anwei_store::Result<Option<Self>> {
+                store.$find(actor, id).await
+            }
+            fn owner(&self) -> Option<uuid::Uuid> {
+                Some(self.agency_id)
+            }
+            fn scope(
+                agency: Option<AgencyScope>,
+                _: &CurrentUser,
+            ) -> Result<AgencyScope, AppError> {
+                agency_required(agency)
+            }
+        }
+    };
+}
+
+agency_record!(TaskRow, task);
+agency_record!(IncidentRow, incident);
+agency_record!(EvidenceRow, evidence);
+
+/// An account: an agency's, or one of the administrators' own (which only they see).
+impl Record for UserRow {
+    type Scope = Option<AgencyScope>;
+    async fn find(
+        store: &Store,
+        actor: &Actor,
+        id: uuid::Uuid,
+    ) -> anwei_store::Result<Option<Self>> {
+        store.user_by_id(actor, id).await
+    }
+    fn owner(&self) -> Option<uuid::Uuid> {
+        self.agency_id
+    }
+    fn scope(
+        agency: Option<AgencyScope>,
+        user: &CurrentUser,
+    ) -> Result<Option<AgencyScope>, AppError> {
+        match agency {
+            None if !user.role.is_admin() => Err(AppError::NotFound),
+            a => Ok(a),
+        }
+    }
+}
+
+/// The record of the path's `{id}`, found within the actor's reach, with its agency checked for
+/// the permission `N`.
+pub struct Owned<R: Record, N, P = CurrentUser> {
+    pub record: R,
+    pub agency: R::Scope,
+    pub user: CurrentUser,
+    needs: PhantomData<fn() -> (N, P)>,
+}
+
+impl<R: Record, N: Needs, P: Principal> FromRequestParts<AppState> for Owned<R, N, P> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
+        mark_checked(parts);
+        let user = P::from_request_parts(parts, app).await?.into_user();
+        let id = path_param(parts, app, "id").await?;
+        let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+        let record = R::find(&app.store, &user.actor, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let agency = match record.owner() {
+            Some(owner) => {
+                let agency = app
+                    .store
+                    .agency_by_id(&user.actor, owner)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                user.require(app, N::PERMISSION, &agency.agency_path())?;
+                Some(agency)
+            }
+            None => None,
+        };
+        let agency = R::scope(agency, &user)?;
+        Ok(Self {
+            record,
             agency,
             user,
             needs: PhantomData,
@@ -129,19 +264,20 @@ pub async fn visible_agency(
         .ok_or(AppError::NotFound)
 }
 
-/// Whether a path is an agency's own: `/agencies/{code}/…` and `/api/v1/agencies/{code}/…`,
-/// but not the tree's own pages (`/agencies/new`).
+/// The collections whose records are addressed by their own id.
+pub const RECORD_PREFIXES: [&str; 4] = ["tasks", "incidents", "users", "evidence"];
+
+/// Whether a path is an agency's own: `/agencies/{code}/…`, or one of its records
+/// (`/tasks/{id}/…` and the others of [`RECORD_PREFIXES`]), with or without `/api/v1`; but not
+/// the collections' own pages (`/agencies/new`, `/incidents`).
 pub fn is_agency_path(path: &str) -> bool {
-    let rest = path
-        .strip_prefix("/api/v1/agencies/")
-        .or_else(|| path.strip_prefix("/agencies/"));
-    match rest {
-        Some(rest) => {
-            let code = rest.split('/').next().unwrap_or("");
-            !code.is_empty() && code != "new"
-        }
-        None => false,
-    }
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    let mut segments = path.trim_start_matches('/').split('/');
+    let (Some(collection), Some(key)) = (segments.next(), segments.next()) else {
+        return false;
+    };
+    let owned = collection == "agencies" || RECORD_PREFIXES.contains(&collection);
+    owned && !key.is_empty() && key != "new"
 }
 
 /// A response an agency's route gave without checking its scope is withheld (500, logged): a
@@ -176,6 +312,12 @@ mod tests {
         assert!(!is_agency_path("/agencies"));
         assert!(!is_agency_path("/agencies/"));
         assert!(!is_agency_path("/agencies/new"));
-        assert!(!is_agency_path("/incidents/1"));
+        assert!(is_agency_path("/incidents/1"));
+        assert!(is_agency_path("/api/v1/incidents/1"));
+        assert!(is_agency_path("/tasks/1/evidence"));
+        assert!(is_agency_path("/users/1/role"));
+        assert!(!is_agency_path("/incidents"));
+        assert!(!is_agency_path("/outbox/1/retry"));
+        assert!(!is_agency_path("/tokens/1/revoke"));
     }
 }

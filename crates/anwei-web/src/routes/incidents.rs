@@ -10,7 +10,7 @@ use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, render};
 use crate::routes::evidence_form::{EvidenceFields, parse_upload};
 use crate::routes::notice_text;
-use crate::scope::{Scoped, need};
+use crate::scope::{Owned, Scoped, need};
 use crate::state::AppState;
 use anwei_docs::Format;
 use anwei_domain::FieldError;
@@ -112,17 +112,14 @@ pub fn level_and_deadlines(
     (level, deadlines)
 }
 
-/// An incident the person may read, with its level and deadlines.
-pub async fn incident_with_deadlines(
+/// An incident's level and deadlines.
+pub async fn incident_deadlines(
     app: &AppState,
     t: &Locale,
-    user: &CurrentUser,
-    id: Uuid,
-) -> Result<(IncidentRow, i32, Vec<DeadlineView>), AppError> {
-    let i = visible_incident(app, user, id).await?;
+    i: &IncidentRow,
+) -> Result<(i32, Vec<DeadlineView>), AppError> {
     let history = app.store.incident_history(i.id).await?;
-    let (level, deadlines) = level_and_deadlines(app, t, &i, &history);
-    Ok((i, level, deadlines))
+    Ok(level_and_deadlines(app, t, i, &history))
 }
 
 pub struct IncidentLine {
@@ -497,24 +494,6 @@ struct NoticeQuery {
     notice: Option<String>,
 }
 
-async fn visible_incident(
-    app: &AppState,
-    user: &CurrentUser,
-    id: Uuid,
-) -> Result<IncidentRow, AppError> {
-    let i = app
-        .store
-        .incident(&user.actor, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    user.require(
-        app,
-        Permission::IncidentRead,
-        &AgencyPath::from_stored(i.agency_path.clone()),
-    )?;
-    Ok(i)
-}
-
 async fn show_page(
     app: &AppState,
     t: &Locale,
@@ -616,11 +595,11 @@ async fn show_page_with(
 async fn show(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Owned {
+        record: i, user, ..
+    }: Owned<IncidentRow, need::IncidentRead>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let i = visible_incident(&app, &user, id).await?;
     let notice = notice_text(&t, q.notice.as_deref());
     show_page(
         &app,
@@ -639,16 +618,11 @@ async fn show(
 async fn add_evidence(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Owned {
+        record: i, user, ..
+    }: Owned<IncidentRow, need::IncidentManage>,
     form: Multipart,
 ) -> Result<Response, AppError> {
-    let i = visible_incident(&app, &user, id).await?;
-    user.require(
-        &app,
-        Permission::IncidentManage,
-        &AgencyPath::from_stored(i.agency_path.clone()),
-    )?;
     let upload = match parse_upload(&app, form).await? {
         Ok(u) => u,
         Err((fields, errors)) => {
@@ -804,12 +778,13 @@ fn parse_step(
 async fn step(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path((id, kind)): Path<(Uuid, String)>,
+    Owned {
+        record: i, user, ..
+    }: Owned<IncidentRow, need::IncidentRead>,
+    Path((_, kind)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let f = StepForm::from_pairs(&kind, pairs);
-    let i = visible_incident(&app, &user, id).await?;
     let path = AgencyPath::from_stored(i.agency_path.clone());
     // The supervisor reviews and passes its review on; everything else is the agency's own.
     let needed = if kind == "review" || kind == "pass_on" {
@@ -854,7 +829,8 @@ async fn step(
                 .incident_step(&user.actor, &i, &history, &s, now)
                 .await?;
             Ok(redirect(&format!(
-                "/incidents/{id}?notice=incident-updated"
+                "/incidents/{}?notice=incident-updated",
+                i.id
             )))
         }
         Err(errors) => {
@@ -873,11 +849,10 @@ async fn step(
 async fn notification(
     app: AppState,
     t: Locale,
-    user: CurrentUser,
-    id: Uuid,
+    i: IncidentRow,
     format: Format,
 ) -> Result<Response, AppError> {
-    let (i, level, deadlines) = incident_with_deadlines(&app, &t, &user, id).await?;
+    let (level, deadlines) = incident_deadlines(&app, &t, &i).await?;
     let doc = anwei_app::documents::incident_notification(&app.catalog, &t, &i, level, &deadlines);
     crate::pages::deliver(&doc, format, &t.t("doc-notification-title"), &i.title)
 }
@@ -886,14 +861,14 @@ async fn notification(
 async fn document(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path((id, file)): Path<(Uuid, String)>,
+    Owned { record: i, .. }: Owned<IncidentRow, need::IncidentRead>,
+    Path((_, file)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let (name, ext) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     let format = Format::from_extension(ext).ok_or(AppError::NotFound)?;
     match name {
-        "notification" => notification(app, t, user, id, format).await,
-        "report" => report(app, t, user, id, format).await,
+        "notification" => notification(app, t, i, format).await,
+        "report" => report(app, t, i, format).await,
         _ => Err(AppError::NotFound),
     }
 }
@@ -901,16 +876,11 @@ async fn document(
 async fn save_report(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Owned {
+        record: i, user, ..
+    }: Owned<IncidentRow, need::IncidentManage>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let i = visible_incident(&app, &user, id).await?;
-    user.require(
-        &app,
-        Permission::IncidentManage,
-        &AgencyPath::from_stored(i.agency_path.clone()),
-    )?;
     let sent: std::collections::BTreeMap<String, String> = pairs
         .into_iter()
         .filter_map(|(k, v)| k.strip_prefix("section-").map(|key| (key.to_string(), v)))
@@ -931,7 +901,8 @@ async fn save_report(
                 .save_incident_report(&user.actor, &i, &map, app.clock.now())
                 .await?;
             Ok(redirect(&format!(
-                "/incidents/{id}?notice=report-saved#report"
+                "/incidents/{}?notice=report-saved#report",
+                i.id
             )))
         }
         Err(errors) => {
@@ -959,11 +930,9 @@ async fn save_report(
 async fn report(
     app: AppState,
     t: Locale,
-    user: CurrentUser,
-    id: Uuid,
+    i: IncidentRow,
     format: Format,
 ) -> Result<Response, AppError> {
-    let i = visible_incident(&app, &user, id).await?;
     let saved = app
         .store
         .incident_report(i.id)

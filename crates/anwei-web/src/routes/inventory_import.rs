@@ -372,23 +372,15 @@ async fn error_report(
     let (mapping, _, _) = read_form(body.as_bytes(), width);
     check_mapping(&mapping)?;
     let rows = checked(&app, &a, &table, &mapping).await?;
-    let mut header = vec![t.t("import-row")];
-    header.extend(table.first().cloned().unwrap_or_default());
-    header.push(t.t("import-problem"));
-    let refused = rows
+    let refused: Vec<_> = rows
         .iter()
         .filter_map(|(line, r)| r.as_ref().err().map(|e| (line, e)))
         .map(|(line, errors)| {
-            let mut cells = vec![line.to_string()];
-            let mut original = table.get(line - 1).cloned().unwrap_or_default();
-            original.resize(width, String::new());
-            cells.extend(original);
-            cells.push(messages(&t, errors).join("；"));
-            cells
+            let original = table.get(line - 1).cloned().unwrap_or_default();
+            (*line, original, messages(&t, errors).join("；"))
         })
         .collect();
-    let doc = anwei_docs::Document::new(t.t("import-error-report"))
-        .heading(1, t.t("import-error-report"))
-        .table(header, refused);
+    let header = table.first().cloned().unwrap_or_default();
+    let doc = anwei_app::documents::import_errors(&t, header, width, refused);
     crate::pages::deliver(&doc, format, &t.t("import-error-report"), &a.name)
 }

@@ -11,7 +11,7 @@ use crate::i18n::{FormErrors, Locale, Opt};
 use crate::pages::{Chrome, Outcome, download, render};
 use crate::routes::evidence_form::{EvidenceFields, parse_upload};
 use crate::routes::{notice_text, parse_year, this_year};
-use crate::scope::{Scoped, need};
+use crate::scope::{Owned, Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::obligation::{
@@ -23,7 +23,7 @@ use anwei_store::agencies::AgencyScope;
 use anwei_store::evidence::{EvidenceRow, EvidenceTarget};
 use anwei_store::obligations::{ObligationSettingRow, TaskRow, TaskSummary};
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -366,39 +366,26 @@ struct TaskPage<'a> {
     out: Outcome,
 }
 
-async fn task_for(app: &AppState, user: &CurrentUser, id: &str) -> Result<TaskRow, AppError> {
-    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    let task = app
-        .store
-        .task(&user.actor, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(task)
-}
-
-async fn agency_of(
-    app: &AppState,
-    user: &CurrentUser,
-    task: &TaskRow,
-) -> Result<AgencyScope, AppError> {
+/// The task as it is now (after someone else moved it), within the actor's reach.
+async fn task_now(app: &AppState, user: &CurrentUser, id: Uuid) -> Result<TaskRow, AppError> {
     app.store
-        .agency_by_id(&user.actor, task.agency_id)
+        .task(&user.actor, id)
         .await?
         .ok_or(AppError::NotFound)
 }
 
-/// A task and its agency, when the person may work on it (403 otherwise, 404 outside reach).
-async fn workable_task(
+/// A task the person may work on: 403 otherwise (its scope was checked by [`Owned`]).
+fn workable(
     app: &AppState,
     user: &CurrentUser,
-    id: &str,
-) -> Result<(TaskRow, AgencyScope), AppError> {
-    let task = task_for(app, user, id).await?;
-    let a = agency_of(app, user, &task).await?;
-    if !may_work(app, user, &a, &task) {
-        return Err(AppError::Forbidden);
+    a: &AgencyScope,
+    task: &TaskRow,
+) -> Result<(), AppError> {
+    if may_work(app, user, a, task) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
     }
-    Ok((task, a))
 }
 
 /// The 承辦人 (obligation.manage) works on any task; others only on tasks given to them.
@@ -429,18 +416,17 @@ async fn task_page(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
+    a: &AgencyScope,
     task: TaskRow,
     ev: EvidenceFields,
     note: String,
     out: Outcome,
 ) -> Result<Response, AppError> {
-    let a = agency_of(app, user, &task).await?;
-    user.require(app, Permission::ObligationRead, &a.agency_path())?;
     let today = RocDate::of_instant(app.clock.now()).date();
     let evidence = app.store.evidence_of_task(task.id).await?;
     let other_evidence = app
         .store
-        .agency_evidence(&a)
+        .agency_evidence(a)
         .await?
         .into_iter()
         .filter(|e| evidence.iter().all(|mine| mine.id != e.id))
@@ -473,11 +459,11 @@ async fn task_page(
         t,
         c: Chrome::for_user(app, t, user, &format!("/tasks/{}", task.id)),
         o: app.catalog.obligations.get(&task.obligation_key).cloned(),
-        can_work: may_work(app, user, &a, &task),
+        can_work: may_work(app, user, a, &task),
         can_decide: user
             .require(app, Permission::ObligationApprove, &path)
             .is_ok(),
-        requires_approval: requires_approval(app, &a, &task).await?,
+        requires_approval: requires_approval(app, a, &task).await?,
         line: task_line(app, t, task, today),
         evidence,
         other_evidence,
@@ -498,11 +484,14 @@ async fn task_page(
 async fn show(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path(id): Path<String>,
+    Owned {
+        record: task,
+        agency: a,
+        user,
+        ..
+    }: Owned<TaskRow, need::ObligationRead>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let task = task_for(&app, &user, &id).await?;
     let notice = notice_text(&t, q.notice.as_deref());
     let today = RocDate::of_instant(app.clock.now()).date();
     let ev = EvidenceFields {
@@ -513,6 +502,7 @@ async fn show(
         &app,
         &t,
         &user,
+        &a,
         task,
         ev,
         String::new(),
@@ -531,12 +521,14 @@ struct ActionForm {
 async fn act(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path(id): Path<String>,
+    Owned {
+        record: task,
+        agency: a,
+        user,
+        ..
+    }: Owned<TaskRow, need::ObligationRead>,
     Form(f): Form<ActionForm>,
 ) -> Result<Response, AppError> {
-    let task = task_for(&app, &user, &id).await?;
-    let a = agency_of(&app, &user, &task).await?;
     let action = TaskAction::parse(&f.action).ok_or(AppError::BadRequest("error-invalid"))?;
     if action.needs_approver() {
         user.require(&app, Permission::ObligationApprove, &a.agency_path())?;
@@ -570,7 +562,7 @@ async fn act(
                 Ok(()) => Ok(redirect(&format!("/tasks/{}?notice=task-updated", task.id))),
                 // someone else moved it first: show the page as it is now
                 Err(anwei_store::StoreError::NotFound) => {
-                    let fresh = task_for(&app, &user, &id).await?;
+                    let fresh = task_now(&app, &user, task.id).await?;
                     let err = FieldError::new("action", "err-task-action")
                         .with("status", fresh.status.clone());
                     let out = Outcome::rejected(
@@ -582,6 +574,7 @@ async fn act(
                         &app,
                         &t,
                         &user,
+                        &a,
                         fresh,
                         EvidenceFields::default(),
                         f.note,
@@ -606,6 +599,7 @@ async fn act(
                 &app,
                 &t,
                 &user,
+                &a,
                 task,
                 EvidenceFields::default(),
                 f.note,
@@ -637,13 +631,11 @@ struct AssignForm {
 
 async fn assign(
     State(app): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
+    Owned {
+        record: task, user, ..
+    }: Owned<TaskRow, need::ObligationManage>,
     Form(f): Form<AssignForm>,
 ) -> Result<Response, AppError> {
-    let task = task_for(&app, &user, &id).await?;
-    let a = agency_of(&app, &user, &task).await?;
-    user.require(&app, Permission::ObligationManage, &a.agency_path())?;
     let assignee = match f.assignee.trim() {
         "" => None,
         s => Some(Uuid::parse_str(s).map_err(|_| FieldError::new("assignee", "err-choice"))?),
@@ -666,11 +658,15 @@ async fn assign(
 async fn upload(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path(id): Path<String>,
+    Owned {
+        record: task,
+        agency: a,
+        user,
+        ..
+    }: Owned<TaskRow, need::ObligationWork>,
     form: Multipart,
 ) -> Result<Response, AppError> {
-    let (task, _) = workable_task(&app, &user, &id).await?;
+    workable(&app, &user, &a, &task)?;
     let upload = match parse_upload(&app, form).await? {
         Ok(u) => u,
         Err((fields, errors)) => {
@@ -679,7 +675,7 @@ async fn upload(
                 String::new(),
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
-            return task_page(&app, &t, &user, task, fields, String::new(), out).await;
+            return task_page(&app, &t, &user, &a, task, fields, String::new(), out).await;
         }
     };
     app.store
@@ -705,11 +701,15 @@ struct LinkForm {
 
 async fn link(
     State(app): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
+    Owned {
+        record: task,
+        agency: a,
+        user,
+        ..
+    }: Owned<TaskRow, need::ObligationWork>,
     Form(f): Form<LinkForm>,
 ) -> Result<Response, AppError> {
-    let (task, _) = workable_task(&app, &user, &id).await?;
+    workable(&app, &user, &a, &task)?;
     let evidence = Uuid::parse_str(f.evidence_id.trim())
         .map_err(|_| FieldError::new("evidence_id", "err-choice"))?;
     match app
@@ -731,21 +731,8 @@ async fn link(
 /// Serves an evidence file after checking it against its recorded digest; a link redirects.
 async fn fetch_evidence(
     State(app): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
+    Owned { record: row, .. }: Owned<EvidenceRow, need::ObligationRead>,
 ) -> Result<Response, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let row = app
-        .store
-        .evidence(&user.actor, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let a = app
-        .store
-        .agency_by_id(&user.actor, row.agency_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    user.require(&app, Permission::ObligationRead, &a.agency_path())?;
     if let Some(url) = &row.url {
         return Ok(axum::response::Redirect::to(url).into_response());
     }

@@ -197,15 +197,16 @@ async fn render_page(
         Date::from_calendar_date(year, Month::January, 1).unwrap_or(today),
         Date::from_calendar_date(year, Month::December, 31).unwrap_or(today),
     );
-    let mut below = Vec::new();
-    for sub in app.store.subordinate_scopes(&user.actor, a.id).await? {
-        let (_, of_sub) = app
-            .store
-            .training_ledger(&app.catalog.training, &sub, year, today)
-            .await?;
-        let (ok, owing) = compliance(&of_sub, None);
-        below.push((sub, ok, owing));
-    }
+    let below: Vec<_> = app
+        .store
+        .training_ledgers_below(&app.catalog.training, &user.actor, &a, year, today)
+        .await?
+        .into_iter()
+        .map(|(sub, of_sub)| {
+            let (ok, owing) = compliance(&of_sub, None);
+            (sub, ok, owing)
+        })
+        .collect();
     let items = app.store.plan_items(&a, year).await?;
     let plan = PLAN_AUDIENCES
         .iter()

@@ -125,40 +125,6 @@ impl PersonPage<'_> {
     }
 }
 
-type Record = (
-    Vec<LedgerLine>,
-    Vec<PersonAttendance>,
-    Vec<AcknowledgementRow>,
-);
-
-/// The person's hours by rule for the year, the courses they attended with their
-/// certificates, and their acknowledgements of the policy.
-async fn record(
-    app: &AppState,
-    acc: &Access,
-    year: i32,
-    today: time::Date,
-) -> Result<Record, AppError> {
-    let (_, ledgers) = app
-        .store
-        .training_ledger(&app.catalog.training, &acc.a, year, today)
-        .await?;
-    let lines = ledgers
-        .into_iter()
-        .find(|l| l.person.id == acc.person.id)
-        .map(|l| l.lines)
-        .unwrap_or_default();
-    let attendance = app.store.person_attendance(&acc.a, acc.person.id).await?;
-    let acknowledged = app
-        .store
-        .acknowledgements(&acc.a)
-        .await?
-        .into_iter()
-        .filter(|r| r.person_id == acc.person.id)
-        .collect();
-    Ok((lines, attendance, acknowledged))
-}
-
 #[derive(Deserialize, Default)]
 struct PageQuery {
     year: Option<String>,
@@ -178,7 +144,11 @@ async fn render_page(
     notice: String,
 ) -> Result<Response, AppError> {
     let today = RocDate::of_instant(app.clock.now()).date();
-    let (lines, attendance, acknowledged) = record(app, &acc, year, today).await?;
+    let anwei_app::training::PersonRecord {
+        lines,
+        attendance,
+        acknowledged,
+    } = anwei_app::training::person_record(&app.cx(), &acc.a, &acc.person, year, today).await?;
     let course_options = attendance
         .iter()
         .map(|r| Opt {
@@ -364,105 +334,9 @@ async fn file(
     let acc = access(&app, &user, scope.agency, &id).await?;
     let year = parse_year(&app, q.year.as_deref())?;
     let today = RocDate::of_instant(app.clock.now()).date();
-    let (lines, attendance, acknowledged) = record(&app, &acc, year, today).await?;
+    let rec =
+        anwei_app::training::person_record(&app.cx(), &acc.a, &acc.person, year, today).await?;
     let p = &acc.person;
-    let doc = anwei_docs::Document::new(t.f(
-        "training-record-title",
-        &[
-            ("name", p.name.clone()),
-            ("year", anwei_domain::roc::roc_year_of(year).to_string()),
-        ],
-    ))
-    .fields(vec![
-        (t.t("field-name"), acc.a.name.clone()),
-        (t.t("field-person-name"), p.name.clone()),
-        (
-            t.t("field-category"),
-            t.tp("training-category-", &p.category),
-        ),
-        (
-            t.t("training-joined-on"),
-            p.joined_on.map(|d| t.date(&d)).unwrap_or_default(),
-        ),
-        (
-            t.t("training-left-on"),
-            p.left_on.map(|d| t.date(&d)).unwrap_or_default(),
-        ),
-        (t.t("training-report-as-of"), t.date(&today)),
-    ])
-    .heading(1, t.t("training-record-hours"))
-    .table(
-        vec![
-            t.t("training-kind"),
-            t.t("training-window"),
-            t.t("training-required"),
-            t.t("training-done"),
-            t.t("training-missing-hours"),
-            t.t("training-rule"),
-        ],
-        lines
-            .iter()
-            .map(|l| {
-                vec![
-                    t.tp("training-kind-", l.kind.as_str()),
-                    format!("{}–{}", t.date(&l.window_from), t.date(&l.window_to)),
-                    show_hours(l.required),
-                    show_hours(l.done),
-                    show_hours(l.missing),
-                    l.citation.clone(),
-                ]
-            })
-            .collect(),
-    )
-    .heading(1, t.t("training-record-courses"))
-    .table(
-        vec![
-            t.t("training-held-on"),
-            t.t("field-title"),
-            t.t("training-kind"),
-            t.t("training-hours"),
-            t.t("training-provider"),
-            t.t("training-certificates"),
-        ],
-        attendance
-            .iter()
-            .map(|r| {
-                vec![
-                    t.date(&r.held_on),
-                    r.title.clone(),
-                    t.tp("training-kind-", &r.kind),
-                    show_hours(r.hours),
-                    r.provider.clone(),
-                    r.certificates
-                        .iter()
-                        .map(|c| c.title.clone())
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                ]
-            })
-            .collect(),
-    )
-    .heading(1, t.t("training-policy-title"))
-    .table(
-        vec![
-            t.t("training-policy-version"),
-            t.t("training-acknowledged-at"),
-            t.t("training-acknowledged-how"),
-        ],
-        acknowledged
-            .iter()
-            .map(|r| {
-                vec![
-                    r.policy_version.clone(),
-                    t.datetime(&r.acknowledged_at),
-                    if r.by_person {
-                        t.t("training-ack-by-person")
-                    } else {
-                        t.f1("training-ack-on-paper", "by", &r.recorded_by)
-                    },
-                ]
-            })
-            .collect(),
-    );
+    let doc = anwei_app::documents::training_record(&t, &acc.a, p, &rec, year, today);
     crate::pages::deliver(&doc, format, &t.t("training-record"), &p.name)
 }

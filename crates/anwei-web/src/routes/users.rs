@@ -11,7 +11,7 @@ use crate::error::{AppError, redirect};
 use crate::i18n::{FormErrors, Locale, Opt, options};
 use crate::pages::{Chrome, Paging, render};
 use crate::routes::notice_text;
-use crate::scope::{Scoped, need};
+use crate::scope::{Owned, Scoped, need};
 use crate::state::AppState;
 use anwei_domain::FieldError;
 use anwei_domain::account_mail::password_reset_link;
@@ -351,51 +351,34 @@ struct ShowPage<'a> {
     errors: FormErrors,
 }
 
-/// An account the actor may see, and whether they may manage it.
-async fn target(app: &AppState, user: &CurrentUser, id: Uuid) -> Result<(UserRow, bool), AppError> {
-    let u = app
-        .store
-        .user_by_id(&user.actor, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let path = u
-        .agency_path
-        .clone()
-        .map(anwei_domain::agency::AgencyPath::from_stored);
+/// Whether the actor may manage an account they see ([`Owned`] checked that they do).
+fn may_manage(app: &AppState, user: &CurrentUser, u: &UserRow) -> Result<bool, AppError> {
     let role = u
         .role()
         .ok_or_else(|| AppError::Internal(format!("stored role {}", u.role)))?;
-    let (read, manage) = match &path {
+    Ok(match &u.agency_path {
         Some(p) => {
-            user.require(app, Permission::UserRead, p)?;
-            (
-                true,
-                app.catalog.roles.may_grant(&user.principal, role, Some(p)),
-            )
+            let p = AgencyPath::from_stored(p.clone());
+            app.catalog.roles.may_grant(&user.principal, role, Some(&p))
         }
-        // Administrator accounts: only administrators see and manage them.
-        None if user.role.is_admin() => (true, true),
-        None => (false, false),
-    };
-    if !read {
-        return Err(AppError::NotFound);
-    }
-    Ok((u, manage))
+        // Administrator accounts: only administrators see them, and they manage them.
+        None => user.role.is_admin(),
+    })
 }
 
 async fn show_page(
     app: &AppState,
     t: &Locale,
     user: &CurrentUser,
-    id: Uuid,
+    u: UserRow,
     notice: String,
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let (u, can_manage) = target(app, user, id).await?;
+    let can_manage = may_manage(app, user, &u)?;
     let page = ShowPage {
         t,
-        c: Chrome::for_user(app, t, user, &format!("/users/{id}")),
+        c: Chrome::for_user(app, t, user, &format!("/users/{}", u.id)),
         status: status_key(&u, app.clock.now()),
         is_self: u.id == user.session.user_id,
         is_admin_account: u.role == Role::Admin.as_str(),
@@ -421,8 +404,9 @@ async fn show_page(
 async fn show(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Owned {
+        record: u, user, ..
+    }: Owned<UserRow, need::UserRead>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let notice = notice_text(&t, q.notice.as_deref());
@@ -430,7 +414,7 @@ async fn show(
         &app,
         &t,
         &user,
-        id,
+        u,
         notice,
         FormErrors::default(),
         StatusCode::OK,
@@ -439,12 +423,11 @@ async fn show(
 }
 
 /// A change to another account: the actor must manage it, and it must not be their own.
-async fn manageable(app: &AppState, user: &CurrentUser, id: Uuid) -> Result<UserRow, AppError> {
-    let (u, can_manage) = target(app, user, id).await?;
-    if !can_manage || u.id == user.session.user_id {
+fn manageable(app: &AppState, user: &CurrentUser, u: &UserRow) -> Result<(), AppError> {
+    if !may_manage(app, user, u)? || u.id == user.session.user_id {
         return Err(AppError::Forbidden);
     }
-    Ok(u)
+    Ok(())
 }
 
 fn done(id: Uuid) -> Response {
@@ -460,11 +443,13 @@ struct RoleForm {
 async fn set_role(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Owned {
+        record: u, user, ..
+    }: Owned<UserRow, need::UserRead>,
     Form(f): Form<RoleForm>,
 ) -> Result<Response, AppError> {
-    let u = manageable(&app, &user, id).await?;
+    manageable(&app, &user, &u)?;
+    let id = u.id;
     if u.role == Role::Admin.as_str() {
         return Err(AppError::Forbidden);
     }
@@ -473,7 +458,7 @@ async fn set_role(
             &app,
             &t,
             &user,
-            id,
+            u.clone(),
             String::new(),
             FormErrors::from_fields(&t, &errors),
             status,
@@ -506,10 +491,13 @@ async fn set_role(
 /// Disabling (effective at once: seed 玖.二.(二).3), re-enabling and unlocking an account.
 async fn set_state(
     State(app): State<AppState>,
-    user: CurrentUser,
-    Path((id, action)): Path<(Uuid, String)>,
+    Owned {
+        record: u, user, ..
+    }: Owned<UserRow, need::UserRead>,
+    Path((_, action)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let u = manageable(&app, &user, id).await?;
+    manageable(&app, &user, &u)?;
+    let id = u.id;
     let now = app.clock.now();
     match action.as_str() {
         "disable" => {
@@ -533,16 +521,18 @@ async fn set_state(
 async fn reset_password(
     State(app): State<AppState>,
     t: Locale,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Owned {
+        record: u, user, ..
+    }: Owned<UserRow, need::UserRead>,
 ) -> Result<Response, AppError> {
-    let u = manageable(&app, &user, id).await?;
+    manageable(&app, &user, &u)?;
+    let id = u.id;
     let Some(to) = u.email.clone() else {
         return show_page(
             &app,
             &t,
             &user,
-            id,
+            u,
             String::new(),
             FormErrors::from_fields(&t, &[FieldError::new("reset", "err-reset-needs-email")]),
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -1124,3 +1124,41 @@ async fn staff_acknowledge_the_policy_version_in_force() {
         "history kept"
     );
 }
+
+/// The bureau's view reads every school's ledger in one batch; each must equal the school's own,
+/// person by person and line by line (the demo's people have hours done and owed).
+#[tokio::test]
+async fn the_supervisor_s_batched_ledgers_equal_each_school_s_own() {
+    let app = spawn_app().await;
+    let cli = anwei_store::Actor::cli();
+    let bureau = app
+        .store
+        .agency_by_code(&cli, "tainan-edu")
+        .await
+        .unwrap()
+        .unwrap();
+    let rules = &anwei_domain::catalog::Catalog::load().unwrap().training;
+    let today = time::macros::date!(2026 - 03 - 02);
+    let below = app
+        .store
+        .training_ledgers_below(rules, &cli, &bureau, 2026, today)
+        .await
+        .unwrap();
+    assert!(below.len() >= 2, "the bureau has schools");
+    let mut people = 0;
+    for (school, batched) in &below {
+        let (_, own) = app
+            .store
+            .training_ledger(rules, school, 2026, today)
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(batched).unwrap(),
+            serde_json::to_value(&own).unwrap(),
+            "{}",
+            school.code
+        );
+        people += own.len();
+    }
+    assert!(people > 0, "the comparison saw people");
+}
