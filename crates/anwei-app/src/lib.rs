@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod agencies;
+pub mod audits;
 pub mod documents;
 pub mod evidence;
 pub mod i18n;

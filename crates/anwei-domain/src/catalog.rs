@@ -30,6 +30,11 @@ const BASELINE_TOML: &str = include_str!("../../../catalog/baseline-controls.tom
 const RISK_METHOD_TOML: &str = include_str!("../../../catalog/risk-method.toml");
 const RESTRICTED_TOML: &str = include_str!("../../../catalog/restricted-products.toml");
 const ASSET_GRADING_TOML: &str = include_str!("../../../catalog/asset-grading.toml");
+/// Audit checklists: (file, text). Next year's edition, or a bureau's own, is another entry.
+const CHECKLISTS: [(&str, &str); 1] = [(
+    "catalog/audit-checklists/gov-115.toml",
+    include_str!("../../../catalog/audit-checklists/gov-115.toml"),
+)];
 /// Plan templates: (file, text). Add a city's template here and in `catalog/plan-templates/`.
 const PLAN_TEMPLATES: [(&str, &str); 1] = [(
     "catalog/plan-templates/tainan-school-d.toml",
@@ -54,11 +59,30 @@ pub struct Catalog {
     pub restricted: RestrictedCatalog,
     /// 附表九 and the 核心資通系統 rule
     pub grading: crate::asset::AssetGrading,
+    /// 稽核檢核表, newest edition last
+    pub checklists: Vec<crate::checklist::Checklist>,
 }
 
 impl Catalog {
     pub fn plan_template(&self, key: &str) -> Option<&PlanTemplate> {
         self.plan_templates.iter().find(|t| t.key == key)
+    }
+
+    /// The checklist of `id`, or the newest edition in force on `on` when none is named.
+    pub fn checklist(
+        &self,
+        id: Option<&str>,
+        on: time::Date,
+    ) -> Option<&crate::checklist::Checklist> {
+        match id {
+            Some(id) => self.checklists.iter().find(|c| c.id == id),
+            None => self
+                .checklists
+                .iter()
+                .filter(|c| c.effective_from <= on)
+                .max_by_key(|c| c.effective_from)
+                .or_else(|| self.checklists.first()),
+        }
     }
 }
 
@@ -79,6 +103,10 @@ impl Catalog {
                 .iter()
                 .map(|(file, text)| PlanTemplate::from_toml(file, text))
                 .collect::<Result<_, _>>()?,
+            checklists: CHECKLISTS
+                .iter()
+                .map(|(file, text)| crate::checklist::Checklist::from_toml(file, text))
+                .collect::<Result<_, _>>()?,
         };
         // A drill names the duty it is evidence for; that duty must exist.
         for d in &catalog.incidents.drills {
@@ -89,6 +117,21 @@ impl Catalog {
                     file: INCIDENT_RULES_FILE,
                     reason: format!("drill {:?} names the unknown obligation {key:?}", d.kind),
                 });
+            }
+        }
+        // A checklist item names duties whose state answers it; each must exist.
+        for (c, (file, _)) in catalog.checklists.iter().zip(CHECKLISTS) {
+            for item in &c.items {
+                if let Some(key) = item
+                    .duties
+                    .iter()
+                    .find(|k| catalog.obligations.get(k).is_none())
+                {
+                    return Err(DomainError::Catalog {
+                        file,
+                        reason: format!("item {} names the unknown duty {key:?}", item.number),
+                    });
+                }
             }
         }
         Ok(catalog)
@@ -103,6 +146,13 @@ mod tests {
         assert_eq!(c.account_policy.password.min_length, 8);
         assert_eq!(c.account_policy.lockout.max_failures, 5);
         let t = c.plan_template("tainan-school-d").expect("template");
+        let gov = c
+            .checklist(None, time::macros::date!(2026 - 06 - 01))
+            .expect("checklist");
+        assert_eq!(
+            (gov.edition, gov.items.len(), gov.dimensions.len()),
+            (115, 87, 9)
+        );
         // every statutory item is answered by the template
         for n in 1..=13u8 {
             assert!(

@@ -10,6 +10,7 @@ pub mod asset_import;
 pub mod audit;
 pub mod baseline;
 pub mod catalog;
+pub mod checklist;
 pub mod clock;
 pub mod error;
 pub mod evidence;

@@ -336,6 +336,23 @@ impl Store {
         Ok(rows)
     }
 
+    /// Which evidence proves which of the agency's tasks of `year` (the tasks
+    /// [`Store::tasks`] lists): (task, evidence) pairs, in one query for the whole year (the
+    /// audit checklist reads every duty at once).
+    pub async fn task_evidence_links(
+        &self,
+        scope: &AgencyScope,
+        year: i32,
+    ) -> Result<Vec<(Uuid, Uuid)>> {
+        let (first, next) = crate::obligations::year_bounds(year);
+        let agency_id = scope.id;
+        let rows = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT te.task_id, te.evidence_id FROM task_evidence te JOIN task t ON t.id = te.task_id
+             WHERE t.agency_id = $1 AND t.starts_on < $3 AND t.due_on >= $2 ORDER BY te.linked_at")
+            .bind(agency_id).bind(first).bind(next).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
     /// The agency's evidence, newest first (to attach one piece to several tasks).
     pub async fn agency_evidence(&self, scope: &AgencyScope) -> Result<Vec<EvidenceRow>> {
         let agency_id = scope.id;

@@ -157,6 +157,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// The audit checklist (稽核檢核表) with Anwei's proposed answer to every item, the reasons
+    /// and the records that prove them. Reads only.
+    Checklist {
+        /// The agency's code, e.g. xiaying-es.
+        #[arg(long)]
+        agency: String,
+        /// The calendar year, e.g. 2026.
+        #[arg(long)]
+        year: i32,
+        /// A checklist of the catalog, e.g. gov-115 (default: the edition in force that year).
+        #[arg(long)]
+        checklist: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Load the demo: 臺南市政府教育局 (tainan-edu) with 下營國小 (xiaying-es) and 土庫國小 (tuku-es).
     Demo {
         /// Also create this many synthetic level-D schools under the bureau (load tests).
@@ -753,6 +768,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             year,
             format,
         } => crate::obligations_cli::run(&url()?, &agency, year, format, clock.now()).await,
+        Command::Checklist {
+            agency,
+            year,
+            checklist,
+            format,
+        } => {
+            crate::checklist_cli::run(
+                &url()?,
+                &agency,
+                year,
+                checklist.as_deref(),
+                format,
+                clock.now(),
+            )
+            .await
+        }
         Command::Demo { schools } => {
             let store = server::open_store(&url()?).await?;
             let files = FileStore::local(db.data_dir.join("files"));

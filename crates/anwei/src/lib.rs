@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod asset_cli;
+pub mod checklist_cli;
 pub mod cli;
 pub mod demo;
 pub mod incident_clock;

@@ -1107,3 +1107,25 @@ err-incident-not-reviewed = Not reviewed yet: there is no review to pass on.
 clock-supervisor-pass-on = Review passed on to the competent authority
 event-renotify = Re-notified
 event-pass_on = Review passed on to the competent authority
+
+## Audit checklist
+checklist-cli-title = { $agency } · { $level } · proposed answers to "{ $form }" for { $year }
+checklist-evidence = Evidence:
+checklist-answer-conforming = Conforming
+checklist-answer-partial = Partly conforming
+checklist-answer-nonconforming = Not conforming
+checklist-answer-not_applicable = Not applicable
+checklist-reason-level = This item is for other levels ({ $rule }); this agency is level { $level }
+checklist-reason-role = This item is for other kinds of agency ({ $rule })
+checklist-reason-duty-on-time = "{ $duty }" was done by its due date ({ $due })
+checklist-reason-duty-waived = "{ $duty }" was approved as not applicable by the CISO
+checklist-reason-duty-late = "{ $duty }" was done after its due date ({ $due })
+checklist-reason-duty-overdue = "{ $duty }" is past its due date ({ $due }) and not done
+checklist-reason-duty-pending = "{ $duty }" is due on { $due }, not yet
+checklist-reason-plan-approved = Version { $version } of the security maintenance plan is approved and published
+checklist-reason-no-plan = No approved and published security maintenance plan
+checklist-reason-training = { $ok } of { $owing } people who owe training hours have them
+checklist-reason-restricted = { $count } restricted products still to be dealt with
+checklist-reason-incidents = This year's incidents: { $on_time } handled within the statutory times, { $late } late
+checklist-reason-plan-states = Chapter { $chapters } of plan version { $version } states the control; Anwei holds no record of it being done — confirm with evidence
+checklist-reason-no-record = Anwei holds no record of it and there is no approved plan

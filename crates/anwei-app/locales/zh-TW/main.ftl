@@ -1107,3 +1107,25 @@ err-incident-not-reviewed = 尚未審核，無審核結果可通知主管機關�
 clock-supervisor-pass-on = 審核結果通知主管機關
 event-renotify = 續行通報
 event-pass_on = 審核結果通知主管機關
+
+## 稽核檢核表
+checklist-cli-title = { $agency }・{ $level }・{ $year } 年「{ $form }」建議填答
+checklist-evidence = 佐證：
+checklist-answer-conforming = 符合
+checklist-answer-partial = 部分符合
+checklist-answer-nonconforming = 不符合
+checklist-answer-not_applicable = 不適用
+checklist-reason-level = 本項{ $rule }；本機關為 { $level } 級
+checklist-reason-role = 本項{ $rule }；本機關不屬之
+checklist-reason-duty-on-time = 「{ $duty }」已於期限（{ $due }）內完成
+checklist-reason-duty-waived = 「{ $duty }」經資通安全長核定不適用
+checklist-reason-duty-late = 「{ $duty }」逾期限（{ $due }）始完成
+checklist-reason-duty-overdue = 「{ $duty }」已逾期限（{ $due }）尚未完成
+checklist-reason-duty-pending = 「{ $duty }」期限為 { $due }，尚未到期
+checklist-reason-plan-approved = 資通安全維護計畫第 { $version } 版已核定公布
+checklist-reason-no-plan = 尚無核定公布之資通安全維護計畫
+checklist-reason-training = 應受訓練者 { $owing } 人，已達時數 { $ok } 人
+checklist-reason-restricted = 危害國家資通安全產品尚待處理 { $count } 項
+checklist-reason-incidents = 本年度資安事件依時限處理 { $on_time } 件、逾時 { $late } 件
+checklist-reason-plan-states = 計畫第 { $version } 版第{ $chapters }章已訂定，安維尚無執行紀錄，請檢附佐證確認
+checklist-reason-no-record = 安維尚無相關紀錄，亦無核定之計畫

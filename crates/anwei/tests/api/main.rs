@@ -9,6 +9,7 @@ mod support;
 mod assets;
 mod audit;
 mod auth;
+mod checklist;
 mod cli;
 mod dates;
 mod forms;

@@ -1,0 +1,152 @@
+//! `anwei checklist`: the audit checklist with Anwei's proposed answer to every item, the reasons
+//! and the records that prove them — what the officer prepares before an audit. It reads only.
+//! (Not under `anwei audit`, which is the audit chain.)
+
+use crate::cli::{Format, cli_locale, say};
+use anwei_app::i18n::Locale;
+use anwei_domain::catalog::Catalog;
+use anwei_domain::checklist::{EvidenceRef, Proposal, Reason};
+use anwei_store::Actor;
+use anwei_store::files::FileStore;
+use serde_json::json;
+use std::process::ExitCode;
+use time::OffsetDateTime;
+
+const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// A reason in the reader's words.
+pub fn reason_text(t: &Locale, catalog: &Catalog, r: &Reason) -> String {
+    let args: Vec<(&str, String)> = r
+        .args
+        .iter()
+        .map(|(k, v)| {
+            let v = match (*k, catalog.obligations.get(v)) {
+                ("duty", Some(o)) => t.pick(&o.title.zh, &o.title.en),
+                ("due", _) => time::Date::parse(v, ISO_DATE)
+                    .map(|d| t.date(&d))
+                    .unwrap_or_else(|_| v.clone()),
+                _ => v.clone(),
+            };
+            (*k, v)
+        })
+        .collect();
+    t.f(r.key, &args)
+}
+
+/// A record reference as a path of Anwei's (pages and API share them).
+pub fn evidence_path(code: &str, e: &EvidenceRef) -> String {
+    match e {
+        EvidenceRef::Task { id, .. } => format!("/tasks/{id}"),
+        EvidenceRef::File { id } => format!("/evidence/{id}"),
+        EvidenceRef::Plan { version, .. } => format!("/agencies/{code}/plan/{version}/plan.pdf"),
+        EvidenceRef::TrainingLedger => format!("/agencies/{code}/training"),
+        EvidenceRef::RestrictedCheck => format!("/agencies/{code}/restricted"),
+        EvidenceRef::Incident { id } => format!("/incidents/{id}"),
+    }
+}
+
+pub async fn run(
+    url: &str,
+    agency: &str,
+    year: i32,
+    checklist: Option<&str>,
+    format: Format,
+    now: OffsetDateTime,
+) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::load()?;
+    let (store, a) = crate::cli::agency_for_report(url, agency, year).await?;
+    // Nothing is written: the file store is never touched by the proposals.
+    let files = FileStore::local(std::env::temp_dir());
+    let cx = anwei_app::Ctx {
+        store: &store,
+        files: &files,
+        catalog: &catalog,
+        now,
+    };
+    let (c, proposals) =
+        match anwei_app::audits::proposals(&cx, &Actor::cli(), &a, year, checklist).await {
+            Err(anwei_app::Error::NotFound) => {
+                let known: Vec<&str> = catalog.checklists.iter().map(|c| c.id.as_str()).collect();
+                anyhow::bail!(
+                    "there is no checklist {} (known: {})",
+                    checklist.unwrap_or("?"),
+                    known.join(", ")
+                );
+            }
+            r => r?,
+        };
+    let t = cli_locale();
+    match format {
+        Format::Json => {
+            let items: Vec<_> = c
+                .items
+                .iter()
+                .zip(&proposals)
+                .map(|(item, p): (_, &Proposal)| {
+                    json!({
+                        "number": item.number,
+                        "dimension": c.dimension_of(item),
+                        "text": item.text,
+                        "expects": item.expects,
+                        "answer": p.answer.as_str(),
+                        "reasons": p.reasons.iter().map(|r| reason_text(&t, &catalog, r)).collect::<Vec<_>>(),
+                        "evidence": p.evidence.iter().map(|e| json!({
+                            "ref": e,
+                            "path": evidence_path(&a.code, e),
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let out = json!({
+                "agency": a.code,
+                "level": a.level,
+                "year": year,
+                "checklist": { "id": c.id, "form": c.form, "edition": c.edition, "citation": c.citation },
+                "items": items,
+            });
+            say(serde_json::to_string_pretty(&out)?)?;
+        }
+        Format::Table => {
+            say(t.f(
+                "checklist-cli-title",
+                &[
+                    ("agency", format!("{} ({})", a.name, a.code)),
+                    ("level", t.level(&a.level)),
+                    ("year", year.to_string()),
+                    ("form", c.form.clone()),
+                ],
+            ))?;
+            let mut dimension = 0;
+            for (item, p) in c.items.iter().zip(&proposals) {
+                if item.dimension != dimension {
+                    dimension = item.dimension;
+                    say(c.dimension_of(item))?;
+                }
+                let first_line = item.text.lines().next().unwrap_or("");
+                say(format!(
+                    "  {} {} — {}",
+                    item.number,
+                    t.tp("checklist-answer-", p.answer.as_str()),
+                    first_line
+                ))?;
+                for r in &p.reasons {
+                    say(format!("      · {}", reason_text(&t, &catalog, r)))?;
+                }
+                if !p.evidence.is_empty() {
+                    let paths: Vec<String> = p
+                        .evidence
+                        .iter()
+                        .map(|e| evidence_path(&a.code, e))
+                        .collect();
+                    say(format!(
+                        "      {} {}",
+                        t.t("checklist-evidence"),
+                        paths.join(" ")
+                    ))?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

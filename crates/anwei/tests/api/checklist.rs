@@ -1,0 +1,184 @@
+//! The audit checklist answered from the agency's records: every item of the 115 form comes back
+//! with a proposal, its reasons and its records; the items for A–B agencies are 不適用 for the
+//! level-D demo school; and doing a duty moves the answer of the items it speaks to.
+
+use crate::support::*;
+use anwei_domain::catalog::Catalog;
+use anwei_domain::checklist::{Answer, EvidenceRef};
+
+async fn proposals(app: &TestApp, catalog: &Catalog) -> Vec<anwei_domain::checklist::Proposal> {
+    let actor = anwei_store::Actor::cli();
+    let a = app
+        .store
+        .agency_by_code(&actor, "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let files = anwei_store::files::FileStore::local(&app.files_dir);
+    let cx = anwei_app::Ctx {
+        store: &app.store,
+        files: &files,
+        catalog,
+        now: anwei_domain::clock::Clock::now(&app.clock),
+    };
+    let (c, p) = anwei_app::audits::proposals(&cx, &actor, &a, 2026, None)
+        .await
+        .unwrap();
+    assert_eq!(c.id, "gov-115");
+    p
+}
+
+fn answer_of(p: &[anwei_domain::checklist::Proposal], number: &str) -> Answer {
+    p.iter().find(|p| p.number == number).unwrap().answer
+}
+
+#[tokio::test]
+async fn every_item_is_proposed_with_its_reasons_and_records() {
+    let app = spawn_app().await;
+    let catalog = Catalog::load().unwrap();
+    let p = proposals(&app, &catalog).await;
+    assert_eq!(p.len(), 87);
+    for item in &p {
+        assert!(!item.reasons.is_empty(), "{} has no reason", item.number);
+        if item.answer != Answer::NotApplicable {
+            assert!(!item.evidence.is_empty(), "{} has no record", item.number);
+        }
+    }
+    // 【A、B級機關適用】 items, and those for supervisors and for other kinds of agency
+    for n in [
+        "1.5", "7.3", "7.5", "9.8", "9.9", "6.3", "6.4", "6.5", "6.6", "6.7", "9.3",
+    ] {
+        assert_eq!(answer_of(&p, n), Answer::NotApplicable, "{n}");
+    }
+    let level = p.iter().find(|p| p.number == "1.5").unwrap();
+    assert_eq!(level.reasons[0].key, "checklist-reason-level");
+    // The approved plan speaks for 2.1; the training ledger is cited for 3.2.
+    let training = p.iter().find(|p| p.number == "3.2").unwrap();
+    assert!(training.evidence.contains(&EvidenceRef::TrainingLedger));
+}
+
+#[tokio::test]
+async fn doing_the_duty_moves_the_answer() {
+    let app = spawn_app().await;
+    let catalog = Catalog::load().unwrap();
+    // 2.3 (performance measured and reviewed) waits on the management review due in December.
+    let before = proposals(&app, &catalog).await;
+    assert_eq!(answer_of(&before, "2.3"), Answer::Partial);
+    let task = before
+        .iter()
+        .find(|p| p.number == "2.3")
+        .unwrap()
+        .evidence
+        .iter()
+        .find_map(|e| match e {
+            EvidenceRef::Task { id, duty } if duty == "management-review" => Some(id.clone()),
+            _ => None,
+        })
+        .expect("the review's task is cited");
+    let mut b = app.signed_in("xiaying.officer").await;
+    b.get(&format!("/tasks/{task}")).await;
+    let r = b
+        .post_multipart(
+            &format!("/tasks/{task}/evidence"),
+            &[
+                ("title", "115年度管理審查會議紀錄"),
+                ("url", "https://drive.example.tw/review-minutes"),
+                ("effective_on", "115/03/02"),
+                ("expires_on", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = b
+        .post(&format!("/tasks/{task}/action"), &[("action", "complete")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = proposals(&app, &catalog).await;
+    assert_eq!(answer_of(&after, "2.3"), Answer::Conforming);
+    let item = after.iter().find(|p| p.number == "2.3").unwrap();
+    assert!(
+        item.evidence
+            .iter()
+            .any(|e| matches!(e, EvidenceRef::File { .. })),
+        "the minutes are cited"
+    );
+    // Nothing else the review does not speak to moved.
+    for (x, y) in before.iter().zip(&after) {
+        if !["2.3", "6.2"].contains(&x.number.as_str()) {
+            assert_eq!(x.answer, y.answer, "{}", x.number);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_command_line_prints_the_checklist_and_writes_nothing() {
+    let app = spawn_app().await;
+    let before = app.audit_count().await;
+    let out = app.cli(
+        &[
+            "checklist",
+            "--agency",
+            "xiaying-es",
+            "--year",
+            "2026",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["checklist"]["id"], "gov-115");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 87);
+    let item = items.iter().find(|i| i["number"] == "1.5").unwrap();
+    assert_eq!(item["answer"], "not_applicable");
+    assert!(
+        item["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("A、B級機關適用")
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| !i["reasons"].as_array().unwrap().is_empty())
+    );
+    let out = app.cli(
+        &["checklist", "--agency", "xiaying-es", "--year", "2026"],
+        None,
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("7.6") && table.contains("Not applicable"),
+        "{table}"
+    );
+    // bad input is one line
+    let out = app.cli(
+        &[
+            "checklist",
+            "--agency",
+            "xiaying-es",
+            "--year",
+            "2026",
+            "--checklist",
+            "gov-999",
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("gov-999") && err.contains("gov-115"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let out = app.cli(
+        &["checklist", "--agency", "nowhere-es", "--year", "2026"],
+        None,
+    );
+    assert!(!out.status.success());
+    assert_eq!(app.audit_count().await, before, "nothing written");
+}
