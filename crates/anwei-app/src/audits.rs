@@ -3,15 +3,19 @@
 //! them by the domain's rule, so a page, the command line and a bureau's overview of its schools
 //! all propose the same answers.
 
+use crate::i18n::Locale;
 use crate::{Ctx, Error, Result};
+use anwei_domain::FieldError;
 use anwei_domain::agency::ResponsibilityLevel;
 use anwei_domain::checklist::{
-    AgencyRecords, Checklist, DutyRecord, DutyState, IncidentFacts, PlanFact, Proposal, propose_all,
+    AgencyRecords, Answer, Checklist, ChecklistItem, DutyRecord, DutyState, EvidenceRef,
+    IncidentFacts, PlanFact, Proposal, RawAuditPlan, Reason, check_answer, propose_all,
 };
 use anwei_domain::obligation::TaskStatus;
 use anwei_domain::roc::RocDate;
 use anwei_store::Actor;
 use anwei_store::agencies::AgencyScope;
+use anwei_store::audit_plans::{AnswerRow, AuditRow, NewAnswer};
 use anwei_store::obligations::TaskRow;
 use anwei_store::training::compliance;
 use std::collections::HashMap;
@@ -129,4 +133,247 @@ pub async fn proposals<'c>(
     let checklist = cx.catalog.checklist(id, end).ok_or(Error::NotFound)?;
     let r = records(cx, actor, a, year).await?;
     Ok((checklist, propose_all(checklist, &r)))
+}
+
+/// Plans an audit of `audited` by the actor's agency `auditor` (the same for its own audit; one
+/// above it for a supervisor's). The plan is checked whole; nothing is written when a field is
+/// wrong.
+pub async fn plan(
+    cx: &Ctx<'_>,
+    actor: &Actor,
+    auditor: &AgencyScope,
+    audited: &AgencyScope,
+    raw: &RawAuditPlan,
+) -> Result<std::result::Result<Uuid, Vec<FieldError>>> {
+    let own = auditor.id == audited.id;
+    let plan = match raw.parse(own, &cx.catalog.checklists) {
+        Ok(p) => p,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let mut tx = cx.store.transaction().await?;
+    let id = tx
+        .create_audit(actor, audited, auditor, &plan, cx.now)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+/// The previous audit's results, carried into the next plan: when, by whom, and its answers
+/// counted.
+pub async fn previous_results(cx: &Ctx<'_>, t: &Locale, a: &AgencyScope) -> Result<String> {
+    let Some(last) = cx.store.audits_of(a).await?.into_iter().next() else {
+        return Ok(String::new());
+    };
+    let answers = cx.store.audit_answers(&last).await?;
+    let count = |x: Answer| answers.iter().filter(|a| a.answer == x).count().to_string();
+    Ok(t.f(
+        "audit-previous-summary",
+        &[
+            ("from", t.date(&last.period_from)),
+            ("to", t.date(&last.period_to)),
+            ("auditor", last.auditor_name.clone()),
+            ("kind", t.tp("audit-kind-", last.kind.as_str())),
+            ("conforming", count(Answer::Conforming)),
+            ("partial", count(Answer::Partial)),
+            ("nonconforming", count(Answer::Nonconforming)),
+            ("na", count(Answer::NotApplicable)),
+        ],
+    ))
+}
+
+/// One item of an audit as its page and its document show it.
+pub struct AuditItem<'c> {
+    pub item: &'c ChecklistItem,
+    pub dimension: &'c str,
+    pub proposal: Proposal,
+    pub answer: Option<AnswerRow>,
+}
+
+/// An audit with its checklist: each item with Anwei's proposal and the person's answer.
+pub async fn audit_items<'c>(
+    cx: &Ctx<'c>,
+    actor: &Actor,
+    a: &AgencyScope,
+    audit: &AuditRow,
+) -> Result<(&'c Checklist, Vec<AuditItem<'c>>)> {
+    let checklist = cx
+        .catalog
+        .checklists
+        .iter()
+        .find(|c| c.id == audit.checklist_id)
+        .ok_or(Error::NotFound)?;
+    let records = records(cx, actor, a, audit.year).await?;
+    let mut answers: HashMap<String, AnswerRow> = cx
+        .store
+        .audit_answers(audit)
+        .await?
+        .into_iter()
+        .map(|r| (r.item.clone(), r))
+        .collect();
+    let items = checklist
+        .items
+        .iter()
+        .map(|item| AuditItem {
+            item,
+            dimension: checklist.dimension_of(item),
+            proposal: anwei_domain::checklist::propose(item, &records),
+            answer: answers.remove(&item.number),
+        })
+        .collect();
+    Ok((checklist, items))
+}
+
+/// Saves the answers a person gave (`answer-<item>` and `note-<item>` of the form; an item left
+/// without an answer stays unanswered). Every answer is checked first: when one is refused,
+/// nothing is written and the refusals come back by item.
+pub async fn answer(
+    cx: &Ctx<'_>,
+    actor: &Actor,
+    a: &AgencyScope,
+    audit: &AuditRow,
+    form: &[(String, String)],
+) -> Result<std::result::Result<usize, Vec<(String, FieldError)>>> {
+    let (_, items) = audit_items(cx, actor, a, audit).await?;
+    let value = |name: String| {
+        form.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let mut errors = Vec::new();
+    let mut given = Vec::new();
+    for i in &items {
+        let n = &i.item.number;
+        let Some(raw) = value(format!("answer-{n}")).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let Some(answer) = Answer::parse(raw) else {
+            errors.push((n.clone(), FieldError::new("answer", "err-choice")));
+            continue;
+        };
+        let note = value(format!("note-{n}")).unwrap_or("");
+        match check_answer("note", answer, note) {
+            Ok(note) => given.push((n.as_str(), answer, i.proposal.answer, note)),
+            Err(e) => errors.push((n.clone(), e)),
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let answers: Vec<NewAnswer<'_>> = given
+        .iter()
+        .map(|(item, answer, proposed, note)| NewAnswer {
+            item,
+            answer: *answer,
+            proposed: *proposed,
+            note,
+        })
+        .collect();
+    let mut tx = cx.store.transaction().await?;
+    tx.save_audit_answers(actor, audit, &answers, cx.now)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(answers.len()))
+}
+
+const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// A reason in the reader's words.
+pub fn reason_text(t: &Locale, catalog: &anwei_domain::catalog::Catalog, r: &Reason) -> String {
+    let args: Vec<(&str, String)> = r
+        .args
+        .iter()
+        .map(|(k, v)| {
+            let v = match (*k, catalog.obligations.get(v)) {
+                ("duty", Some(o)) => t.pick(&o.title.zh, &o.title.en),
+                ("due", _) => time::Date::parse(v, ISO_DATE)
+                    .map(|d| t.date(&d))
+                    .unwrap_or_else(|_| v.clone()),
+                _ => v.clone(),
+            };
+            (*k, v)
+        })
+        .collect();
+    t.f(r.key, &args)
+}
+
+/// A record reference as a path of Anwei's (pages and API share them).
+pub fn evidence_path(code: &str, e: &EvidenceRef) -> String {
+    match e {
+        EvidenceRef::Task { id, .. } => format!("/tasks/{id}"),
+        EvidenceRef::File { id } => format!("/evidence/{id}"),
+        EvidenceRef::Plan { version, .. } => format!("/agencies/{code}/plan/{version}/plan.pdf"),
+        EvidenceRef::TrainingLedger => format!("/agencies/{code}/training"),
+        EvidenceRef::RestrictedCheck => format!("/agencies/{code}/restricted"),
+        EvidenceRef::Incident { id } => format!("/incidents/{id}"),
+    }
+}
+
+/// Names the records a proposal cites as a reader knows them: the duty's title, the evidence's
+/// title, the plan's version and chapter.
+pub struct RecordNames {
+    evidence: HashMap<String, String>,
+}
+
+impl RecordNames {
+    pub async fn of(cx: &Ctx<'_>, a: &AgencyScope) -> Result<Self> {
+        let evidence = cx
+            .store
+            .agency_evidence(a)
+            .await?
+            .into_iter()
+            .map(|e| (e.id.to_string(), e.title))
+            .collect();
+        Ok(Self { evidence })
+    }
+
+    pub fn name(
+        &self,
+        t: &Locale,
+        catalog: &anwei_domain::catalog::Catalog,
+        e: &EvidenceRef,
+    ) -> String {
+        match e {
+            EvidenceRef::Task { duty, .. } => t.f1(
+                "audit-record-duty",
+                "duty",
+                &catalog
+                    .obligations
+                    .get(duty)
+                    .map(|o| t.pick(&o.title.zh, &o.title.en))
+                    .unwrap_or_else(|| duty.clone()),
+            ),
+            EvidenceRef::File { id } => t.f1(
+                "audit-record-file",
+                "title",
+                &self.evidence.get(id).map(String::as_str).unwrap_or(id),
+            ),
+            EvidenceRef::Plan { version, chapters } => t.f(
+                "audit-record-plan",
+                &[
+                    ("version", version.to_string()),
+                    ("chapters", anwei_domain::checklist::chapters(chapters)),
+                ],
+            ),
+            EvidenceRef::TrainingLedger => t.t("audit-record-training"),
+            EvidenceRef::RestrictedCheck => t.t("audit-record-restricted"),
+            EvidenceRef::Incident { id } => t.f1("audit-record-incident", "id", id),
+        }
+    }
+}
+
+/// The filled checklist form of an audit, each record named as a reader knows it.
+pub async fn document(
+    cx: &Ctx<'_>,
+    t: &Locale,
+    actor: &Actor,
+    a: &AgencyScope,
+    audit: &AuditRow,
+) -> Result<anwei_docs::Document> {
+    let (checklist, items) = audit_items(cx, actor, a, audit).await?;
+    let names = RecordNames::of(cx, a).await?;
+    let name = |e: &EvidenceRef| names.name(t, cx.catalog, e);
+    Ok(crate::documents::audit_checklist(
+        t, cx.catalog, a, audit, checklist, &items, &name,
+    ))
 }

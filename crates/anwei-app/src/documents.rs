@@ -8,9 +8,11 @@ use crate::training::PersonRecord;
 use anwei_docs::Document;
 use anwei_domain::asset::DIMENSIONS;
 use anwei_domain::catalog::Catalog;
+use anwei_domain::checklist::{Answer, Checklist, EvidenceRef};
 use anwei_domain::training::{HourKind, TrainingCategory, show_hours};
 use anwei_store::Store;
 use anwei_store::agencies::AgencyScope;
+use anwei_store::audit_plans::AuditRow;
 use anwei_store::incidents::IncidentRow;
 use anwei_store::risks::{RiskAssessmentRow, RiskRow};
 use anwei_store::training::{PersonRow, compliance};
@@ -667,4 +669,80 @@ pub fn import_errors(
     Document::new(t.t("import-error-report"))
         .heading(1, t.t("import-error-report"))
         .table(header, rows)
+}
+
+/// The official checklist form filled in (附件1-1): the agency's name, then each 構面 and its
+/// items with the answer marked in its column, the person's note (「簡述規範內容、執行方式、執行
+/// 結果」) and the records that prove it; unanswered items show Anwei's proposal, marked as such.
+pub fn audit_checklist(
+    t: &Locale,
+    catalog: &Catalog,
+    a: &AgencyScope,
+    audit: &AuditRow,
+    checklist: &Checklist,
+    items: &[crate::audits::AuditItem<'_>],
+    record_names: &dyn Fn(&EvidenceRef) -> String,
+) -> Document {
+    let mark = |on: bool| if on { "■" } else { "□" }.to_string();
+    let mut rows = Vec::new();
+    let mut dimension = 0;
+    for i in items {
+        if i.item.dimension != dimension {
+            dimension = i.item.dimension;
+            let mut row = vec![i.dimension.to_string()];
+            row.resize(checklist.columns.len().max(8), String::new());
+            rows.push(row);
+        }
+        let (answer, note) = match &i.answer {
+            Some(r) => (r.answer, r.note.clone()),
+            None => {
+                let mut note = vec![t.f1(
+                    "audit-doc-proposed",
+                    "answer",
+                    &t.tp("checklist-answer-", i.proposal.answer.as_str()),
+                )];
+                note.extend(
+                    i.proposal
+                        .reasons
+                        .iter()
+                        .map(|r| crate::audits::reason_text(t, catalog, r)),
+                );
+                (i.proposal.answer, note.join("\n"))
+            }
+        };
+        let records: Vec<String> = i.proposal.evidence.iter().map(record_names).collect();
+        let mut text = i.item.text.clone();
+        if let Some(table) = &i.item.table {
+            for r in &table.rows {
+                text.push_str(&format!("\n・{}（{}）", r.control, r.levels.join("、")));
+            }
+        }
+        rows.push(vec![
+            i.item.number.clone(),
+            text,
+            mark(answer == Answer::Conforming),
+            mark(answer == Answer::Partial),
+            mark(answer == Answer::Nonconforming),
+            mark(answer == Answer::NotApplicable),
+            note,
+            records.join("\n"),
+        ]);
+    }
+    Document::new(checklist.form.clone())
+        .fields(vec![
+            (t.t("audit-doc-agency"), a.name.clone()),
+            (t.t("audit-kind"), t.tp("audit-kind-", audit.kind.as_str())),
+            (t.t("audit-auditor"), audit.auditor_name.clone()),
+            (
+                t.t("audit-period"),
+                format!(
+                    "{}–{}",
+                    t.date(&audit.period_from),
+                    t.date(&audit.period_to)
+                ),
+            ),
+            (t.t("audit-citation"), checklist.citation.clone()),
+        ])
+        .table(checklist.columns.clone(), rows)
+        .paragraph(checklist.footer.clone())
 }

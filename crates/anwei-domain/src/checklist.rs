@@ -461,6 +461,228 @@ pub fn propose_all(c: &Checklist, r: &AgencyRecords) -> Vec<Proposal> {
     c.items.iter().map(|i| propose(i, r)).collect()
 }
 
+impl TryFrom<String> for Answer {
+    type Error = crate::FieldError;
+
+    fn try_from(s: String) -> Result<Self, crate::FieldError> {
+        Answer::parse(&s).ok_or_else(|| crate::FieldError::new("answer", "err-choice"))
+    }
+}
+
+/// Who audits (seed 壹拾伍.二): the agency itself, its supervisor (上級機關, 資通安全管理法 §16 III
+/// (2025)), or another body (the 主管機關's on-site audit) whose audit the agency records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditKind {
+    Internal,
+    Supervisor,
+    External,
+}
+
+impl AuditKind {
+    pub const ALL: [AuditKind; 3] = [
+        AuditKind::Internal,
+        AuditKind::Supervisor,
+        AuditKind::External,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::Internal => "internal",
+            AuditKind::Supervisor => "supervisor",
+            AuditKind::External => "external",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, crate::FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw.trim())
+            .ok_or_else(|| crate::FieldError::new("kind", "err-choice"))
+    }
+}
+
+impl TryFrom<String> for AuditKind {
+    type Error = crate::FieldError;
+
+    fn try_from(s: String) -> Result<Self, crate::FieldError> {
+        AuditKind::parse(&s)
+    }
+}
+
+/// The audit plan as typed into the form (seed 壹拾伍.二.(一).2).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RawAuditPlan {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub checklist: String,
+    #[serde(default)]
+    pub basis: String,
+    #[serde(default)]
+    pub period_from: String,
+    #[serde(default)]
+    pub period_to: String,
+    #[serde(default)]
+    pub focus: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub confidentiality: String,
+    #[serde(default)]
+    pub method: String,
+    #[serde(default)]
+    pub assistance: String,
+    #[serde(default)]
+    pub previous_results: String,
+}
+
+/// An audit plan: 依據及目的, 期間, 重點領域, 稽核小組組成, 保密義務, 稽核方式, the checklist (基準與項目),
+/// 受稽單位協助事項 and the previous audit's results.
+#[derive(Debug, Clone)]
+pub struct AuditPlan {
+    pub kind: AuditKind,
+    pub year: i32,
+    pub checklist_id: String,
+    pub basis: String,
+    pub period_from: Date,
+    pub period_to: Date,
+    pub focus: String,
+    pub team: String,
+    pub confidentiality: String,
+    pub method: String,
+    pub assistance: String,
+    pub previous_results: String,
+}
+
+const PLAN_TEXT_MAX: usize = 2000;
+
+impl RawAuditPlan {
+    /// Checks every field at once. `own` says whether the auditor audits its own agency (then
+    /// the audit is internal or external) or one below it (then it is the supervisor's);
+    /// `checklists` are the catalog's.
+    pub fn parse(
+        &self,
+        own: bool,
+        checklists: &[Checklist],
+    ) -> Result<AuditPlan, Vec<crate::FieldError>> {
+        use crate::FieldError;
+        use crate::incident::parse_text;
+        let mut errors = Vec::new();
+        let mut keep = |r: Result<String, FieldError>| r.map_err(|e| errors.push(e)).ok();
+        let basis = keep(parse_text("basis", &self.basis, 1, PLAN_TEXT_MAX));
+        let focus = keep(parse_text("focus", &self.focus, 1, PLAN_TEXT_MAX));
+        let team = keep(parse_text("team", &self.team, 1, PLAN_TEXT_MAX));
+        let confidentiality = keep(parse_text(
+            "confidentiality",
+            &self.confidentiality,
+            1,
+            PLAN_TEXT_MAX,
+        ));
+        let method = keep(parse_text("method", &self.method, 1, PLAN_TEXT_MAX));
+        let assistance = keep(parse_text("assistance", &self.assistance, 0, PLAN_TEXT_MAX));
+        let previous_results = keep(parse_text(
+            "previous_results",
+            &self.previous_results,
+            0,
+            PLAN_TEXT_MAX,
+        ));
+        let kind = if own {
+            match AuditKind::parse(&self.kind) {
+                Ok(AuditKind::Supervisor) | Err(_) => {
+                    errors.push(FieldError::new("kind", "err-choice"));
+                    None
+                }
+                Ok(k) => Some(k),
+            }
+        } else {
+            Some(AuditKind::Supervisor)
+        };
+        let checklist = checklists.iter().find(|c| c.id == self.checklist.trim());
+        if checklist.is_none() {
+            errors.push(FieldError::new("checklist", "err-choice"));
+        }
+        let date = |field: &'static str, raw: &str, errors: &mut Vec<FieldError>| {
+            match crate::roc::parse_date_input(field, raw) {
+                Ok(Some(d)) => Some(d),
+                Ok(None) => {
+                    errors.push(FieldError::new(field, "err-required"));
+                    None
+                }
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        };
+        let from = date("period_from", &self.period_from, &mut errors);
+        let to = date("period_to", &self.period_to, &mut errors);
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            errors.push(FieldError::new("period_to", "err-audit-period-order"));
+        }
+        match (
+            kind,
+            checklist,
+            basis,
+            from,
+            to,
+            focus,
+            team,
+            confidentiality,
+            method,
+            assistance,
+            previous_results,
+        ) {
+            (
+                Some(kind),
+                Some(c),
+                Some(basis),
+                Some(period_from),
+                Some(period_to),
+                Some(focus),
+                Some(team),
+                Some(confidentiality),
+                Some(method),
+                Some(assistance),
+                Some(previous_results),
+            ) if errors.is_empty() => Ok(AuditPlan {
+                kind,
+                year: period_from.year(),
+                checklist_id: c.id.clone(),
+                basis,
+                period_from,
+                period_to,
+                focus,
+                team,
+                confidentiality,
+                method,
+                assistance,
+                previous_results,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A person's answer to an item: anything but 符合 says why (the form's 「簡述規範內容、執行方式、
+/// 執行結果」 column), so the audit's record explains each shortfall and each item set aside.
+pub fn check_answer(
+    field: &'static str,
+    answer: Answer,
+    note: &str,
+) -> Result<String, crate::FieldError> {
+    let min = usize::from(answer != Answer::Conforming);
+    crate::incident::parse_text(field, note, min, 1000).map_err(|e| {
+        if e.key == "err-required" {
+            crate::FieldError::new(field, "err-answer-needs-note")
+        } else {
+            e
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,6 +849,61 @@ expects = "b"
             .unwrap_err()
             .to_string();
         assert!(e.contains("dimension 3"), "{e}");
+    }
+
+    #[test]
+    fn an_answer_other_than_conforming_needs_a_note() {
+        assert!(check_answer("n", Answer::Conforming, "").is_ok());
+        for a in [
+            Answer::Partial,
+            Answer::Nonconforming,
+            Answer::NotApplicable,
+        ] {
+            assert_eq!(
+                check_answer("n", a, "  ").unwrap_err().key,
+                "err-answer-needs-note"
+            );
+            assert_eq!(check_answer("n", a, " 已改善 ").unwrap(), "已改善");
+        }
+    }
+
+    #[test]
+    fn an_audit_plan_is_checked_whole() {
+        let c = vec![checklist()];
+        let raw = RawAuditPlan {
+            kind: "internal".into(),
+            checklist: "t".into(),
+            basis: "依據".into(),
+            period_from: "115/05/01".into(),
+            period_to: "115/04/30".into(),
+            focus: "".into(),
+            team: "小組".into(),
+            confidentiality: "保密".into(),
+            method: "書面".into(),
+            ..Default::default()
+        };
+        let errors = raw.parse(true, &c).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| (e.field, e.key)).collect();
+        assert!(
+            fields.contains(&("period_to", "err-audit-period-order")),
+            "{fields:?}"
+        );
+        assert!(fields.contains(&("focus", "err-required")), "{fields:?}");
+        let ok = RawAuditPlan {
+            period_to: "115/05/02".into(),
+            focus: "存取控制".into(),
+            ..raw.clone()
+        };
+        let plan = ok.parse(true, &c).unwrap();
+        assert_eq!((plan.kind, plan.year), (AuditKind::Internal, 2026));
+        // a supervisor's audit is the supervisor's whatever the form says; an agency cannot
+        // call its own audit the supervisor's
+        assert_eq!(ok.parse(false, &c).unwrap().kind, AuditKind::Supervisor);
+        let claim = RawAuditPlan {
+            kind: "supervisor".into(),
+            ..ok.clone()
+        };
+        assert_eq!(claim.parse(true, &c).unwrap_err()[0].field, "kind");
     }
 
     #[test]

@@ -30,10 +30,12 @@ pub enum Permission {
     ObligationWork,
     ObligationApprove,
     ObligationManage,
+    /// 稽核: plan an audit of an agency and answer its checklist.
+    ChecklistAnswer,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         Permission::DashboardView,
         Permission::AgencyRead,
         Permission::AgencyEdit,
@@ -50,6 +52,7 @@ impl Permission {
         Permission::ObligationWork,
         Permission::ObligationApprove,
         Permission::ObligationManage,
+        Permission::ChecklistAnswer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Permission {
             Permission::ObligationWork => "obligation.work",
             Permission::ObligationApprove => "obligation.approve",
             Permission::ObligationManage => "obligation.manage",
+            Permission::ChecklistAnswer => "checklist.answer",
         }
     }
 

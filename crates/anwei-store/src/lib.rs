@@ -16,6 +16,7 @@ mod actor;
 pub mod agencies;
 pub mod assets;
 pub mod audit;
+pub mod audit_plans;
 pub mod calendar;
 mod db;
 mod error;

@@ -36,6 +36,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::audit_log::router())
         .merge(routes::incidents::router(state.config.max_upload_bytes))
         .merge(routes::drills::router())
+        .merge(routes::audits::router())
         .merge(routes::calendar::router())
         .merge(routes::outbox::router())
         .merge(routes::plan::router())

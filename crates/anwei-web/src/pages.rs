@@ -26,6 +26,8 @@ pub struct Nav {
     pub assets_href: String,
     /// The same agency's risk assessment.
     pub risks_href: String,
+    /// The same agency's 稽核.
+    pub audits_href: String,
     pub signed_in: bool,
 }
 
@@ -80,6 +82,7 @@ impl Chrome {
                 plan_href: obligations_href.replace("/obligations", "/plan"),
                 assets_href: obligations_href.replace("/obligations", "/assets"),
                 risks_href: obligations_href.replace("/obligations", "/risks"),
+                audits_href: obligations_href.replace("/obligations", "/audits"),
                 obligations_href,
                 signed_in: true,
             },

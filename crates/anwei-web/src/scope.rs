@@ -63,6 +63,7 @@ needs!(
     ObligationWork,
     ObligationApprove,
     ObligationManage,
+    ChecklistAnswer,
 );
 
 /// Who is asking: a signed-in person (the pages) or a script with a token (the API).

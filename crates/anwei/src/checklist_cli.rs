@@ -3,48 +3,14 @@
 //! (Not under `anwei audit`, which is the audit chain.)
 
 use crate::cli::{Format, cli_locale, say};
-use anwei_app::i18n::Locale;
+use anwei_app::audits::{evidence_path, reason_text};
 use anwei_domain::catalog::Catalog;
-use anwei_domain::checklist::{EvidenceRef, Proposal, Reason};
+use anwei_domain::checklist::Proposal;
 use anwei_store::Actor;
 use anwei_store::files::FileStore;
 use serde_json::json;
 use std::process::ExitCode;
 use time::OffsetDateTime;
-
-const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
-
-/// A reason in the reader's words.
-pub fn reason_text(t: &Locale, catalog: &Catalog, r: &Reason) -> String {
-    let args: Vec<(&str, String)> = r
-        .args
-        .iter()
-        .map(|(k, v)| {
-            let v = match (*k, catalog.obligations.get(v)) {
-                ("duty", Some(o)) => t.pick(&o.title.zh, &o.title.en),
-                ("due", _) => time::Date::parse(v, ISO_DATE)
-                    .map(|d| t.date(&d))
-                    .unwrap_or_else(|_| v.clone()),
-                _ => v.clone(),
-            };
-            (*k, v)
-        })
-        .collect();
-    t.f(r.key, &args)
-}
-
-/// A record reference as a path of Anwei's (pages and API share them).
-pub fn evidence_path(code: &str, e: &EvidenceRef) -> String {
-    match e {
-        EvidenceRef::Task { id, .. } => format!("/tasks/{id}"),
-        EvidenceRef::File { id } => format!("/evidence/{id}"),
-        EvidenceRef::Plan { version, .. } => format!("/agencies/{code}/plan/{version}/plan.pdf"),
-        EvidenceRef::TrainingLedger => format!("/agencies/{code}/training"),
-        EvidenceRef::RestrictedCheck => format!("/agencies/{code}/restricted"),
-        EvidenceRef::Incident { id } => format!("/incidents/{id}"),
-    }
-}
 
 pub async fn run(
     url: &str,

@@ -3,6 +3,7 @@ pub mod asset_controls;
 pub mod asset_disposal;
 pub mod assets;
 pub mod audit_log;
+pub mod audits;
 pub mod calendar;
 pub mod dashboard;
 pub mod drills;
@@ -33,7 +34,9 @@ pub fn notice_text(t: &crate::i18n::Locale, notice: Option<&str>) -> String {
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 52] = [
+    const KNOWN: [&str; 54] = [
+        "notice-audit-planned",
+        "notice-audit-answered",
         "notice-restricted-removed",
         "notice-restricted-recorded",
         "notice-restricted-approved",

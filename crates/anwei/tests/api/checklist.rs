@@ -182,3 +182,175 @@ async fn the_command_line_prints_the_checklist_and_writes_nothing() {
     assert!(!out.status.success());
     assert_eq!(app.audit_count().await, before, "nothing written");
 }
+
+fn plan_fields<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("kind", "internal"),
+        ("checklist", "gov-115"),
+        ("basis", "依資通安全管理法辦理年度稽核"),
+        ("period_from", "115/05/04"),
+        ("period_to", "115/05/05"),
+        ("focus", "資產盤點、存取控制"),
+        ("team", "臺南市政府教育局 稽核員 林素華"),
+        ("confidentiality", "稽核人員負保密義務"),
+        ("method", "書面審閱及實地訪談"),
+        ("assistance", "請備妥資產清冊"),
+        ("previous_results", ""),
+    ];
+    for (k, v) in overrides {
+        f.retain(|(x, _)| x != k);
+        f.push((k, v));
+    }
+    f
+}
+
+#[tokio::test]
+async fn the_supervisor_plans_an_audit_the_school_answers_and_the_form_prints() {
+    let app = spawn_app().await;
+    let mut auditor = app.signed_in("tainan.auditor").await;
+    let r = auditor.get("/agencies/xiaying-es/audits").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("id=\"supervisor-audit\""), "{}", r.body);
+
+    // Bad plans are refused beside their fields and write nothing.
+    let before = app.audit_count().await;
+    let r = auditor
+        .post(
+            "/agencies/xiaying-es/audits",
+            &plan_fields(&[
+                ("period_to", "115/05/01"),
+                ("focus", " "),
+                ("checklist", "gov-1"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    for field in ["period_to", "focus", "checklist"] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {}",
+            r.body
+        );
+    }
+    assert!(r.body.contains("迄日不可早於起日"));
+    assert_eq!(app.audit_count().await, before, "nothing written");
+
+    // The plan: whatever the form says, an audit of a school below is the supervisor's.
+    let r = auditor
+        .post("/agencies/xiaying-es/audits", &plan_fields(&[]))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = r.location().split('?').next().unwrap().to_string();
+    let ev = app.events("audit_plan.create").await;
+    assert_eq!(ev.len(), 1);
+    assert!(
+        ev[0]
+            .after_json
+            .as_deref()
+            .unwrap()
+            .contains("\"kind\":\"supervisor\"")
+    );
+
+    // The school sees it and answers; its staff read but do not answer.
+    let mut officer = app.signed_in("xiaying.officer").await;
+    let r = officer.get(&page).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("臺南市政府教育局") && r.body.contains("id=\"item-1.5\""));
+    let mut dean = app.signed_in("xiaying.dean").await;
+    let r = dean.get(&page).await;
+    assert_eq!(r.status, 200);
+    assert!(!r.body.contains("id=\"save-answers\""));
+    assert_eq!(
+        dean.post(&format!("{page}/answers"), &[("answer-2.2", "conforming")])
+            .await
+            .status,
+        403
+    );
+
+    // Anything but 符合 without a note is refused beside the item; nothing is written.
+    let before = app.audit_count().await;
+    let r = officer
+        .post(
+            &format!("{page}/answers"),
+            &[
+                ("answer-1.1", "conforming"),
+                ("note-1.1", ""),
+                ("answer-2.2", "nonconforming"),
+                ("note-2.2", "  "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("id=\"note-2.2-error\""), "{}", r.body);
+    assert!(r.body.contains("非「符合」之項目請說明"));
+    assert_eq!(app.audit_count().await, before, "nothing written");
+
+    let r = officer
+        .post(
+            &format!("{page}/answers"),
+            &[
+                ("answer-1.1", "conforming"),
+                ("note-1.1", ""),
+                ("answer-2.2", "partial"),
+                ("note-2.2", "資通安全長已由校長指派，簽陳待補"),
+                ("answer-1.5", "not_applicable"),
+                ("note-1.5", "本校為 D 級"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let ev = app.events("audit_plan.answer").await;
+    assert_eq!(ev.len(), 1);
+    assert!(ev[0].after_json.as_deref().unwrap().contains("簽陳待補"));
+    let r = officer.get(&page).await;
+    assert!(r.body.contains("簽陳待補") && r.body.contains("已確認"));
+    let r = officer.get("/agencies/xiaying-es/audits").await;
+    assert!(r.body.contains("3 / 87"), "{}", r.body);
+
+    // The form filled in: LibreOffice reads it, the answers and the proposals are in it.
+    let (status, _, odt) = officer.get_bytes(&format!("{page}/checklist.odt")).await;
+    assert_eq!(status, 200);
+    let text = crate::incidents::pdf_text_of(&odt);
+    for expected in [
+        "資通安全實地稽核項目檢核表",
+        "臺南市下營區下營國民小學",
+        "簽陳待補",
+        "安維建議",
+        "紀錄文件",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    for ext in ["docx", "pdf"] {
+        let (status, headers, bytes) = officer.get_bytes(&format!("{page}/checklist.{ext}")).await;
+        assert_eq!(status, 200, "{ext}");
+        assert!(!bytes.is_empty() && headers.get("content-disposition").is_some());
+    }
+}
+
+#[tokio::test]
+async fn an_agency_records_its_own_audits_but_not_as_its_supervisor() {
+    let app = spawn_app().await;
+    let mut officer = app.signed_in("xiaying.officer").await;
+    officer.get("/agencies/xiaying-es/audits").await;
+    let r = officer
+        .post(
+            "/agencies/xiaying-es/audits",
+            &plan_fields(&[("kind", "supervisor")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("id=\"kind-error\""));
+    let r = officer
+        .post("/agencies/xiaying-es/audits", &plan_fields(&[]))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // The next plan carries this one's results in.
+    let r = officer.get("/agencies/xiaying-es/audits").await;
+    assert!(
+        r.body.contains("內部稽核（臺南市下營區下營國民小學）"),
+        "{}",
+        r.body
+    );
+    // The school cannot audit the bureau above it, nor see its audits.
+    assert_eq!(officer.get("/agencies/tainan-edu/audits").await.status, 404);
+}

@@ -1068,3 +1068,75 @@ async fn a_school_proposes_a_level_and_the_bureau_approves_it() {
         .unwrap();
     b.quit().await;
 }
+
+#[tokio::test]
+async fn the_bureau_plans_an_audit_and_the_school_confirms_the_proposed_answers() {
+    let b = browser().await;
+    let app = spawn_app().await;
+    let d = b.d();
+    d.set_window_rect(0, 0, 1366, 900).await.unwrap();
+    sign_in_first_time(d, &app, "tainan.auditor").await;
+    d.goto(format!("{}/agencies/xiaying-es/audits", app.base))
+        .await
+        .unwrap();
+    wait_for_text(d, "規劃稽核").await;
+    fill(d, "period_from", "115/05/04").await;
+    fill(d, "period_to", "115/05/05").await;
+    fill(d, "focus", "資產盤點、存取控制").await;
+    fill(d, "team", "臺南市政府教育局 稽核員 林素華").await;
+    d.screenshot(&screenshot_dir().join("audit-plan.png"))
+        .await
+        .unwrap();
+    find(d, By::Id("plan-audit")).await.click().await.unwrap();
+    wait_for_text(d, "已建立稽核計畫").await;
+    find(d, By::XPath("//button[text()='登出']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(d, "/login?reason=signed_out").await;
+
+    sign_in_first_time(d, &app, "xiaying.officer").await;
+    d.goto(format!("{}/agencies/xiaying-es/audits", app.base))
+        .await
+        .unwrap();
+    wait_for_text(d, "上級機關稽核").await;
+    find(d, By::Css("#audit-list a"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(d, "安維建議").await;
+    assert!(page.contains("本項【A、B級機關適用】"), "{page}");
+    // 2.2 is proposed as not conforming (the CISO's designation is overdue); the officer says
+    // it is partly met and why, and confirms the rest as proposed.
+    find(d, By::Css("input[name='answer-2.2'][value='partial']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(d, "note-2.2", "資通安全長已由校長指派，簽陳待補").await;
+    d.screenshot(&screenshot_dir().join("audit-checklist.png"))
+        .await
+        .unwrap();
+    find(d, By::Id("save-answers")).await.click().await.unwrap();
+    let page = wait_for_text(d, "已儲存填答").await;
+    assert!(page.contains("已填答 87 / 87"), "{page}");
+    // A note emptied on an answer other than 符合 is refused beside its item, and nothing saved.
+    fill(d, "note-1.2", "").await;
+    find(d, By::Id("note-1.2")).await.clear().await.unwrap();
+    find(d, By::Id("save-answers")).await.click().await.unwrap();
+    let page = wait_for_text(d, "非「符合」之項目請說明").await;
+    assert!(page.contains("簽陳待補"), "the saved answers stay: {page}");
+    d.screenshot(&screenshot_dir().join("audit-refused.png"))
+        .await
+        .unwrap();
+    d.set_window_rect(0, 0, 390, 844).await.unwrap();
+    d.goto(format!("{}#item-2.2", d.current_url().await.unwrap()))
+        .await
+        .unwrap();
+    d.screenshot(&screenshot_dir().join("audit-checklist-phone.png"))
+        .await
+        .unwrap();
+    b.quit().await;
+}
