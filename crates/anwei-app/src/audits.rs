@@ -11,6 +11,7 @@ use anwei_domain::checklist::{
     AgencyRecords, Answer, Checklist, ChecklistItem, DutyRecord, DutyState, EvidenceRef,
     IncidentFacts, PlanFact, Proposal, RawAuditPlan, Reason, check_answer, propose_all,
 };
+use anwei_domain::finding::{RawFinding, Review, check_review};
 use anwei_domain::obligation::TaskStatus;
 use anwei_domain::roc::RocDate;
 use anwei_store::Actor;
@@ -375,5 +376,137 @@ pub async fn document(
     let name = |e: &EvidenceRef| names.name(t, cx.catalog, e);
     Ok(crate::documents::audit_checklist(
         t, cx.catalog, a, audit, checklist, &items, &name,
+    ))
+}
+
+/// Records a finding of an audit (its corrective action becomes a task of the agency). The
+/// finding is checked whole; nothing is written when a field is wrong.
+pub async fn add_finding(
+    cx: &Ctx<'_>,
+    actor: &Actor,
+    a: &AgencyScope,
+    audit: &AuditRow,
+    raw: &RawFinding,
+) -> Result<std::result::Result<i32, Vec<FieldError>>> {
+    let checklist = cx
+        .catalog
+        .checklists
+        .iter()
+        .find(|c| c.id == audit.checklist_id)
+        .ok_or(Error::NotFound)?;
+    let items: Vec<&str> = checklist.items.iter().map(|i| i.number.as_str()).collect();
+    let owners: Vec<Uuid> = cx
+        .store
+        .users_of_agency(actor, a.id)
+        .await?
+        .into_iter()
+        .filter(|u| u.disabled_at.is_none())
+        .map(|u| u.id)
+        .collect();
+    let f = match raw.parse(&items, &owners, cx.today()) {
+        Ok(f) => f,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let mut tx = cx.store.transaction().await?;
+    let (_, number) = tx.add_finding(actor, audit, &f, cx.now).await?;
+    tx.commit().await?;
+    Ok(Ok(number))
+}
+
+/// Reviews whether a finding's measures worked (seed 壹拾伍.二.(二).4): only once its corrective
+/// action is done with evidence; effective closes it, not effective reopens the action.
+pub async fn review_finding(
+    cx: &Ctx<'_>,
+    actor: &Actor,
+    a: &AgencyScope,
+    finding: Uuid,
+    outcome: &str,
+    note: &str,
+) -> Result<std::result::Result<(), Vec<FieldError>>> {
+    let f = cx
+        .store
+        .finding_of(a, finding)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let review = match Review::parse(outcome) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(vec![e])),
+    };
+    let done = matches!(f.task_status.as_deref(), Some("done"));
+    let note = match check_review(f.class.needs_correction(), done, f.evidence_count, note) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(vec![e])),
+    };
+    let mut tx = cx.store.transaction().await?;
+    tx.review_finding(actor, &f, review == Review::Effective, &note, cx.now)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// How an agency below a supervisor stands on its findings.
+pub struct FindingsLine {
+    pub agency: AgencyScope,
+    /// Findings that need correction.
+    pub owed: usize,
+    /// Of those, closed by their due date.
+    pub closed_on_time: usize,
+    /// Open past their due date.
+    pub overdue: usize,
+}
+
+/// The supervisor's view: each agency directly below with its findings closed on time, read in
+/// one query for all of them.
+pub async fn findings_below(
+    cx: &Ctx<'_>,
+    actor: &Actor,
+    parent: &AgencyScope,
+) -> Result<Vec<FindingsLine>> {
+    let today = cx.today();
+    let rows = cx.store.findings_below(actor, parent.id).await?;
+    Ok(cx
+        .store
+        .subordinate_scopes(actor, parent.id)
+        .await?
+        .into_iter()
+        .map(|agency| {
+            let mine: Vec<_> = rows
+                .iter()
+                .filter(|f| f.agency_id == agency.id && f.class.needs_correction())
+                .collect();
+            FindingsLine {
+                owed: mine.len(),
+                closed_on_time: mine
+                    .iter()
+                    .filter(|f| f.is_closed() && !f.is_late(today))
+                    .count(),
+                overdue: mine
+                    .iter()
+                    .filter(|f| !f.is_closed() && f.is_late(today))
+                    .count(),
+                agency,
+            }
+        })
+        .collect())
+}
+
+/// 「稽核結果及改善報告」 (seed 壹拾伍.二.(二).5): the audit, its results, and each finding with
+/// its cause, the check for similar faults, the measures, their execution and their review.
+pub async fn improvement_report(
+    cx: &Ctx<'_>,
+    t: &Locale,
+    actor: &Actor,
+    a: &AgencyScope,
+    audit: &AuditRow,
+) -> Result<anwei_docs::Document> {
+    let (_, items) = audit_items(cx, actor, a, audit).await?;
+    let findings = cx.store.findings_of(audit).await?;
+    Ok(crate::documents::improvement_report(
+        t,
+        a,
+        audit,
+        &items,
+        &findings,
+        cx.today(),
     ))
 }

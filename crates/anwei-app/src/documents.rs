@@ -12,7 +12,7 @@ use anwei_domain::checklist::{Answer, Checklist, EvidenceRef};
 use anwei_domain::training::{HourKind, TrainingCategory, show_hours};
 use anwei_store::Store;
 use anwei_store::agencies::AgencyScope;
-use anwei_store::audit_plans::AuditRow;
+use anwei_store::audit_plans::{AuditRow, FindingRow};
 use anwei_store::incidents::IncidentRow;
 use anwei_store::risks::{RiskAssessmentRow, RiskRow};
 use anwei_store::training::{PersonRow, compliance};
@@ -671,6 +671,23 @@ pub fn import_errors(
         .table(header, rows)
 }
 
+/// Who was audited, how, by whom and when: the head of an audit's documents.
+fn audit_fields(t: &Locale, a: &AgencyScope, audit: &AuditRow) -> Vec<(String, String)> {
+    vec![
+        (t.t("audit-doc-agency"), a.name.clone()),
+        (t.t("audit-kind"), t.tp("audit-kind-", audit.kind.as_str())),
+        (t.t("audit-auditor"), audit.auditor_name.clone()),
+        (
+            t.t("audit-period"),
+            format!(
+                "{}–{}",
+                t.date(&audit.period_from),
+                t.date(&audit.period_to)
+            ),
+        ),
+    ]
+}
+
 /// The official checklist form filled in (附件1-1): the agency's name, then each 構面 and its
 /// items with the answer marked in its column, the person's note (「簡述規範內容、執行方式、執行
 /// 結果」) and the records that prove it; unanswered items show Anwei's proposal, marked as such.
@@ -728,21 +745,118 @@ pub fn audit_checklist(
             records.join("\n"),
         ]);
     }
+    let mut fields = audit_fields(t, a, audit);
+    fields.push((t.t("audit-citation"), checklist.citation.clone()));
     Document::new(checklist.form.clone())
-        .fields(vec![
-            (t.t("audit-doc-agency"), a.name.clone()),
-            (t.t("audit-kind"), t.tp("audit-kind-", audit.kind.as_str())),
-            (t.t("audit-auditor"), audit.auditor_name.clone()),
-            (
-                t.t("audit-period"),
-                format!(
-                    "{}–{}",
-                    t.date(&audit.period_from),
-                    t.date(&audit.period_to)
-                ),
-            ),
-            (t.t("audit-citation"), checklist.citation.clone()),
-        ])
+        .fields(fields)
         .table(checklist.columns.clone(), rows)
         .paragraph(checklist.footer.clone())
+}
+
+/// 「稽核結果及改善報告」: the audit, how its items were answered, the items found wanting with
+/// the notes, and every finding from its cause to the review of its measures.
+pub fn improvement_report(
+    t: &Locale,
+    a: &AgencyScope,
+    audit: &AuditRow,
+    items: &[crate::audits::AuditItem<'_>],
+    findings: &[FindingRow],
+    today: Date,
+) -> Document {
+    let answered: Vec<_> = items
+        .iter()
+        .filter_map(|i| i.answer.as_ref().map(|r| (i, r)))
+        .collect();
+    let counts = Answer::ALL
+        .iter()
+        .map(|x| {
+            format!(
+                "{} {}",
+                t.tp("checklist-answer-", x.as_str()),
+                answered.iter().filter(|(_, r)| r.answer == *x).count()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("、");
+    let wanting: Vec<Vec<String>> = answered
+        .iter()
+        .filter(|(_, r)| matches!(r.answer, Answer::Partial | Answer::Nonconforming))
+        .map(|(i, r)| {
+            vec![
+                i.item.number.clone(),
+                t.tp("checklist-answer-", r.answer.as_str()),
+                r.note.clone(),
+            ]
+        })
+        .collect();
+    let mut fields = audit_fields(t, a, audit);
+    fields.push((t.t("audit-focus"), audit.focus.clone()));
+    fields.push((t.t("finding-report-as-of"), t.date(&today)));
+    let doc = Document::new(t.t("finding-report-title"))
+        .fields(fields)
+        .heading(1, t.t("finding-report-results"))
+        .paragraph(format!(
+            "{}：{} / {}；{}",
+            t.t("audit-answered"),
+            answered.len(),
+            items.len(),
+            counts
+        ))
+        .table(
+            vec![t.t("finding-item"), t.t("audit-answer"), t.t("audit-note")],
+            wanting,
+        )
+        .heading(1, t.t("finding-report-findings"));
+    if findings.is_empty() {
+        return doc.paragraph(t.t("finding-none"));
+    }
+    findings.iter().fold(doc, |doc, f| {
+        let execution = match f.task_status.as_deref() {
+            Some(s) => format!(
+                "{}{}",
+                t.tp("task-status-", s),
+                if f.evidence_count > 0 {
+                    t.f1("finding-evidence-count", "n", &f.evidence_count)
+                } else {
+                    String::new()
+                }
+            ),
+            None => "—".to_string(),
+        };
+        let review = match (&f.review_note, &f.reviewed_by, f.reviewed_at) {
+            (Some(n), Some(by), Some(at)) => format!("{n}（{by}，{}）", t.datetime(&at)),
+            _ => String::new(),
+        };
+        let mut status = t.tp("finding-status-", &f.status);
+        if f.is_late(today) {
+            status.push_str(&format!("（{}）", t.t("finding-late")));
+        }
+        let mut heading = format!(
+            "{} {}：{}／{}",
+            t.t("finding-number"),
+            f.number,
+            t.tp("finding-class-", f.class.as_str()),
+            t.tp("finding-aspect-", f.aspect.as_str())
+        );
+        if let Some(item) = &f.item {
+            heading.push_str(&format!("（{} {item}）", t.t("finding-item")));
+        }
+        doc.heading(2, heading).fields(vec![
+            (t.t("finding-description"), f.description.clone()),
+            (t.t("finding-cause"), f.cause.clone()),
+            (t.t("finding-similar"), f.similar.clone()),
+            (t.t("finding-corrective"), f.corrective.clone()),
+            (
+                t.t("finding-owner"),
+                f.owner_name.clone().unwrap_or_default(),
+            ),
+            (
+                t.t("finding-due-on"),
+                f.due_on.map(|d| t.date(&d)).unwrap_or_default(),
+            ),
+            (t.t("finding-execution"), execution),
+            (t.t("finding-review"), review),
+            (t.t("finding-status"), status),
+        ])
+    })
 }

@@ -14,6 +14,7 @@ pub mod checklist;
 pub mod clock;
 pub mod error;
 pub mod evidence;
+pub mod finding;
 pub mod ical;
 pub mod incident;
 pub mod obligation;

@@ -20,14 +20,24 @@ use time::{Date, Duration, Month};
 /// because that is what the 分級辦法's "within one year of approval" clauses count from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recurrence {
-    Yearly { month: Month, day: u8 },
+    Yearly {
+        month: Month,
+        day: u8,
+    },
     HalfYearly,
     Quarterly,
     Monthly,
-    EveryYears { years: u8, month: Month, day: u8 },
+    EveryYears {
+        years: u8,
+        month: Month,
+        day: u8,
+    },
     EveryMonths(u16),
     EveryDays(u16),
     OnceWithinMonths(u16),
+    /// Never planned from the calendar: each task is created by an event (an audit finding's
+    /// corrective action), with its own due date.
+    OnEvent,
 }
 
 impl Recurrence {
@@ -59,6 +69,8 @@ pub enum Period {
     Years(i32, i32),
     /// an interval period, named by its due date
     Until(Date),
+    /// the agency's audit finding of this number (its corrective action)
+    Finding(u32),
 }
 
 const MAX_INTERVAL: u16 = 3660;
@@ -100,6 +112,7 @@ impl Recurrence {
             ["every", n, "months"] => number(n).map(Recurrence::EveryMonths),
             ["every", n, "days"] => number(n).map(Recurrence::EveryDays),
             ["once", "within", n, "months"] => number(n).map(Recurrence::OnceWithinMonths),
+            ["on", "event"] => Ok(Recurrence::OnEvent),
             _ => Err(bad()),
         }
     }
@@ -241,6 +254,7 @@ impl Recurrence {
                     due_on,
                 });
             }
+            Recurrence::OnEvent => {}
         }
         out.retain(overlaps);
         out
@@ -258,10 +272,14 @@ impl Period {
             Period::Month(y, m) => format!("{y}-{m:02}"),
             Period::Years(a, b) => format!("{a}..{b}"),
             Period::Until(d) => format!("until-{d}"),
+            Period::Finding(n) => format!("finding-{n}"),
         }
     }
 
     pub fn parse_key(key: &str) -> Option<Self> {
+        if let Some(n) = key.strip_prefix("finding-") {
+            return n.parse().ok().map(Period::Finding);
+        }
         if let Some(d) = key.strip_prefix("until-") {
             let fmt = time::macros::format_description!("[year]-[month]-[day]");
             return Date::parse(d, &fmt).ok().map(Period::Until);
@@ -305,6 +323,7 @@ impl Period {
             Period::Month(y, m) => format!("{}年{m}月", roc(y)),
             Period::Years(a, b) => format!("{}–{}年", roc(a), roc(b)),
             Period::Until(d) => format!("{} 前", crate::roc::RocDate::new(d).short()),
+            Period::Finding(n) => format!("稽核發現第 {n} 項"),
         }
     }
 
@@ -316,6 +335,7 @@ impl Period {
             Period::Month(y, m) => format!("{y}-{m:02}"),
             Period::Years(a, b) => format!("{a}–{b}"),
             Period::Until(d) => format!("by {d}"),
+            Period::Finding(n) => format!("audit finding {n}"),
         }
     }
 }

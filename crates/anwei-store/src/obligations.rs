@@ -211,8 +211,12 @@ async fn materialise_tasks(
         .collect();
     let withdraw: Vec<(Uuid, &str, &str)> = existing
         .iter()
+        // a corrective action is made by its finding, never by the calendar: never superseded
         .filter(|(_, k, p, status, evidence)| {
-            status == "open" && *evidence == 0 && !wanted.contains(&(k.as_str(), p.clone()))
+            status == "open"
+                && *evidence == 0
+                && k != anwei_domain::finding::CORRECTIVE_ACTION
+                && !wanted.contains(&(k.as_str(), p.clone()))
         })
         .map(|(id, k, p, _, _)| (*id, k.as_str(), p.as_str()))
         .collect();

@@ -5,21 +5,30 @@
 use crate::cli::{Format, cli_locale, say};
 use anwei_app::audits::{evidence_path, reason_text};
 use anwei_domain::catalog::Catalog;
-use anwei_domain::checklist::Proposal;
+use anwei_domain::checklist::{Answer, Proposal};
 use anwei_store::Actor;
 use anwei_store::files::FileStore;
 use serde_json::json;
 use std::process::ExitCode;
 use time::OffsetDateTime;
 
-pub async fn run(
-    url: &str,
-    agency: &str,
-    year: i32,
-    checklist: Option<&str>,
-    format: Format,
-    now: OffsetDateTime,
-) -> anyhow::Result<ExitCode> {
+/// What `anwei checklist` was asked.
+pub struct Run<'a> {
+    pub agency: &'a str,
+    pub year: i32,
+    pub checklist: Option<&'a str>,
+    pub below: bool,
+    pub format: Format,
+}
+
+pub async fn run(url: &str, run: Run<'_>, now: OffsetDateTime) -> anyhow::Result<ExitCode> {
+    let Run {
+        agency,
+        year,
+        checklist,
+        below,
+        format,
+    } = run;
     let catalog = Catalog::load()?;
     let (store, a) = crate::cli::agency_for_report(url, agency, year).await?;
     // Nothing is written: the file store is never touched by the proposals.
@@ -30,19 +39,67 @@ pub async fn run(
         catalog: &catalog,
         now,
     };
+    let unknown = || {
+        let known: Vec<&str> = catalog.checklists.iter().map(|c| c.id.as_str()).collect();
+        anyhow::anyhow!(
+            "there is no checklist {} (known: {})",
+            checklist.unwrap_or("?"),
+            known.join(", ")
+        )
+    };
+    let t = cli_locale();
+    if below {
+        let mut lines = Vec::new();
+        for sub in store.subordinate_scopes(&Actor::cli(), a.id).await? {
+            let (_, proposals) =
+                match anwei_app::audits::proposals(&cx, &Actor::cli(), &sub, year, checklist).await
+                {
+                    Err(anwei_app::Error::NotFound) => return Err(unknown()),
+                    r => r?,
+                };
+            let counts: Vec<(Answer, usize)> = Answer::ALL
+                .iter()
+                .map(|x| (*x, proposals.iter().filter(|p| p.answer == *x).count()))
+                .collect();
+            lines.push((sub, counts));
+        }
+        match format {
+            Format::Json => {
+                let out: Vec<_> = lines
+                    .iter()
+                    .map(|(sub, counts)| {
+                        let mut v =
+                            json!({ "agency": sub.code, "name": sub.name, "level": sub.level });
+                        for (x, n) in counts {
+                            v[x.as_str()] = json!(n);
+                        }
+                        v
+                    })
+                    .collect();
+                say(serde_json::to_string_pretty(&out)?)?;
+            }
+            Format::Table => {
+                for (sub, counts) in &lines {
+                    let counts: Vec<String> = counts
+                        .iter()
+                        .map(|(x, n)| format!("{} {n}", t.tp("checklist-answer-", x.as_str())))
+                        .collect();
+                    say(format!(
+                        "{} ({}) · {}",
+                        sub.name,
+                        sub.code,
+                        counts.join(" · ")
+                    ))?;
+                }
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let (c, proposals) =
         match anwei_app::audits::proposals(&cx, &Actor::cli(), &a, year, checklist).await {
-            Err(anwei_app::Error::NotFound) => {
-                let known: Vec<&str> = catalog.checklists.iter().map(|c| c.id.as_str()).collect();
-                anyhow::bail!(
-                    "there is no checklist {} (known: {})",
-                    checklist.unwrap_or("?"),
-                    known.join(", ")
-                );
-            }
+            Err(anwei_app::Error::NotFound) => return Err(unknown()),
             r => r?,
         };
-    let t = cli_locale();
     match format {
         Format::Json => {
             let items: Vec<_> = c

@@ -169,6 +169,10 @@ pub enum Command {
         /// A checklist of the catalog, e.g. gov-115 (default: the edition in force that year).
         #[arg(long)]
         checklist: Option<String>,
+        /// Instead of the agency's own items, one line per agency directly under it: how many
+        /// items Anwei proposes as each answer (a bureau's view of its schools).
+        #[arg(long)]
+        below: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -772,17 +776,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             agency,
             year,
             checklist,
+            below,
             format,
         } => {
-            crate::checklist_cli::run(
-                &url()?,
-                &agency,
+            let run = crate::checklist_cli::Run {
+                agency: &agency,
                 year,
-                checklist.as_deref(),
+                checklist: checklist.as_deref(),
+                below,
                 format,
-                clock.now(),
-            )
-            .await
+            };
+            crate::checklist_cli::run(&url()?, run, clock.now()).await
         }
         Command::Demo { schools } => {
             let store = server::open_store(&url()?).await?;

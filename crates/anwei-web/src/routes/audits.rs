@@ -11,9 +11,10 @@ use crate::scope::{Scoped, need};
 use crate::state::AppState;
 use anwei_app::audits::{AuditItem, RecordNames, evidence_path, reason_text};
 use anwei_domain::checklist::{Answer, AuditKind, RawAuditPlan};
+use anwei_domain::finding::{FindingAspect, FindingClass, RawFinding};
 use anwei_domain::rbac::Permission;
 use anwei_store::agencies::AgencyScope;
-use anwei_store::audit_plans::AuditRow;
+use anwei_store::audit_plans::{AuditRow, FindingRow};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -27,6 +28,11 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}/audits", get(list).post(create))
         .route("/agencies/{code}/audits/{id}", get(show))
         .route("/agencies/{code}/audits/{id}/answers", post(save_answers))
+        .route("/agencies/{code}/audits/{id}/findings", post(add_finding))
+        .route(
+            "/agencies/{code}/audits/{id}/findings/{finding}/review",
+            post(review_finding),
+        )
         .route("/agencies/{code}/audits/{id}/{file}", get(document))
 }
 
@@ -42,6 +48,8 @@ struct ListPage<'a> {
     c: Chrome,
     a: AgencyScope,
     audits: Vec<(AuditRow, usize)>,
+    /// The agencies below, each with its findings closed on time (a supervisor's view).
+    below: Vec<anwei_app::audits::FindingsLine>,
     can_plan: bool,
     /// The agency plans its own audit (internal or external), not a subordinate's.
     own: bool,
@@ -118,12 +126,14 @@ async fn list_page(
             },
         })
         .collect();
+    let below = anwei_app::audits::findings_below(&app.cx(), &user.actor, &a).await?;
     let status = o.status;
     let page = ListPage {
         t,
         c: Chrome::for_user(app, t, user, &format!("/agencies/{}/audits", a.code)),
         a,
         audits,
+        below,
         can_plan,
         own,
         kinds,
@@ -211,6 +221,13 @@ struct AuditPage<'a> {
     summary: Vec<(Answer, usize)>,
     answered: usize,
     answers: [Answer; 4],
+    findings: Vec<FindingView>,
+    /// The new finding's form.
+    nf: RawFinding,
+    item_options: Vec<Opt>,
+    classes: Vec<Opt>,
+    aspects: Vec<Opt>,
+    owners: Vec<Opt>,
     can_answer: bool,
     o: Outcome,
 }
@@ -290,6 +307,31 @@ fn item_view(
     }
 }
 
+/// A finding as the audit page shows it.
+pub struct FindingView {
+    pub f: FindingRow,
+    pub late: bool,
+    /// Its corrective action is done with evidence (or it needs none): it may be reviewed.
+    pub reviewable: bool,
+}
+
+fn options<T: Copy>(
+    t: &Locale,
+    all: &[T],
+    key: impl Fn(T) -> &'static str,
+    prefix: &str,
+    chosen: &str,
+) -> Vec<Opt> {
+    all.iter()
+        .map(|x| Opt {
+            value: key(*x).to_string(),
+            label: t.tp(prefix, key(*x)),
+            selected: key(*x) == chosen,
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn audit_page(
     app: &AppState,
     t: &Locale,
@@ -297,6 +339,7 @@ async fn audit_page(
     a: AgencyScope,
     audit: AuditRow,
     typed: Option<&[(String, String)]>,
+    nf: RawFinding,
     o: Outcome,
 ) -> Result<Response, AppError> {
     let cx = app.cx();
@@ -312,6 +355,58 @@ async fn audit_page(
         .map(|x| (*x, items.iter().filter(|i| i.proposed == *x).count()))
         .collect();
     let answered = items.iter().filter(|i| i.answered).count();
+    let today = cx.today();
+    let findings = app
+        .store
+        .findings_of(&audit)
+        .await?
+        .into_iter()
+        .map(|f| FindingView {
+            late: f.is_late(today),
+            reviewable: !f.is_closed()
+                && (!f.class.needs_correction()
+                    || (f.task_status.as_deref() == Some("done") && f.evidence_count > 0)),
+            f,
+        })
+        .collect();
+    let item_options = items
+        .iter()
+        .map(|i| Opt {
+            value: i.number.clone(),
+            label: format!(
+                "{} {}",
+                i.number,
+                t.tp("checklist-answer-", i.shown.as_str())
+            ),
+            selected: nf.item == i.number,
+        })
+        .collect();
+    let owners = app
+        .store
+        .users_of_agency(&user.actor, a.id)
+        .await?
+        .into_iter()
+        .filter(|u| u.disabled_at.is_none())
+        .map(|u| Opt {
+            selected: nf.owner == u.id.to_string(),
+            label: format!("{}（{}）", u.display_name, t.role(&u.role)),
+            value: u.id.to_string(),
+        })
+        .collect();
+    let classes = options(
+        t,
+        FindingClass::ALL,
+        FindingClass::as_str,
+        "finding-class-",
+        &nf.class,
+    );
+    let aspects = options(
+        t,
+        FindingAspect::ALL,
+        FindingAspect::as_str,
+        "finding-aspect-",
+        &nf.aspect,
+    );
     let status = o.status;
     let page = AuditPage {
         t,
@@ -332,6 +427,12 @@ async fn audit_page(
         summary,
         answered,
         answers: Answer::ALL,
+        findings,
+        nf,
+        item_options,
+        classes,
+        aspects,
+        owners,
         o,
     };
     Ok((status, render(&page)?).into_response())
@@ -347,7 +448,17 @@ async fn show(
     let (a, user) = scope.into_parts();
     let audit = audit_for(&app, &a, &id).await?;
     let notice = notice_text(&t, q.notice.as_deref());
-    audit_page(&app, &t, &user, a, audit, None, Outcome::ok(notice)).await
+    audit_page(
+        &app,
+        &t,
+        &user,
+        a,
+        audit,
+        None,
+        RawFinding::default(),
+        Outcome::ok(notice),
+    )
+    .await
 }
 
 async fn save_answers(
@@ -372,12 +483,92 @@ async fn save_answers(
                     .collect(),
             );
             let o = Outcome::rejected(errors, String::new(), StatusCode::UNPROCESSABLE_ENTITY);
-            audit_page(&app, &t, &user, a, audit, Some(&form), o).await
+            audit_page(
+                &app,
+                &t,
+                &user,
+                a,
+                audit,
+                Some(&form),
+                RawFinding::default(),
+                o,
+            )
+            .await
         }
     }
 }
 
-/// `checklist.odt`, `.docx` or `.pdf`: the official form filled in.
+async fn add_finding(
+    scope: Scoped<need::ChecklistAnswer>,
+    State(app): State<AppState>,
+    t: Locale,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<RawFinding>,
+) -> Result<Response, AppError> {
+    let (a, user) = scope.into_parts();
+    let audit = audit_for(&app, &a, &id).await?;
+    match anwei_app::audits::add_finding(&app.cx(), &user.actor, &a, &audit, &f).await? {
+        Ok(number) => Ok(redirect(&format!(
+            "/agencies/{}/audits/{}?notice=finding-added#finding-{number}",
+            a.code, audit.id
+        ))),
+        Err(errors) => {
+            let o = Outcome::rejected(
+                FormErrors::from_fields_in(&t, &errors, "finding"),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+            audit_page(&app, &t, &user, a, audit, None, f, o).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    review_note: String,
+}
+
+async fn review_finding(
+    scope: Scoped<need::ChecklistAnswer>,
+    State(app): State<AppState>,
+    t: Locale,
+    Path((_, id, finding)): Path<(String, String, String)>,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, AppError> {
+    let (a, user) = scope.into_parts();
+    let audit = audit_for(&app, &a, &id).await?;
+    let finding = uuid::Uuid::parse_str(&finding).map_err(|_| AppError::NotFound)?;
+    let cx = app.cx();
+    match anwei_app::audits::review_finding(
+        &cx,
+        &user.actor,
+        &a,
+        finding,
+        &f.outcome,
+        &f.review_note,
+    )
+    .await?
+    {
+        Ok(()) => Ok(redirect(&format!(
+            "/agencies/{}/audits/{}?notice=finding-reviewed#findings",
+            a.code, audit.id
+        ))),
+        Err(errors) => {
+            let o = Outcome::rejected(
+                FormErrors::from_fields_in(&t, &errors, &format!("review-{finding}")),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+            audit_page(&app, &t, &user, a, audit, None, RawFinding::default(), o).await
+        }
+    }
+}
+
+/// `checklist.odt|docx|pdf` (the official form filled in) and `report.odt|docx|pdf` (稽核結果及
+/// 改善報告).
 async fn document(
     scope: Scoped<need::ObligationRead>,
     State(app): State<AppState>,
@@ -385,8 +576,20 @@ async fn document(
     Path((_, id, file)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
     let (a, user) = scope.into_parts();
-    let format = crate::pages::format_of(&file, "checklist", &anwei_docs::Format::TEXT)?;
     let audit = audit_for(&app, &a, &id).await?;
-    let doc = anwei_app::audits::document(&app.cx(), &t, &user.actor, &a, &audit).await?;
-    crate::pages::deliver(&doc, format, &t.t("audit-checklist"), &a.name)
+    let cx = app.cx();
+    let (stem, _) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    let format = crate::pages::format_of(&file, stem, &anwei_docs::Format::TEXT)?;
+    let (doc, kind) = match stem {
+        "checklist" => (
+            anwei_app::audits::document(&cx, &t, &user.actor, &a, &audit).await?,
+            t.t("audit-checklist"),
+        ),
+        "report" => (
+            anwei_app::audits::improvement_report(&cx, &t, &user.actor, &a, &audit).await?,
+            t.t("finding-report-title"),
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    crate::pages::deliver(&doc, format, &kind, &a.name)
 }

@@ -34,7 +34,9 @@ pub fn notice_text(t: &crate::i18n::Locale, notice: Option<&str>) -> String {
 /// Messages a redirect may ask a page to show (`?notice=…`); anything else is ignored, so a
 /// link cannot make Anwei display arbitrary text.
 pub fn notice_key(notice: Option<&str>) -> Option<&'static str> {
-    const KNOWN: [&str; 54] = [
+    const KNOWN: [&str; 56] = [
+        "notice-finding-added",
+        "notice-finding-reviewed",
         "notice-audit-planned",
         "notice-audit-answered",
         "notice-restricted-removed",

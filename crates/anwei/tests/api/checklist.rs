@@ -354,3 +354,200 @@ async fn an_agency_records_its_own_audits_but_not_as_its_supervisor() {
     // The school cannot audit the bureau above it, nor see its audits.
     assert_eq!(officer.get("/agencies/tainan-edu/audits").await.status, 404);
 }
+
+/// Proves a task with a linked record and completes it.
+async fn complete(b: &mut Browser<'_>, task: &str, title: &str) {
+    let r = b
+        .post_multipart(
+            &format!("/tasks/{task}/evidence"),
+            &[
+                ("title", title),
+                ("url", "https://drive.example.tw/account-review"),
+                ("effective_on", "115/03/02"),
+                ("expires_on", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = b
+        .post(&format!("/tasks/{task}/action"), &[("action", "complete")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+/// Plans the bureau's audit of 下營國小 and returns its page's path.
+async fn bureau_audit(app: &TestApp, b: &mut Browser<'_>) -> String {
+    b.get("/agencies/xiaying-es/audits").await;
+    let r = b
+        .post("/agencies/xiaying-es/audits", &plan_fields(&[]))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let _ = app;
+    r.location().split('?').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_finding_s_corrective_action_is_a_duty_reviewed_until_it_works() {
+    let app = spawn_app().await;
+    let mut auditor = app.signed_in("tainan.auditor").await;
+    let page = bureau_audit(&app, &mut auditor).await;
+    auditor.get(&page).await;
+    let officer_id = app.user_id("xiaying.officer").await.to_string();
+    let finding = |overrides: &[(&'static str, &'static str)]| {
+        let mut f = vec![
+            ("item", "7.13"),
+            ("class", "deficiency"),
+            ("aspect", "technical"),
+            ("description", "兩名離職教師之校務系統帳號仍可登入"),
+            ("cause", "人事異動未通知資訊組"),
+            ("similar", "清查全校帳號，另發現 1 個代課教師帳號"),
+            ("corrective", "建立離職通知流程，並每季清查帳號"),
+            ("due_on", "115/06/30"),
+        ];
+        for (k, v) in overrides {
+            f.retain(|(x, _)| x != k);
+            f.push((k, v));
+        }
+        f
+    };
+
+    // Bad input: beside each field, nothing written.
+    let before = app.audit_count().await;
+    let r = auditor
+        .post(
+            &format!("{page}/findings"),
+            &finding(&[("cause", ""), ("due_on", "115/01/01"), ("class", "x")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    for field in ["cause", "due_on", "class"] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {}",
+            r.body
+        );
+    }
+    assert_eq!(app.audit_count().await, before, "nothing written");
+
+    let mut fields = finding(&[]);
+    fields.push(("owner", officer_id.as_str()));
+    let r = auditor.post(&format!("{page}/findings"), &fields).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let ev = app.events("audit_finding.create").await;
+    assert_eq!(ev.len(), 1);
+    let task: serde_json::Value =
+        serde_json::from_str(ev[0].after_json.as_deref().unwrap()).unwrap();
+    let task = task["task"].as_str().unwrap().to_string();
+
+    // The corrective action is the officer's duty; recomputing the year's duties keeps it.
+    let cli = anwei_store::Actor::cli();
+    let xiaying = app
+        .store
+        .agency_by_code(&cli, "xiaying-es")
+        .await
+        .unwrap()
+        .unwrap();
+    let catalog = Catalog::load().unwrap();
+    app.store
+        .materialise_year(
+            &cli,
+            &catalog.obligations,
+            xiaying.id,
+            2026,
+            anwei_domain::clock::Clock::now(&app.clock),
+        )
+        .await
+        .unwrap();
+    let mut officer = app.signed_in("xiaying.officer").await;
+    let r = officer.get(&format!("/tasks/{task}")).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("執行稽核發現事項之改善措施") && r.body.contains("稽核發現第 1 項"),
+        "{}",
+        r.body
+    );
+
+    // Not reviewable before it is done with evidence.
+    let finding_id = app
+        .store
+        .findings_of(&app.store.audits_of(&xiaying).await.unwrap()[0])
+        .await
+        .unwrap()[0]
+        .id;
+    let review = format!("{page}/findings/{finding_id}/review");
+    let before = app.audit_count().await;
+    let r = auditor
+        .post(&review, &[("outcome", "effective"), ("review_note", "x")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("改善措施完成並附佐證後才能審查"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.audit_count().await, before);
+
+    complete(&mut officer, &task, "離職帳號停用紀錄").await;
+    // Not effective: the action goes back to the officer.
+    let r = auditor
+        .post(
+            &review,
+            &[
+                ("outcome", "not_effective"),
+                ("review_note", "抽查仍有 1 個代課教師帳號未停用"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(app.events("audit_finding.reopen").await.len(), 1);
+    let r = officer.get(&format!("/tasks/{task}")).await;
+    assert!(
+        r.body.contains("抽查仍有 1 個代課教師帳號未停用"),
+        "{}",
+        r.body
+    );
+    complete(&mut officer, &task, "代課教師帳號停用紀錄").await;
+    let r = auditor
+        .post(
+            &review,
+            &[
+                ("outcome", "effective"),
+                ("review_note", "抽查 5 個帳號皆已停用"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(app.events("audit_finding.close").await.len(), 1);
+    // A closed finding is not reviewed again.
+    let r = auditor
+        .post(
+            &review,
+            &[("outcome", "effective"), ("review_note", "again")],
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+
+    // The report, read back by LibreOffice.
+    let (status, _, odt) = officer.get_bytes(&format!("{page}/report.odt")).await;
+    assert_eq!(status, 200);
+    let text = crate::incidents::pdf_text_of(&odt);
+    for expected in [
+        "稽核結果及改善報告",
+        "人事異動未通知資訊組",
+        "抽查5個帳號皆已停用",
+        "已結案",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    // The bureau sees its school's findings closed on time.
+    let r = auditor.get("/agencies/tainan-edu/audits").await;
+    assert!(r.body.contains("id=\"findings-below\""), "{}", r.body);
+    assert!(
+        r.body.contains(
+            "下營國民小學</a></td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">0</td>"
+        ),
+        "{}",
+        r.body
+    );
+}

@@ -1138,5 +1138,104 @@ async fn the_bureau_plans_an_audit_and_the_school_confirms_the_proposed_answers(
     d.screenshot(&screenshot_dir().join("audit-checklist-phone.png"))
         .await
         .unwrap();
+    let audit_page = path(d).await;
+    // (the refused answers were shown at the form's own address)
+    let audit_page = audit_page
+        .split(['?', '#'])
+        .next()
+        .unwrap()
+        .trim_end_matches("/answers")
+        .to_string();
+    d.set_window_rect(0, 0, 1366, 900).await.unwrap();
+
+    // The auditor records a deficiency; its corrective action becomes the officer's duty.
+    sign_out_and_in(d, &app, "tainan.auditor").await;
+    d.goto(format!("{}{audit_page}#findings", app.base))
+        .await
+        .unwrap();
+    wait_for_text(d, "登錄稽核發現").await;
+    choose(d, "item", "7.13").await;
+    choose(d, "class", "deficiency").await;
+    choose(d, "aspect", "technical").await;
+    fill(d, "description", "兩名離職教師之校務系統帳號仍可登入").await;
+    fill(d, "cause", "人事異動未通知資訊組").await;
+    fill(d, "similar", "清查全校帳號，另發現 1 個代課教師帳號").await;
+    fill(d, "corrective", "建立離職通知流程，並每季清查帳號").await;
+    let officer = app.user_id("xiaying.officer").await.to_string();
+    choose(d, "owner", &officer).await;
+    fill(d, "due_on", "115/06/30").await;
+    find(d, By::Id("add-finding")).await.click().await.unwrap();
+    wait_for_text(d, "已登錄稽核發現").await;
+
+    // The officer carries it out with evidence.
+    sign_out_and_in(d, &app, "xiaying.officer").await;
+    d.goto(format!("{}{audit_page}#findings", app.base))
+        .await
+        .unwrap();
+    find(d, By::Id("finding-1-task"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(d, "執行稽核發現事項之改善措施").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("離職帳號停用紀錄.pdf");
+    std::fs::write(&file, b"%PDF-1.4\n% accounts of leavers disabled\n%%EOF\n").unwrap();
+    fill(d, "title", "離職帳號停用紀錄").await;
+    find(d, By::Id("file"))
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    find(d, By::Id("upload-evidence"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(d, "已加入佐證資料").await;
+    find(d, By::Id("complete-task"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(d, "已更新任務").await;
+
+    // The auditor reviews it and closes it.
+    sign_out_and_in(d, &app, "tainan.auditor").await;
+    d.goto(format!("{}{audit_page}#finding-1", app.base))
+        .await
+        .unwrap();
+    fill(d, "review-note-1", "抽查 5 個帳號皆已停用").await;
+    find(d, By::Id("review-1")).await.click().await.unwrap();
+    let page = wait_for_text(d, "已完成有效性審查").await;
+    assert!(
+        page.contains("已結案") && page.contains("抽查 5 個帳號皆已停用"),
+        "{page}"
+    );
+    d.goto(format!("{}{audit_page}#finding-1", app.base))
+        .await
+        .unwrap();
+    d.screenshot(&screenshot_dir().join("audit-finding-closed.png"))
+        .await
+        .unwrap();
+    d.goto(format!("{}/agencies/tainan-edu/audits", app.base))
+        .await
+        .unwrap();
+    wait_for_text(d, "所屬機關稽核發現之改善").await;
+    d.screenshot(&screenshot_dir().join("audit-findings-below.png"))
+        .await
+        .unwrap();
     b.quit().await;
+}
+
+/// Signs the browser out and another person in (whose password was changed before).
+async fn sign_out_and_in(d: &WebDriver, app: &TestApp, username: &str) {
+    find(d, By::XPath("//button[text()='登出']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(d, "/login?reason=signed_out").await;
+    sign_in(d, app, username, NEW_PASSWORD).await;
+    wait_for_path(d, "/").await;
 }
