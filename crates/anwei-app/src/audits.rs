@@ -510,3 +510,42 @@ pub async fn improvement_report(
         cx.today(),
     ))
 }
+
+/// The proposals as JSON, for the command line and the API alike: the checklist, and each item
+/// with its text, the records expected, the proposed answer, the reasons in the reader's words
+/// and the records cited (their reference and their path in Anwei).
+pub fn proposals_json(
+    t: &Locale,
+    catalog: &anwei_domain::catalog::Catalog,
+    a: &AgencyScope,
+    year: i32,
+    c: &Checklist,
+    proposals: &[Proposal],
+) -> serde_json::Value {
+    let items: Vec<_> = c
+        .items
+        .iter()
+        .zip(proposals)
+        .map(|(item, p)| {
+            serde_json::json!({
+                "number": item.number,
+                "dimension": c.dimension_of(item),
+                "text": item.text,
+                "expects": item.expects,
+                "answer": p.answer.as_str(),
+                "reasons": p.reasons.iter().map(|r| reason_text(t, catalog, r)).collect::<Vec<_>>(),
+                "evidence": p.evidence.iter().map(|e| serde_json::json!({
+                    "ref": e,
+                    "path": evidence_path(&a.code, e),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "agency": a.code,
+        "level": a.level,
+        "year": year,
+        "checklist": { "id": c.id, "form": c.form, "edition": c.edition, "citation": c.citation },
+        "items": items,
+    })
+}

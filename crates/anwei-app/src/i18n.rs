@@ -156,6 +156,11 @@ impl Locale {
     }
 
     /// 資通安全責任等級 with its letter, or "not yet approved".
+    /// The 民國 year of a calendar year, for titles such as 「115年度風險評估」.
+    pub fn roc_year(&self, year: impl std::borrow::Borrow<i32>) -> i32 {
+        anwei_domain::roc::roc_year_of(*year.borrow())
+    }
+
     pub fn level(&self, level: &Option<String>) -> String {
         match level.as_deref() {
             Some(l) => self.t(&format!("level-{l}")),

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
             "/agencies/{code}/incidents",
             axum::routing::post(file_incident),
         )
+        .route("/agencies/{code}/checklist", get(checklist))
         .merge(crate::routes::inventory::api_router())
         .fallback(|| async { AppError::NotFound })
 }
@@ -204,4 +205,28 @@ async fn file_incident(
             json!({ "id": id, "level": filing.level.get(), "proposed_level": filing.proposed_level.get() }),
         ),
     ))
+}
+
+#[derive(serde::Deserialize)]
+struct ChecklistQuery {
+    year: Option<String>,
+    checklist: Option<String>,
+}
+
+/// The audit checklist with Anwei's proposed answers (`?year=2026&checklist=gov-115`), as
+/// `anwei checklist --format json` prints it.
+async fn checklist(
+    State(app): State<AppState>,
+    t: crate::i18n::Locale,
+    scope: Scoped<need::ObligationRead, ApiUser>,
+    Query(q): Query<ChecklistQuery>,
+) -> Result<Json<Value>, AppError> {
+    let (a, user) = scope.into_parts();
+    let year = crate::routes::parse_year(&app, q.year.as_deref())?;
+    let cx = app.cx();
+    let (c, proposals) =
+        anwei_app::audits::proposals(&cx, &user.actor, &a, year, q.checklist.as_deref()).await?;
+    Ok(Json(anwei_app::audits::proposals_json(
+        &t, cx.catalog, &a, year, c, &proposals,
+    )))
 }

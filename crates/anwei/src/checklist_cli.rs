@@ -5,7 +5,7 @@
 use crate::cli::{Format, cli_locale, say};
 use anwei_app::audits::{evidence_path, reason_text};
 use anwei_domain::catalog::Catalog;
-use anwei_domain::checklist::{Answer, Proposal};
+use anwei_domain::checklist::Answer;
 use anwei_store::Actor;
 use anwei_store::files::FileStore;
 use serde_json::json;
@@ -102,32 +102,7 @@ pub async fn run(url: &str, run: Run<'_>, now: OffsetDateTime) -> anyhow::Result
         };
     match format {
         Format::Json => {
-            let items: Vec<_> = c
-                .items
-                .iter()
-                .zip(&proposals)
-                .map(|(item, p): (_, &Proposal)| {
-                    json!({
-                        "number": item.number,
-                        "dimension": c.dimension_of(item),
-                        "text": item.text,
-                        "expects": item.expects,
-                        "answer": p.answer.as_str(),
-                        "reasons": p.reasons.iter().map(|r| reason_text(&t, &catalog, r)).collect::<Vec<_>>(),
-                        "evidence": p.evidence.iter().map(|e| json!({
-                            "ref": e,
-                            "path": evidence_path(&a.code, e),
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            let out = json!({
-                "agency": a.code,
-                "level": a.level,
-                "year": year,
-                "checklist": { "id": c.id, "form": c.form, "edition": c.edition, "citation": c.citation },
-                "items": items,
-            });
+            let out = anwei_app::audits::proposals_json(&t, &catalog, &a, year, c, &proposals);
             say(serde_json::to_string_pretty(&out)?)?;
         }
         Format::Table => {

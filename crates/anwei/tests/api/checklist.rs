@@ -551,3 +551,76 @@ async fn a_finding_s_corrective_action_is_a_duty_reviewed_until_it_works() {
         r.body
     );
 }
+
+#[tokio::test]
+async fn scripts_read_the_proposed_checklist_through_the_api() {
+    let app = spawn_app().await;
+    let token = app.token_of("xiaying.officer").await;
+    let r = app
+        .bearer_get(
+            &token,
+            "/api/v1/agencies/xiaying-es/checklist?year=2026&checklist=gov-115",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 87);
+    let item = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["number"] == "9.8")
+        .unwrap();
+    assert_eq!(item["answer"], "not_applicable");
+    // the same answers the command line prints
+    let out = app.cli(
+        &[
+            "checklist",
+            "--agency",
+            "xiaying-es",
+            "--year",
+            "2026",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let answers = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| format!("{}={}", i["number"], i["answer"]))
+            .collect()
+    };
+    // (the command line reads the wall clock, the server its test clock: compare what does not
+    // depend on the day — the items and which are not applicable)
+    let na = |v: &serde_json::Value| -> Vec<String> {
+        answers(v)
+            .into_iter()
+            .filter(|a| a.ends_with("\"not_applicable\""))
+            .collect()
+    };
+    assert_eq!(answers(&v).len(), answers(&cli).len());
+    assert_eq!(na(&v), na(&cli));
+    // another school's token sees nothing of it; a bad year is a clear 4xx
+    let other = app.token_of("tuku.officer").await;
+    assert_eq!(
+        app.bearer_get(&other, "/api/v1/agencies/xiaying-es/checklist")
+            .await
+            .status,
+        404
+    );
+    let r = app
+        .bearer_get(&token, "/api/v1/agencies/xiaying-es/checklist?year=abc")
+        .await;
+    assert!(r.status >= 400 && r.status < 500, "{}", r.status);
+    let r = app
+        .bearer_get(
+            &token,
+            "/api/v1/agencies/xiaying-es/checklist?checklist=gov-999",
+        )
+        .await;
+    assert_eq!(r.status, 404);
+}
