@@ -728,12 +728,7 @@ pub fn audit_checklist(
             }
         };
         let records: Vec<String> = i.proposal.evidence.iter().map(record_names).collect();
-        let mut text = i.item.text.clone();
-        if let Some(table) = &i.item.table {
-            for r in &table.rows {
-                text.push_str(&format!("\n・{}（{}）", r.control, r.levels.join("、")));
-            }
-        }
+        let text = i.item.printed_text();
         rows.push(vec![
             i.item.number.clone(),
             text,

@@ -157,6 +157,18 @@ fn line_of(text: &str, needle: &str, n: usize) -> usize {
         .unwrap_or(0)
 }
 
+impl ChecklistItem {
+    /// The item as the form prints it: its text, then its table's rows (7.6: each protection
+    /// measure with the levels it binds).
+    pub fn printed_text(&self) -> String {
+        let mut text = self.text.clone();
+        for r in self.table.iter().flat_map(|t| &t.rows) {
+            text.push_str(&format!("\n・{}（{}）", r.control, r.levels.join("、")));
+        }
+        text
+    }
+}
+
 impl Checklist {
     /// Parses a checklist file; an item numbered twice, a dimension out of range or an unknown
     /// level is refused with the file and the line.

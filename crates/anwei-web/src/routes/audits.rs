@@ -277,12 +277,7 @@ fn item_view(
         });
     let starts_dimension = i.item.dimension != *previous;
     *previous = i.item.dimension;
-    let mut text = i.item.text.clone();
-    if let Some(table) = &i.item.table {
-        for r in &table.rows {
-            text.push_str(&format!("\n・{}（{}）", r.control, r.levels.join("、")));
-        }
-    }
+    let text = i.item.printed_text();
     ItemView {
         number: n.clone(),
         dimension: i.dimension.to_string(),

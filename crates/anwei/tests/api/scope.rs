@@ -151,6 +151,51 @@ fn fill(route: &str, code: &str) -> String {
     out
 }
 
+/// Another agency's officer asks `path` by page and API, GET and POST: every answer is 404 or
+/// 405 (at least one 404: the route is served) and names none of `hidden`.
+async fn refused_to_an_outsider(
+    app: &TestApp,
+    b: &mut Browser<'_>,
+    token: &str,
+    route: &str,
+    path: &str,
+    hidden: &[&str],
+) {
+    let api = format!("/api/v1{path}");
+    let answers = [
+        ("GET", b.get(path).await),
+        ("POST", b.post(path, &[]).await),
+        (
+            "API GET",
+            app.bearer(reqwest::Method::GET, token, &api, None).await,
+        ),
+        (
+            "API POST",
+            app.bearer(
+                reqwest::Method::POST,
+                token,
+                &api,
+                Some(&serde_json::json!({})),
+            )
+            .await,
+        ),
+    ];
+    for (method, r) in &answers {
+        assert!(
+            r.status == 404 || r.status == 405,
+            "{method} {route} answered {} to another agency",
+            r.status
+        );
+        for name in hidden {
+            assert!(!r.body.contains(name), "{method} {route} names {name}");
+        }
+    }
+    assert!(
+        answers.iter().any(|(_, r)| r.status == 404),
+        "{route}: no method is routed"
+    );
+}
+
 #[tokio::test]
 async fn every_agency_route_answers_404_to_another_agency_and_changes_nothing() {
     let app = spawn_app().await;
@@ -161,40 +206,7 @@ async fn every_agency_route_answers_404_to_another_agency_and_changes_nothing() 
     let before = app.audit_count().await;
     for route in &routes {
         let path = fill(route, "tuku-es");
-        let api = format!("/api/v1{path}");
-        let answers = [
-            ("GET", x.get(&path).await),
-            ("POST", x.post(&path, &[]).await),
-            (
-                "API GET",
-                app.bearer(reqwest::Method::GET, &token, &api, None).await,
-            ),
-            (
-                "API POST",
-                app.bearer(
-                    reqwest::Method::POST,
-                    &token,
-                    &api,
-                    Some(&serde_json::json!({})),
-                )
-                .await,
-            ),
-        ];
-        for (method, r) in &answers {
-            assert!(
-                r.status == 404 || r.status == 405,
-                "{method} {route} answered {} to another agency",
-                r.status
-            );
-            assert!(
-                !r.body.contains("土庫"),
-                "{method} {route} names the agency"
-            );
-        }
-        assert!(
-            answers.iter().any(|(_, r)| r.status == 404),
-            "{route}: no method is routed"
-        );
+        refused_to_an_outsider(&app, &mut x, &token, route, &path, &["土庫"]).await;
     }
     assert_eq!(app.audit_count().await, before, "nothing written");
 
@@ -306,40 +318,7 @@ async fn every_record_route_answers_404_to_another_agency_and_changes_nothing() 
     let before = app.audit_count().await;
     for route in &routes {
         let path = fill_record(route, &records);
-        let api = format!("/api/v1{path}");
-        let answers = [
-            ("GET", intruder.get(&path).await),
-            ("POST", intruder.post(&path, &[]).await),
-            (
-                "API GET",
-                app.bearer(reqwest::Method::GET, &token, &api, None).await,
-            ),
-            (
-                "API POST",
-                app.bearer(
-                    reqwest::Method::POST,
-                    &token,
-                    &api,
-                    Some(&serde_json::json!({})),
-                )
-                .await,
-            ),
-        ];
-        for (method, r) in &answers {
-            assert!(
-                r.status == 404 || r.status == 405,
-                "{method} {route} answered {} to another agency",
-                r.status
-            );
-            assert!(
-                !r.body.contains("下營") && !r.body.contains("校網"),
-                "{method} {route} names the record"
-            );
-        }
-        assert!(
-            answers.iter().any(|(_, r)| r.status == 404),
-            "{route}: no method is routed"
-        );
+        refused_to_an_outsider(&app, &mut intruder, &token, route, &path, &["下營", "校網"]).await;
     }
     assert_eq!(app.audit_count().await, before, "nothing written");
 

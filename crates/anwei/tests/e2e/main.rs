@@ -1225,6 +1225,14 @@ async fn the_bureau_plans_an_audit_and_the_school_confirms_the_proposed_answers(
     d.screenshot(&screenshot_dir().join("audit-findings-below.png"))
         .await
         .unwrap();
+    d.set_window_rect(0, 0, 390, 844).await.unwrap();
+    d.goto(format!("{}/agencies/tainan-edu/audits", app.base))
+        .await
+        .unwrap();
+    wait_for_text(d, "所屬機關稽核發現之改善").await;
+    d.screenshot(&screenshot_dir().join("audit-findings-below-phone.png"))
+        .await
+        .unwrap();
     b.quit().await;
 }
 
